@@ -1,0 +1,22 @@
+/**
+ * Bernoulli decoder likelihood p_θ(x|z) with logits l = decoder output (pre-sigmoid).
+ * Per-example log-likelihoods are SUMS over pixels, in nats.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { checkMatrix, checkSameShape, checkTensorValues } from '../tensorChecks';
+
+/**
+ * log p(x | logits) per example, summed over pixels:
+ *   Σ_i [ x_i log σ(l_i) + (1 − x_i) log(1 − σ(l_i)) ] = Σ_i [ x_i l_i − softplus(l_i) ].
+ * The right-hand form never evaluates log σ(l), so it stays exact for |l| in the hundreds.
+ * x may be binary or grey levels in [0, 1] (the latter gives the usual cross-entropy objective).
+ */
+export function bernoulliLogLikelihood(x: tf.Tensor2D, logits: tf.Tensor2D): tf.Tensor1D {
+  const fn = 'bernoulliLogLikelihood';
+  checkMatrix(fn, 'x', x);
+  checkMatrix(fn, 'logits', logits);
+  checkSameShape(fn, 'x', x, 'logits', logits);
+  checkTensorValues(fn, 'x', x, 0, 1);
+  checkTensorValues(fn, 'logits', logits);
+  return tf.tidy(() => tf.sum(tf.sub(tf.mul(x, logits), tf.softplus(logits)), 1) as tf.Tensor1D);
+}

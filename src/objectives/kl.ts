@@ -1,0 +1,49 @@
+/**
+ * Closed-form KL divergences between diagonal Gaussians (Kingma & Welling 2014, Appendix B).
+ * Per-example values are SUMS over latent dimensions, in nats. Inputs are not disposed.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { checkDiagonalGaussian, DiagonalGaussian } from '../distributions/gaussian';
+import { shapeString } from '../tensorChecks';
+
+/**
+ * KL(q ‖ N(0, I)) per latent dimension, shape [batch, latent]:
+ *   KL_j = −½ (1 + log σ²_j − μ_j² − σ²_j).
+ * Needed to spot posterior collapse (dimensions whose KL is ≈ 0 for every x).
+ */
+export function klToStandardNormalPerDimension(q: DiagonalGaussian): tf.Tensor2D {
+  checkDiagonalGaussian('klToStandardNormalPerDimension', 'encoder', q);
+  return tf.tidy(() => klPerDimension(q));
+}
+
+function klPerDimension(q: DiagonalGaussian): tf.Tensor2D {
+  const inner = tf.sub(tf.sub(tf.add(q.logVariance, 1), tf.square(q.mean)), tf.exp(q.logVariance));
+  return tf.mul(inner, -0.5) as tf.Tensor2D;
+}
+
+/** KL(q ‖ N(0, I)) per example: Σ_j −½ (1 + log σ²_j − μ_j² − σ²_j), shape [batch]. */
+export function klToStandardNormal(q: DiagonalGaussian): tf.Tensor1D {
+  checkDiagonalGaussian('klToStandardNormal', 'encoder', q);
+  return tf.tidy(() => tf.sum(klPerDimension(q), 1) as tf.Tensor1D);
+}
+
+/**
+ * KL(q ‖ p) between diagonal Gaussians, per example (p may have batch 1 to broadcast):
+ *   Σ_j ½ [ log σ²_p,j − log σ²_q,j + (σ²_q,j + (μ_q,j − μ_p,j)²) / σ²_p,j − 1 ],  shape [batch].
+ */
+export function klDiagonalGaussians(q: DiagonalGaussian, p: DiagonalGaussian): tf.Tensor1D {
+  const fn = 'klDiagonalGaussians';
+  checkDiagonalGaussian(fn, 'q', q);
+  checkDiagonalGaussian(fn, 'p', p);
+  const [n, d] = q.mean.shape;
+  const [pn, pd] = p.mean.shape;
+  if (pd !== d || (pn !== n && pn !== 1)) {
+    throw new RangeError(`${fn}: p.mean must have shape [${n},${d}] or [1,${d}] like q.mean, got ${shapeString(p.mean.shape)}`);
+  }
+  return tf.tidy(() => {
+    const logRatio = tf.sub(p.logVariance, q.logVariance);
+    const numerator = tf.add(tf.exp(q.logVariance), tf.squaredDifference(q.mean, p.mean));
+    const quadratic = tf.mul(numerator, tf.exp(tf.neg(p.logVariance)));
+    return tf.sum(tf.mul(tf.sub(tf.add(logRatio, quadratic), 1), 0.5), 1) as tf.Tensor1D;
+  });
+}
