@@ -3,8 +3,13 @@
  * Per-example values are SUMS over latent dimensions, in nats. Inputs are not disposed.
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkDiagonalGaussian, DiagonalGaussian } from '../distributions/gaussian';
-import { shapeString } from '../tensorChecks';
+import type { Random } from '../random';
+import {
+  checkDiagonalGaussian, DiagonalGaussian, diagonalGaussianLogDensity, standardNormalLogDensity,
+} from '../distributions/gaussian';
+import { checkInteger, checkRandom, shapeString } from '../tensorChecks';
+import { defaultChunkRows, meanAndStandardError, sampleAndEvaluate } from './monteCarlo';
+import type { MonteCarloEstimate } from './types';
 
 /**
  * KL(q ‖ N(0, I)) per latent dimension, shape [batch, latent]:
@@ -46,4 +51,34 @@ export function klDiagonalGaussians(q: DiagonalGaussian, p: DiagonalGaussian): t
     const quadratic = tf.mul(numerator, tf.exp(tf.neg(p.logVariance)));
     return tf.sum(tf.mul(tf.sub(tf.add(logRatio, quadratic), 1), 0.5), 1) as tf.Tensor1D;
   });
+}
+
+/**
+ * Monte Carlo KL(q ‖ p) per example, with its standard error:
+ *   KL ≈ (1/S) Σ_s [ log q(z_s) − log p(z_s) ],  z_s ~ q  (reparameterised, seeded by `random`).
+ * `p` is a DiagonalGaussian of q's shape (or batch 1), or 'standardNormal' for the prior N(0, I).
+ */
+export function klMonteCarlo(
+  q: DiagonalGaussian, p: DiagonalGaussian | 'standardNormal', random: Random, samples: number,
+): MonteCarloEstimate {
+  const fn = 'klMonteCarlo';
+  checkDiagonalGaussian(fn, 'q', q);
+  const [n, d] = q.mean.shape;
+  if (p !== 'standardNormal') {
+    checkDiagonalGaussian(fn, 'p', p);
+    const [pn, pd] = p.mean.shape;
+    if (pd !== d || (pn !== n && pn !== 1)) {
+      throw new RangeError(`${fn}: p.mean must have shape [${n},${d}] or [1,${d}] like q.mean, got ${shapeString(p.mean.shape)}`);
+    }
+  }
+  checkRandom(fn, 'random', random);
+  checkInteger(fn, 'samples', samples, 1);
+  const [logRatio] = sampleAndEvaluate(q, random, samples, defaultChunkRows(d), ({ exampleIndex, z, q: qRows }) => {
+    const logQ = diagonalGaussianLogDensity(z, qRows);
+    if (p === 'standardNormal') return [tf.sub(logQ, standardNormalLogDensity(z)) as tf.Tensor1D];
+    const pRows = p.mean.shape[0] === 1 ? p : { mean: tf.gather(p.mean, exampleIndex), logVariance: tf.gather(p.logVariance, exampleIndex) };
+    return [tf.sub(logQ, diagonalGaussianLogDensity(z, pRows as DiagonalGaussian)) as tf.Tensor1D];
+  });
+  const { mean, standardError } = meanAndStandardError(logRatio, n, samples);
+  return { value: mean, standardError, samples };
 }
