@@ -1,0 +1,126 @@
+// ELBO Lab native BLAS addon: single-precision GEMM (plus bias and ReLU/ReLU6) on
+// Float32Arrays that are views of the tfjs wasm heap, so tensors are read and written
+// in place: no copy in, no copy out. The JS side (src/engine/kernels/nativeBlas.ts)
+// turns tfjs tensors into heap offsets; this file only checks bounds and calls BLAS.
+#include <napi.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+
+#ifdef ELBO_USE_ACCELERATE
+#include <Accelerate/Accelerate.h>
+#else
+#include <cblas.h>
+#endif
+
+namespace {
+
+bool ReadSize(const Napi::CallbackInfo& info, size_t index, int64_t* out) {
+  if (!info[index].IsNumber()) return false;
+  const double v = info[index].As<Napi::Number>().DoubleValue();
+  if (!(v >= 0) || v > 9007199254740991.0 || v != static_cast<double>(static_cast<int64_t>(v))) return false;
+  *out = static_cast<int64_t>(v);
+  return true;
+}
+
+Napi::Value Fail(Napi::Env env, const std::string& message) {
+  Napi::RangeError::New(env, "elbo_blas.gemm: " + message).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+// gemm(heap, batch, M, N, K, transA, transB,
+//      aOffset, aBatchStride, bOffset, bBatchStride, cOffset,
+//      biasOffset, biasSize, activation)
+// Offsets and strides count floats in `heap`. For each batch index i:
+//   C_i[M,N] = op(A_i)·op(B_i) (+ bias broadcast over rows) then activation
+// with A_i at aOffset + i·aBatchStride (stride 0 broadcasts one matrix over the batch).
+// biasSize 0 means no bias, 1 a scalar, N a row vector. activation: 0 linear, 1 relu, 2 relu6.
+Napi::Value Gemm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 15) return Fail(env, "expected 15 arguments");
+  if (!info[0].IsTypedArray() ||
+      info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    return Fail(env, "heap must be a Float32Array");
+  }
+  Napi::Float32Array heap = info[0].As<Napi::Float32Array>();
+  float* base = heap.Data();
+  const int64_t length = static_cast<int64_t>(heap.ElementLength());
+
+  int64_t batch, M, N, K, aOff, aStride, bOff, bStride, cOff, biasOff, biasSize, act;
+  if (!ReadSize(info, 1, &batch) || !ReadSize(info, 2, &M) || !ReadSize(info, 3, &N) ||
+      !ReadSize(info, 4, &K) || !ReadSize(info, 7, &aOff) || !ReadSize(info, 8, &aStride) ||
+      !ReadSize(info, 9, &bOff) || !ReadSize(info, 10, &bStride) || !ReadSize(info, 11, &cOff) ||
+      !ReadSize(info, 12, &biasOff) || !ReadSize(info, 13, &biasSize) || !ReadSize(info, 14, &act)) {
+    return Fail(env, "sizes, offsets and strides must be non-negative integers");
+  }
+  if (!info[5].IsBoolean() || !info[6].IsBoolean()) return Fail(env, "transA/transB must be booleans");
+  const bool transA = info[5].As<Napi::Boolean>().Value();
+  const bool transB = info[6].As<Napi::Boolean>().Value();
+  if (act > 2) return Fail(env, "activation must be 0 (linear), 1 (relu) or 2 (relu6)");
+  if (biasSize != 0 && biasSize != 1 && biasSize != N) return Fail(env, "biasSize must be 0, 1 or N");
+  if (M > INT32_MAX || N > INT32_MAX || K > INT32_MAX) return Fail(env, "dimension too large for BLAS");
+  if (batch == 0 || M == 0 || N == 0) return env.Undefined();
+
+  // Every matrix touched must lie inside the heap view.
+  const int64_t last = batch - 1;
+  if (aOff + last * aStride + M * K > length || bOff + last * bStride + K * N > length ||
+      cOff + batch * M * N > length || biasOff + biasSize > length) {
+    return Fail(env, "an operand lies outside the heap");
+  }
+
+  const int lda = static_cast<int>(transA ? M : K);
+  const int ldb = static_cast<int>(transB ? K : N);
+  const int ldc = static_cast<int>(N);
+  for (int64_t i = 0; i < batch; ++i) {
+    const float* a = base + aOff + i * aStride;
+    const float* b = base + bOff + i * bStride;
+    float* c = base + cOff + i * M * N;
+    float beta = 0.0f;
+    if (biasSize > 0) {
+      // Seed C with the bias rows and let GEMM accumulate onto it (beta = 1).
+      const float* bias = base + biasOff;
+      for (int64_t r = 0; r < M; ++r) {
+        float* row = c + r * N;
+        if (biasSize == 1) std::fill(row, row + N, bias[0]);
+        else std::copy(bias, bias + N, row);
+      }
+      beta = 1.0f;
+    }
+    if (K == 0) {
+      if (beta == 0.0f) std::fill(c, c + M * N, 0.0f);
+    } else {
+      cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
+                  transB ? CblasTrans : CblasNoTrans, static_cast<int>(M),
+                  static_cast<int>(N), static_cast<int>(K), 1.0f, a, lda, b, ldb, beta, c, ldc);
+    }
+    if (act == 1) {
+      for (int64_t j = 0; j < M * N; ++j) c[j] = c[j] > 0.0f ? c[j] : 0.0f;
+    } else if (act == 2) {
+      for (int64_t j = 0; j < M * N; ++j) c[j] = std::min(std::max(c[j], 0.0f), 6.0f);
+    }
+  }
+  return env.Undefined();
+}
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+#if defined(ELBO_USE_ACCELERATE)
+  return Napi::String::New(info.Env(), "Accelerate");
+#elif defined(OPENBLAS_VERSION)
+  std::string s = std::string(openblas_get_config()) +
+                  " threads=" + std::to_string(openblas_get_num_threads());
+  return Napi::String::New(info.Env(), s);
+#else
+  return Napi::String::New(info.Env(), "CBLAS");
+#endif
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("gemm", Napi::Function::New(env, Gemm));
+  exports.Set("info", Napi::Function::New(env, Info));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(elbo_blas, Init)

@@ -1,0 +1,161 @@
+/**
+ * What the fast matmul kernels share: a structural view of the wasm backend (only the
+ * members we use, so a tfjs upgrade that renames internals fails loudly here), matmul
+ * shape bookkeeping, and the swap of stock kernels for ours, kept in a process-global
+ * record so that a notebook cell run twice (or a module evaluated twice by tslab) never
+ * swaps twice and can always put the stock kernels back.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** The members of tfjs-backend-wasm's BackendWasm that the kernels touch. */
+export interface WasmBackendLike {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  disposeData(dataId: object, force?: boolean): boolean;
+  getMemoryOffset(dataId: object): number;
+  wasm: { HEAPF32: Float32Array };
+}
+
+export interface KernelArgs {
+  inputs: tf.NamedTensorInfoMap;
+  backend: WasmBackendLike;
+  attrs: Record<string, unknown>;
+}
+
+export type StockKernel = (args: KernelArgs) => tf.TensorInfo;
+
+/** A 2-D-or-batched matmul reduced to its sizes: out[batch, M, N] = op(a)[M, K] · op(b)[K, N]. */
+export interface MatMulPlan {
+  batchA: number;
+  batchB: number;
+  batch: number;
+  M: number;
+  N: number;
+  K: number;
+  outShape: number[];
+}
+
+function product(dims: number[]): number {
+  let p = 1;
+  for (const d of dims) p *= d;
+  return p;
+}
+
+/**
+ * Sizes of a (possibly transposed, possibly batched) matmul, or null when the outer
+ * dimensions broadcast in a way the fast paths do not handle (then the stock kernel runs).
+ */
+export function planMatMul(
+  aShape: number[],
+  bShape: number[],
+  transposeA: boolean,
+  transposeB: boolean,
+): MatMulPlan | null {
+  if (aShape.length < 2 || bShape.length < 2) return null;
+  const ra = aShape.length;
+  const rb = bShape.length;
+  const M = transposeA ? aShape[ra - 1] : aShape[ra - 2];
+  const Ka = transposeA ? aShape[ra - 2] : aShape[ra - 1];
+  const Kb = transposeB ? bShape[rb - 1] : bShape[rb - 2];
+  const N = transposeB ? bShape[rb - 2] : bShape[rb - 1];
+  if (Ka !== Kb) return null;
+  const outerA = aShape.slice(0, -2);
+  const outerB = bShape.slice(0, -2);
+  const batchA = product(outerA);
+  const batchB = product(outerB);
+  let outer: number[];
+  if (batchA === batchB && outerA.length === outerB.length &&
+      outerA.every((d, i) => d === outerB[i])) {
+    outer = outerA;
+  } else if (batchB === 1) {
+    outer = outerA.length >= outerB.length ? outerA : outerB;
+  } else if (batchA === 1) {
+    outer = outerB.length >= outerA.length ? outerB : outerA;
+  } else {
+    return null;
+  }
+  return { batchA, batchB, batch: Math.max(batchA, batchB), M, N, K: Ka, outShape: [...outer, M, N] };
+}
+
+/** The a and b inputs of a matmul kernel (always present; checked for the type system). */
+export function operands(inputs: tf.NamedTensorInfoMap): { a: tf.TensorInfo; b: tf.TensorInfo } {
+  const { a, b } = inputs;
+  if (a === undefined || b === undefined) throw new Error('engine: matmul kernel called without inputs a and b');
+  return { a, b };
+}
+
+/** A zero-copy reshaped view of a tensor's data (tfjs reshape is metadata only). */
+export function view(t: tf.TensorInfo, shape: number[]): tf.TensorInfo {
+  return { dataId: t.dataId, shape, dtype: t.dtype };
+}
+
+const STATE_KEY = Symbol.for('elbo-lab.engine.kernels');
+
+interface SwapState {
+  /** Stock configs saved the first time we replaced them, by kernel name. */
+  stock: Map<string, tf.KernelConfig>;
+  /** Which of our kernel sets is registered now ('stock' when none). */
+  active: string;
+}
+
+function swapState(): SwapState {
+  const g = globalThis as unknown as Record<symbol, SwapState | undefined>;
+  let s = g[STATE_KEY];
+  if (s === undefined) {
+    s = { stock: new Map(), active: 'stock' };
+    g[STATE_KEY] = s;
+  }
+  return s;
+}
+
+/** The stock wasm kernel for `kernelName`, as registered by tfjs-backend-wasm. */
+export function stockKernel(kernelName: string): StockKernel {
+  const saved = swapState().stock.get(kernelName) ?? tf.getKernel(kernelName, 'wasm');
+  if (saved === undefined) {
+    throw new Error(`engine: the wasm backend has no ${kernelName} kernel (is @tensorflow/tfjs-backend-wasm loaded?)`);
+  }
+  return saved.kernelFunc as unknown as StockKernel;
+}
+
+/** The name of the kernel set now registered for wasm matmuls ('stock', 'wasm-fast', 'wasm-blas'). */
+export function activeKernelSet(): string {
+  return swapState().active;
+}
+
+/**
+ * Replace the wasm kernels named in `kernels` by ours. Idempotent: the same set twice is a
+ * no-op; another set first restores the stock kernels. The wasm backend must already be
+ * initialised, because the stock kernels' setup (binding their wasm functions) runs at
+ * backend start-up; our configs carry the stock setupFunc so a later re-initialisation of
+ * the backend still binds them.
+ */
+export function installKernelSet(setName: string, kernels: Record<string, StockKernel>): void {
+  const state = swapState();
+  if (state.active === setName) return;
+  restoreStockKernels();
+  for (const kernelName of Object.keys(kernels)) {
+    const stock = tf.getKernel(kernelName, 'wasm');
+    if (stock === undefined) {
+      throw new Error(`engine: the wasm backend has no ${kernelName} kernel to replace`);
+    }
+    state.stock.set(kernelName, stock);
+    tf.unregisterKernel(kernelName, 'wasm');
+    tf.registerKernel({
+      kernelName,
+      backendName: 'wasm',
+      setupFunc: stock.setupFunc,
+      kernelFunc: kernels[kernelName] as unknown as tf.KernelFunc,
+    });
+  }
+  state.active = setName;
+}
+
+/** Put the stock wasm kernels back (tests compare against them; benchmarks time them). */
+export function restoreStockKernels(): void {
+  const state = swapState();
+  if (state.active === 'stock') return;
+  for (const [kernelName, config] of state.stock) {
+    tf.unregisterKernel(kernelName, 'wasm');
+    tf.registerKernel(config);
+  }
+  state.active = 'stock';
+}
