@@ -1,0 +1,347 @@
+#!/usr/bin/env python3
+"""Execute ELBO Lab notebooks headless with the project's tslab kernel, on nbclient.
+
+tslab has two habits that a plain `jupyter nbconvert --execute` misses:
+  * a failed cell comes back with an EMPTY error (ename/evalue blank); the real message is on
+    the cell's stderr stream;
+  * a promise rejected without `await` (or an exception thrown in a timer) is only printed
+    ("UnhandledPromiseRejection: ..." / "UncaughtException: ..."), and when it happens between
+    cells it is dropped altogether.
+This module turns both into failures with the real message: it reads the stderr of a failed
+cell, scans every cell's streams for those markers, and installs a hidden listener in the kernel
+that records late errors, which a hidden probe collects after every cell.
+
+Used by scripts/run-notebooks.js (`npm test`, `npm run notebooks`) and by the grading tools.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, List, Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+KERNEL_NAME = "tslab"
+LATE_MARK = "ELBO_LAB_LATE_ERRORS:"
+MARKERS = re.compile(r"^(UnhandledPromiseRejection|UncaughtException):?\s*(.*)", re.M)
+REJECTED_VALUE = re.compile(r"^Promise \{\s*\n\s*<rejected>\s*(.*)", re.M)
+
+# Hidden cells run in the kernel, never stored in the notebook.
+PROLOGUE = """
+{
+  const g = globalThis as any;
+  if (!g.__elboLabLateErrors) {
+    g.__elboLabLateErrors = [];
+    const describe = (e: any) => (e && e.stack) ? String(e.stack) : String(e);
+    process.on('unhandledRejection', (reason: any) => g.__elboLabLateErrors.push('UnhandledPromiseRejection: ' + describe(reason)));
+    process.on('uncaughtException', (error: any) => g.__elboLabLateErrors.push('UncaughtException: ' + describe(error)));
+  }
+}
+"""
+PROBE = """
+await new Promise((resolve) => setTimeout(resolve, %d));
+{
+  const g = globalThis as any;
+  const late = g.__elboLabLateErrors || [];
+  g.__elboLabLateErrors = [];
+  if (late.length > 0) console.log('%s' + JSON.stringify(late));
+}
+"""
+
+
+class NotebookInputError(Exception):
+    """A path that is not a readable, valid notebook."""
+
+
+@dataclass
+class CellResult:
+    index: int
+    ok: bool
+    first_line: str
+    error: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class NotebookResult:
+    path: Path
+    output_path: Optional[Path]
+    cells: List[CellResult] = field(default_factory=list)
+    seconds: float = 0.0
+    setup_error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.setup_error and all(c.ok for c in self.cells)
+
+    @property
+    def failures(self) -> List[CellResult]:
+        return [c for c in self.cells if not c.ok]
+
+
+def kernel_environment() -> None:
+    """Point Jupyter at the project-local kernel registry (written by scripts/setup.js)."""
+    local = str(ROOT / ".jupyter")
+    paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    if local not in paths:
+        os.environ["JUPYTER_PATH"] = os.pathsep.join([local] + paths)
+    os.environ.setdefault("ELBO_LAB_ROOT", str(ROOT))
+
+
+def read_notebook(path: Path):
+    """Read and validate a notebook, with errors that name the file."""
+    import nbformat
+
+    if not path.exists():
+        raise NotebookInputError(f"{path}: no such file")
+    if path.is_dir() or path.suffix != ".ipynb":
+        raise NotebookInputError(f"{path}: not a notebook (expected a file ending in .ipynb)")
+    try:
+        text = path.read_text(encoding="utf-8")
+        json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise NotebookInputError(f"{path}: not valid notebook JSON ({error})") from None
+    try:
+        nb = nbformat.reads(text, as_version=4)
+        nbformat.validate(nb)
+    except Exception as error:  # nbformat raises several types
+        raise NotebookInputError(f"{path}: not a valid Jupyter notebook ({str(error).splitlines()[0]})") from None
+    return nb
+
+
+def first_line(source: str) -> str:
+    for line in source.splitlines():
+        if line.strip():
+            return line.strip()[:100]
+    return "(empty cell)"
+
+
+def stream_text(cell, name: Optional[str] = None) -> str:
+    return "".join(
+        o.get("text", "")
+        for o in cell.get("outputs", [])
+        if o.get("output_type") == "stream" and (name is None or o.get("name") == name)
+    )
+
+
+def cell_error_message(cell, exception: Exception) -> str:
+    """The real message of a failed cell: the error output if tslab filled it, else stderr."""
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error" and (output.get("evalue") or "").strip():
+            return f"{output.get('ename', 'Error')}: {output['evalue']}"
+    stderr = stream_text(cell, "stderr").strip()
+    if stderr:
+        return concise_stack(stderr)
+    text = str(exception).strip()
+    return text.splitlines()[-1] if text else type(exception).__name__
+
+
+def concise_stack(text: str) -> str:
+    """Keep the error line(s); drop tslab's and node's internal frames."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    # node prints the throwing source line and a caret before the error itself: start at the error.
+    starts = [i for i, line in enumerate(lines) if re.match(r"^\s*(\w+Error|Error|Uncaught|Unhandled)", line)]
+    if starts:
+        lines = lines[starts[0]:]
+    keep = [
+        line for line in lines
+        if "node_modules/tslab" not in line and "(node:" not in line and "sigintHandlersWrap" not in line
+    ]
+    return "\n".join(keep[:12])
+
+
+def silent_markers(cell) -> str:
+    """Late errors tslab printed into this cell's streams, and rejected promises shown as values."""
+    text = stream_text(cell)
+    found = [f"{m.group(1)}: {m.group(2)}" for m in MARKERS.finditer(text)]
+    found += [f"a rejected promise was the cell's value (missing await?): {m.group(1)}"
+              for m in REJECTED_VALUE.finditer(stream_text(cell, "stdout"))]
+    return "\n".join(found)
+
+
+def mark_failure(cell, message: str) -> None:
+    """Make the stored copy show the real message where tslab left the error blank."""
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            output["ename"] = output.get("ename") or "Error"
+            if not (output.get("evalue") or "").strip():
+                output["evalue"] = message
+            return
+    import nbformat
+
+    cell.setdefault("outputs", []).append(
+        nbformat.v4.new_output("error", ename="Error", evalue=message, traceback=[message])
+    )
+
+
+def execute_notebook(
+    path: Path,
+    *,
+    cell_timeout: int = 900,
+    output_path: Optional[Path] = None,
+    continue_on_error: bool = False,
+    on_cell: Optional[Callable[[CellResult], None]] = None,
+    nb=None,
+) -> NotebookResult:
+    """Run a notebook cell by cell in its own kernel; never raises for cell errors.
+
+    `nb` may be given (already read and possibly modified, e.g. by the autograder); else the
+    file is read. The executed copy is written to `output_path` (when given) even on failure.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    kernel_environment()
+    nb = nb if nb is not None else read_notebook(path)
+    result = NotebookResult(path=path, output_path=output_path)
+    started = time.time()
+    client = NotebookClient(
+        nb,
+        timeout=cell_timeout,
+        kernel_name=KERNEL_NAME,
+        allow_errors=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+
+    def hidden(source: str) -> str:
+        # nbclient stores each executed cell back at its index, so the scratch cell gets a
+        # temporary slot at the end and is removed again.
+        scratch = nbformat.v4.new_code_cell(source)
+        nb.cells.append(scratch)
+        try:
+            client.execute_cell(scratch, len(nb.cells) - 1, store_history=False)
+        finally:
+            nb.cells.pop()
+        return stream_text(scratch, "stdout")
+
+    try:
+        with client.setup_kernel(cwd=str(path.parent)):
+            hidden(PROLOGUE)
+            stop = False
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code" or stop:
+                    continue
+                cell_start = time.time()
+                error = ""
+                try:
+                    client.execute_cell(cell, index)
+                except CellTimeoutError:
+                    error = f"timed out after {cell_timeout} s (per-cell limit)"
+                except CellExecutionError as exc:
+                    error = cell_error_message(cell, exc)
+                except DeadKernelError as exc:
+                    error = f"the kernel died: {exc}"
+                    stop = True
+                if not error:
+                    error = silent_markers(cell)
+                if not error and not stop:
+                    late = hidden(PROBE % (20, LATE_MARK))
+                    if LATE_MARK in late:
+                        payload = late.split(LATE_MARK, 1)[1].strip()
+                        error = "late error after this cell (an un-awaited promise or timer?):\n" + \
+                            concise_stack("\n".join(json.loads(payload)))
+                outcome = CellResult(index, not error, first_line(cell.source), error, time.time() - cell_start)
+                result.cells.append(outcome)
+                if error:
+                    mark_failure(cell, error)
+                    if not continue_on_error:
+                        stop = True
+                if on_cell:
+                    on_cell(outcome)
+            if not stop:
+                late = hidden(PROBE % (300, LATE_MARK))
+                if LATE_MARK in late:
+                    payload = late.split(LATE_MARK, 1)[1].strip()
+                    code_cells = [c for c in result.cells]
+                    last = code_cells[-1] if code_cells else CellResult(-1, True, "(no code cells)")
+                    last.ok = False
+                    last.error = "late error after the last cell (an un-awaited promise or timer?):\n" + \
+                        concise_stack("\n".join(json.loads(payload)))
+    except Exception as exc:  # kernel could not start, etc.
+        result.setup_error = f"{type(exc).__name__}: {exc}"
+    result.seconds = time.time() - started
+    if output_path is not None:
+        write_executed(nb, output_path)
+    return result
+
+
+def write_executed(nb, output_path: Path) -> None:
+    """Store the executed copy, signed so its HTML/JS outputs are trusted in Jupyter."""
+    import nbformat
+
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(output_path))
+    try:
+        from nbformat.sign import NotebookNotary
+
+        NotebookNotary().sign(nb)
+    except Exception as exc:  # signing is a convenience; the run's verdict does not depend on it
+        print(f"  (could not sign {output_path.name}: {exc})")
+
+
+def discover(arguments: List[str]) -> List[Path]:
+    if arguments:
+        return [Path(a) for a in arguments]
+    return sorted(p for p in (ROOT / "notebooks").glob("*.ipynb"))
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description="Run ELBO Lab notebooks headless with the tslab kernel.")
+    parser.add_argument("notebooks", nargs="*", help="notebooks to run (default: every notebooks/*.ipynb)")
+    parser.add_argument("--cell-timeout", type=int, default=int(os.environ.get("ELBO_LAB_CELL_TIMEOUT", "900")),
+                        help="seconds one cell may take (default 900, env ELBO_LAB_CELL_TIMEOUT)")
+    parser.add_argument("--out", default=str(ROOT / "build" / "notebooks"), help="folder for executed copies")
+    parser.add_argument("--continue-on-error", action="store_true", help="run later cells after a failure")
+    args = parser.parse_args(argv)
+
+    paths = discover(args.notebooks)
+    if not paths:
+        print("nbrun: no notebooks found under notebooks/", file=sys.stderr)
+        return 2
+    problems = []
+    for path in paths:
+        try:
+            read_notebook(path)
+        except NotebookInputError as error:
+            problems.append(str(error))
+    if problems:
+        for problem in problems:
+            print(f"nbrun: {problem}", file=sys.stderr)
+        return 2
+
+    out = Path(args.out)
+    report = []
+    failed = 0
+    for path in paths:
+        print(f"▶ {path}", flush=True)
+        output_path = out / path.name
+        result = execute_notebook(path, cell_timeout=args.cell_timeout, output_path=output_path,
+                                  continue_on_error=args.continue_on_error)
+        status = "passed" if result.ok else "FAILED"
+        print(f"  {status} in {result.seconds:.1f} s ({len(result.cells)} code cells run) -> {output_path}", flush=True)
+        if result.setup_error:
+            print(f"  could not run {path}: {result.setup_error}", flush=True)
+        for cell in result.failures:
+            print(f"  ✗ {path}, cell {cell.index} «{cell.first_line}»:", flush=True)
+            for line in cell.error.splitlines():
+                print(f"      {line}", flush=True)
+        failed += 0 if result.ok else 1
+        report.append({
+            "notebook": str(path), "executed": str(output_path), "ok": result.ok,
+            "seconds": round(result.seconds, 2), "setup_error": result.setup_error,
+            "cells": [c.__dict__ for c in result.cells],
+        })
+    (out.parent).mkdir(parents=True, exist_ok=True)
+    (out.parent / "notebook-report.json").write_text(json.dumps(report, indent=2))
+    print(f"notebooks: {len(paths) - failed} passed, {failed} failed", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+#!/usr/bin/env node
+// ELBO Lab setup: idempotent, called by `npm start` and `npm test`.
+//   1. find a Python with jupyter_client, nbclient and nbformat (on Debian/Ubuntu as root,
+//      install Debian's Jupyter packages when none exists; elsewhere stop with the command to run);
+//   2. register the tslab kernel in the project-local Jupyter folder .jupyter/ (no system writes);
+//   3. prepare the data caches and build the optional native BLAS engine, once.
+// It writes .cache/setup.json for the other scripts (which Python, which Jupyter front end).
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const { spawnSync } = require('child_process');
+
+const { ROOT, STATE_FILE } = require('./state');
+
+const KERNEL_DIR = path.join(ROOT, '.jupyter', 'kernels', 'tslab');
+const JUPYTER_MODULES = ['jupyter_client', 'nbclient', 'nbformat'];
+const DEBIAN_JUPYTER = ['jupyter-notebook', 'jupyter-nbconvert', 'jupyter-client', 'python3-nbclient', 'python3-nbformat'];
+// Not required to run the curriculum; installed alongside when apt is at hand.
+const DEBIAN_OPTIONAL = {
+  'dataset-fashion-mnist': 'Fashion-MNIST for the data module',
+  'libopenblas-dev': 'OpenBLAS for the native BLAS engine',
+};
+
+class SetupError extends Error {}
+
+function log(message) {
+  process.stdout.write(`setup: ${message}\n`);
+}
+
+function run(command, args, options = {}) {
+  return spawnSync(command, args, { encoding: 'utf8', ...options });
+}
+
+function checkNode() {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < 20) throw new SetupError(`Node ${process.versions.node} is too old: ELBO Lab needs Node 20 or newer.`);
+}
+
+function pythonCandidates() {
+  const list = [];
+  if (process.env.ELBO_LAB_PYTHON) list.push(process.env.ELBO_LAB_PYTHON);
+  list.push('/usr/bin/python3', 'python3', 'python');
+  return [...new Set(list)];
+}
+
+/** The absolute path of a Python that imports the Jupyter modules, or null. */
+function findJupyterPython() {
+  const probe = `import sys, ${JUPYTER_MODULES.join(', ')}; print(sys.executable)`;
+  for (const candidate of pythonCandidates()) {
+    const result = run(candidate, ['-c', probe]);
+    if (result.status === 0 && result.stdout.trim()) return result.stdout.trim();
+  }
+  return null;
+}
+
+function isDebianLike() {
+  return fs.existsSync('/etc/debian_version') && run('apt-get', ['--version']).status === 0;
+}
+
+function isRoot() {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+function missingDebianPackages(names) {
+  return names.filter((name) => {
+    const result = run('dpkg-query', ['-W', '-f=${Status}', name]);
+    return result.status !== 0 || !result.stdout.includes('install ok installed');
+  });
+}
+
+function aptAllowed() {
+  return isDebianLike() && isRoot() && !process.env.ELBO_LAB_SKIP_APT;
+}
+
+function aptInstall(names) {
+  log(`installing Debian packages: ${names.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const update = run('apt-get', ['update'], { env, stdio: 'inherit' });
+  if (update.status !== 0) throw new SetupError('apt-get update failed (see above).');
+  const install = run('apt-get', ['install', '-y', '--no-install-recommends', ...names], { env, stdio: 'inherit' });
+  if (install.status !== 0) throw new SetupError(`apt-get install ${names.join(' ')} failed (see above).`);
+}
+
+function jupyterHelp() {
+  const debian = `sudo apt-get install ${DEBIAN_JUPYTER.join(' ')}`;
+  return [
+    'ELBO Lab needs a Python with jupyter_client, nbclient and nbformat (Jupyter), and found none.',
+    'Install Jupyter, then run the command again:',
+    isDebianLike() ? `  ${debian}` : '  python3 -m pip install jupyterlab nbclient',
+    isDebianLike() ? '  (or, in a virtual environment: python3 -m pip install jupyterlab nbclient)' : '',
+    'If Jupyter lives in a Python that is not first on PATH, point ELBO_LAB_PYTHON at it.',
+  ].filter(Boolean).join('\n');
+}
+
+function ensureJupyter() {
+  let python = findJupyterPython();
+  if (python) return python;
+  if (!aptAllowed()) throw new SetupError(jupyterHelp());
+  aptInstall(missingDebianPackages(DEBIAN_JUPYTER));
+  python = findJupyterPython();
+  if (!python) throw new SetupError(`Debian's Jupyter packages are installed but no Python imports ${JUPYTER_MODULES.join(', ')}.\n${jupyterHelp()}`);
+  return python;
+}
+
+function ensureOptionalPackages() {
+  const missing = missingDebianPackages(Object.keys(DEBIAN_OPTIONAL));
+  if (missing.length === 0) return;
+  if (aptAllowed()) {
+    try {
+      aptInstall(missing);
+      return;
+    } catch (error) {
+      log(`optional packages not installed (${error.message}); continuing without them`);
+      return;
+    }
+  }
+  if (isDebianLike()) {
+    for (const name of missing) log(`optional: ${DEBIAN_OPTIONAL[name]} — sudo apt-get install ${name}`);
+  }
+}
+
+function hasModule(python, name) {
+  return run(python, ['-c', `import ${name}`]).status === 0;
+}
+
+/** JupyterLab when the Python has it, else the classic Notebook. */
+function frontEnd(python) {
+  if (hasModule(python, 'jupyterlab')) return 'lab';
+  if (hasModule(python, 'notebook')) return 'notebook';
+  return null;
+}
+
+function registerKernel(python) {
+  const tslab = path.join(ROOT, 'node_modules', '.bin', 'tslab');
+  if (!fs.existsSync(tslab)) throw new SetupError(`tslab is not installed at ${tslab}: run \`npm install\` first.`);
+  const spec = {
+    argv: [tslab, 'kernel', '--config-path', '{connection_file}'],
+    display_name: 'TypeScript (ELBO Lab)',
+    language: 'typescript',
+    env: { ELBO_LAB_ROOT: ROOT },
+    metadata: { elbo_lab: { python } },
+  };
+  const file = path.join(KERNEL_DIR, 'kernel.json');
+  const text = `${JSON.stringify(spec, null, 2)}\n`;
+  if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === text) return false;
+  fs.mkdirSync(KERNEL_DIR, { recursive: true });
+  fs.writeFileSync(file, text);
+  for (const logo of ['logo-32x32.png', 'logo-64x64.png']) {
+    const source = path.join(ROOT, 'node_modules', 'tslab', 'python', logo);
+    if (fs.existsSync(source)) fs.copyFileSync(source, path.join(KERNEL_DIR, logo));
+  }
+  return true;
+}
+
+/** Run an optional step script (data caches, native build) when it exists; they are idempotent. */
+function runStep(relative, label, { required }) {
+  const script = path.join(ROOT, relative);
+  if (!fs.existsSync(script)) return;
+  const result = run(process.execPath, [script], { stdio: 'inherit', cwd: ROOT });
+  if (result.status !== 0) {
+    const message = `${label} (${relative}) failed with exit code ${result.status}`;
+    if (required) throw new SetupError(message);
+    log(`${message}; continuing without it`);
+  }
+}
+
+function main() {
+  checkNode();
+  const python = ensureJupyter();
+  ensureOptionalPackages();
+  const changed = registerKernel(python);
+  runStep('data/prepare.js', 'preparing the data caches', { required: true });
+  runStep('native/build.js', 'building the native BLAS engine', { required: false });
+  const state = { python, frontEnd: frontEnd(python), kernelDir: KERNEL_DIR, root: ROOT };
+  fs.mkdirSync(path.dirname(STATE_FILE), { recursive: true });
+  fs.writeFileSync(STATE_FILE, `${JSON.stringify(state, null, 2)}\n`);
+  log(`ready: Python ${python}, kernel "tslab" ${changed ? 'registered' : 'already registered'} in .jupyter/, front end ${state.frontEnd ?? 'none (only headless runs)'}`);
+}
+
+if (require.main === module) {
+  try {
+    main();
+  } catch (error) {
+    if (error instanceof SetupError) {
+      process.stderr.write(`setup: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+module.exports = { findJupyterPython };

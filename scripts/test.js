@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// The whole test suite (`npm test`, after setup): every step runs, then one summary line.
+//   1. strict type-check of src/, test/, bench/ with the project's TypeScript;
+//   2. src/ compiled by tslab's own TypeScript 5.0.4 (what a notebook import uses);
+//   3. vitest: the unit tests under test/;
+//   4. every notebook under notebooks/, executed headless with the project's kernel.
+// `npm test -- --skip-notebooks` (or --only-notebooks) runs a part.
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const { spawnSync } = require('child_process');
+const { ROOT } = require('./state');
+const { runNotebooks } = require('./run-notebooks');
+
+const args = new Set(process.argv.slice(2));
+const results = [];
+
+function step(name, fn) {
+  const started = Date.now();
+  process.stdout.write(`\n=== ${name} ===\n`);
+  let outcome;
+  try {
+    outcome = fn();
+  } catch (error) {
+    process.stdout.write(`${name}: ${error.message}\n`);
+    outcome = { ok: false, passed: 0, failed: 1 };
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  results.push({ name, seconds, ...outcome });
+  process.stdout.write(`=== ${name}: ${outcome.ok ? 'ok' : 'FAILED'} (${seconds} s) ===\n`);
+}
+
+function run(command, commandArgs, options = {}) {
+  const result = spawnSync(command, commandArgs, { stdio: 'inherit', cwd: ROOT, ...options });
+  if (result.error) throw result.error;
+  return result.status === 0;
+}
+
+function typecheck() {
+  const ok = run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--noEmit']);
+  return { ok, passed: ok ? 1 : 0, failed: ok ? 0 : 1 };
+}
+
+/** tslab compiles notebook imports with its bundled TypeScript 5.0.4, non-strict. */
+function tslabCompile() {
+  const tsc = path.join(ROOT, 'node_modules', '@tslab', 'typescript-for-tslab', 'bin', 'tsc');
+  const ok = run(process.execPath, [
+    tsc, '--noEmit', '--target', 'ES2019', '--module', 'commonjs', '--moduleResolution', 'node',
+    '--esModuleInterop', '--skipLibCheck', '--types', 'node', path.join('src', 'index.ts'),
+  ]);
+  return { ok, passed: ok ? 1 : 0, failed: ok ? 0 : 1 };
+}
+
+function unitTests() {
+  const report = path.join(ROOT, 'build', 'vitest.json');
+  fs.mkdirSync(path.dirname(report), { recursive: true });
+  fs.rmSync(report, { force: true });
+  const vitest = path.join(ROOT, 'node_modules', 'vitest', 'vitest.mjs');
+  const ok = run(process.execPath, [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile=${report}`]);
+  let passed = 0;
+  let failed = ok ? 0 : 1;
+  try {
+    const json = JSON.parse(fs.readFileSync(report, 'utf8'));
+    passed = json.numPassedTests;
+    failed = json.numFailedTests + (ok ? 0 : json.numFailedTests === 0 ? 1 : 0);
+  } catch {
+    // no report: vitest failed before running; counted as one failure
+  }
+  return { ok, passed, failed };
+}
+
+function notebooks() {
+  const status = runNotebooks([]);
+  let passed = 0;
+  let failed = status === 0 ? 0 : 1;
+  try {
+    const report = JSON.parse(fs.readFileSync(path.join(ROOT, 'build', 'notebook-report.json'), 'utf8'));
+    passed = report.filter((r) => r.ok).length;
+    failed = report.length - passed || failed;
+  } catch {
+    // the runner stopped before writing its report (bad input): counted as one failure
+  }
+  return { ok: status === 0, passed, failed };
+}
+
+if (!args.has('--only-notebooks')) {
+  step('type-check (TypeScript, strict)', typecheck);
+  step("src/ under tslab's TypeScript 5.0.4", tslabCompile);
+  step('unit tests (vitest)', unitTests);
+}
+if (!args.has('--skip-notebooks')) step('notebooks (nbclient, tslab kernel)', notebooks);
+
+process.stdout.write('\n');
+for (const r of results) {
+  process.stdout.write(`${r.ok ? '✓' : '✗'} ${r.name}: ${r.passed} passed, ${r.failed} failed (${r.seconds} s)\n`);
+}
+const passed = results.reduce((sum, r) => sum + r.passed, 0);
+const failed = results.reduce((sum, r) => sum + r.failed, 0);
+process.stdout.write(`elbo-lab: ${passed} passed, ${failed} failed\n`);
+process.exit(results.every((r) => r.ok) ? 0 : 1);

@@ -1,0 +1,93 @@
+// The notebook runner must fail on every way a tslab cell can go wrong, with the real message.
+import * as fs from 'fs';
+import * as path from 'path';
+import { describe, expect, it } from 'vitest';
+import { notebookJson, runNotebookRunner, tempDir } from './helpers';
+
+function write(dir: string, name: string, sources: string[]): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, notebookJson(sources));
+  return file;
+}
+
+describe('scripts/nbrun.py', () => {
+  const dir = tempDir('runner');
+  const out = path.join(dir, 'out');
+
+  it('passes a good notebook, prints its wall time and writes the executed copy', () => {
+    const nb = write(dir, 'good.ipynb', ['const answer: number = 6 * 7;\nanswer', "console.log('second cell ran')"]);
+    const result = runNotebookRunner([nb], out);
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/passed in \d+\.\d s/);
+    const executed = JSON.parse(fs.readFileSync(path.join(out, 'good.ipynb'), 'utf8'));
+    expect(JSON.stringify(executed.cells[0].outputs)).toContain('42');
+    expect(JSON.stringify(executed.cells[1].outputs)).toContain('second cell ran');
+  });
+
+  it("fails on a failing assertion, printing the assertion's message, notebook and cell", () => {
+    const nb = write(dir, 'assertion.ipynb', [
+      'const measured = 1 + 1;',
+      "import * as assert from 'assert';\nassert.ok(measured === 3, 'measured value 2 is not 3: deliberate failure');",
+      "console.log('must not run')",
+    ]);
+    const result = runNotebookRunner([nb], out);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('measured value 2 is not 3: deliberate failure');
+    expect(result.stdout).toContain('assertion.ipynb, cell 1');
+    expect(result.stdout).toContain("«import * as assert from 'assert';»");
+    // the executed copy is written even though the run failed, with the real message in the error
+    const executed = JSON.parse(fs.readFileSync(path.join(out, 'assertion.ipynb'), 'utf8'));
+    const error = executed.cells[1].outputs.find((o: { output_type: string }) => o.output_type === 'error');
+    expect(error.evalue).toContain('deliberate failure');
+    expect(executed.cells[2].outputs).toEqual([]);
+  });
+
+  it('fails on an unawaited promise rejection that tslab would let pass', () => {
+    const nb = write(dir, 'rejection.ipynb', [
+      "const pending = Promise.reject(new Error('nobody awaited this rejection')); 3",
+      "'later cell'",
+    ]);
+    const result = runNotebookRunner([nb], out);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('nobody awaited this rejection');
+    expect(result.stdout).toContain('UnhandledPromiseRejection');
+  });
+
+  it('fails on an exception thrown later by a timer', () => {
+    const nb = write(dir, 'timer.ipynb', ["setTimeout(() => { throw new Error('thrown from a timer'); }, 10); 1"]);
+    const result = runNotebookRunner([nb], out);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('UncaughtException');
+    expect(result.stdout).toContain('thrown from a timer');
+  });
+
+  it('fails on a TypeScript compile error with the compiler message', () => {
+    const nb = write(dir, 'types.ipynb', ["const count: number = 'three';"]);
+    const result = runNotebookRunner([nb], out);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain("Type 'string' is not assignable to type 'number'");
+  });
+
+  it('stops with a message naming a file that is not a notebook', () => {
+    const text = path.join(dir, 'notes.txt');
+    fs.writeFileSync(text, 'hello');
+    const result = runNotebookRunner([text], out);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`${text}: not a notebook`);
+  });
+
+  it('stops with a message naming a notebook with invalid JSON', () => {
+    const broken = path.join(dir, 'broken.ipynb');
+    fs.writeFileSync(broken, '{"cells": [');
+    const result = runNotebookRunner([broken], out);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`${broken}: not valid notebook JSON`);
+  });
+
+  it('stops with a message naming a missing notebook', () => {
+    const missing = path.join(dir, 'missing.ipynb');
+    const result = runNotebookRunner([missing], out);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`${missing}: no such file`);
+  });
+});
