@@ -11,8 +11,8 @@ import { inNotebook, MimeBundle, publish } from './mime';
 
 let stylesheetPublished = false;
 
-/** katex.min.css with every woff2 font inlined (other font formats dropped). */
-function stylesheet(): string {
+/** katex.min.css with every woff2 font inlined as a data URL (other formats dropped), so math renders offline and in exported HTML. */
+export function katexStylesheet(): string {
   const dist = path.join(projectRoot(), 'node_modules', 'katex', 'dist');
   const css = fs.readFileSync(path.join(dist, 'katex.min.css'), 'utf8');
   return css.replace(/src:([^;}]*)/g, (_whole, sources: string) => {
@@ -26,7 +26,7 @@ function stylesheet(): string {
 /** Publish the KaTeX stylesheet once per kernel. */
 export function ensureKatexStylesheet(): void {
   if (stylesheetPublished || !inNotebook()) return;
-  publish({ 'text/html': `<style>${stylesheet()}</style>`, 'text/plain': '' });
+  publish({ 'text/html': `<style>${katexStylesheet()}</style>`, 'text/plain': '' });
   stylesheetPublished = true;
 }
 

@@ -35,7 +35,7 @@ export function tableBundle(headers: string[], rows: Cell[][], caption?: string)
     .join('');
   const captionHtml = caption ? `<caption style="caption-side:top;text-align:left;font-weight:bold">${escapeHtml(caption)}</caption>` : '';
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i].length)));
-  const line = (row: string[]) => row.map((c, i) => c.padEnd(widths[i])).join(' | ');
+  const line = (row: string[]) => row.map((c, i) => c.padEnd(widths[i])).join(' | ').trimEnd();
   const plain = [caption ?? '', line(headers), widths.map((w) => '-'.repeat(w)).join('-|-'), ...cells.map(line)]
     .filter((l) => l !== '')
     .join('\n');
