@@ -1,0 +1,298 @@
+"""nbgrader's notebook format, reimplemented for ELBO Lab's TypeScript notebooks.
+
+nbgrader cannot be installed everywhere, so the release and autograde tools do the same
+transformations themselves, producing the metadata nbgrader writes (cell metadata schema
+version 3) and the same checksums, so that an instructor who does have nbgrader can use the
+notebooks and the released copies as they are.
+
+What nbgrader does, and what this module mirrors (behaviour studied from nbgrader's sources,
+code written here):
+  * a cell's role lives in `metadata.nbgrader`: grade, solution, locked, task, grade_id,
+    points (graded cells only), schema_version 3; released copies add checksum and cell_type;
+  * solution regions are the lines between a line containing "BEGIN SOLUTION" and one
+    containing "END SOLUTION"; they become the language's code stub, indented like the first
+    delimiter line; a solution cell without delimiters is replaced whole;
+  * hidden tests are the lines between "BEGIN HIDDEN TESTS" and "END HIDDEN TESTS" (delimiter
+    lines included), removed from the student copy;
+  * a cell is locked when it is a grade cell that is not a solution cell, or is marked locked;
+    locked cells get `deletable: false` and `editable: false`, solution cells `deletable: false`;
+  * the checksum is the MD5 of: source, cell type, str(is_grade), str(is_solution),
+    str(is_locked), grade_id, and for grade cells str(float(points)).
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+from typing import Dict, List, Optional
+
+SCHEMA_VERSION = 3
+LANGUAGE = "typescript"
+BEGIN_SOLUTION = "BEGIN SOLUTION"
+END_SOLUTION = "END SOLUTION"
+BEGIN_HIDDEN_TESTS = "BEGIN HIDDEN TESTS"
+END_HIDDEN_TESTS = "END HIDDEN TESTS"
+# The same text is configured for nbgrader in nbgrader_config.py (a test checks they agree).
+CODE_STUB = (
+    "// YOUR CODE HERE\n"
+    'throw new Error("Not implemented yet: replace this line with your solution.");'
+)
+TEXT_STUB = "YOUR ANSWER HERE"
+CODE_STUBS = {LANGUAGE: CODE_STUB}
+GRADE_ID = re.compile(r"^[a-zA-Z0-9_\-]+$")
+ALLOWED_KEYS = {"schema_version", "grade", "locked", "solution", "task", "grade_id", "points",
+                "checksum", "cell_type"}
+
+
+class FormatError(Exception):
+    """A notebook whose nbgrader marks are inconsistent; the message names the cell."""
+
+
+def meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def is_grade(cell) -> bool:
+    return bool(meta(cell).get("grade", False))
+
+
+def is_solution(cell) -> bool:
+    return bool(meta(cell).get("solution", False))
+
+
+def is_task(cell) -> bool:
+    return bool(meta(cell).get("task", False))
+
+
+def is_locked(cell) -> bool:
+    """nbgrader's rule: solution cells never, grade cells always, others when marked."""
+    if "nbgrader" not in cell.get("metadata", {}):
+        return False
+    if is_solution(cell):
+        return False
+    if is_grade(cell):
+        return True
+    return bool(meta(cell).get("locked", False))
+
+
+def is_marked(cell) -> bool:
+    return is_grade(cell) or is_solution(cell) or is_locked(cell) or is_task(cell)
+
+
+def grade_id(cell) -> Optional[str]:
+    return meta(cell).get("grade_id")
+
+
+def compute_checksum(cell) -> str:
+    """The checksum nbgrader stores for graded, solution and locked cells."""
+    digest = hashlib.md5()
+    digest.update(cell["source"].encode("utf-8"))
+    digest.update(cell["cell_type"].encode("utf-8"))
+    digest.update(str(is_grade(cell)).encode("utf-8"))
+    digest.update(str(is_solution(cell)).encode("utf-8"))
+    digest.update(str(is_locked(cell)).encode("utf-8"))
+    digest.update(meta(cell)["grade_id"].encode("utf-8"))
+    if is_grade(cell):
+        digest.update(str(float(meta(cell)["points"])).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def make_metadata(*, grade: bool, solution: bool, locked: bool, grade_id_value: str,
+                  points: Optional[float] = None, task: bool = False) -> dict:
+    """nbgrader cell metadata, schema version 3, as nbgrader's assignment toolbar writes it."""
+    data = {
+        "grade": grade,
+        "grade_id": grade_id_value,
+        "locked": locked,
+        "schema_version": SCHEMA_VERSION,
+        "solution": solution,
+        "task": task,
+    }
+    if grade:
+        if points is None:
+            raise FormatError(f"cell '{grade_id_value}': a graded cell needs points")
+        data["points"] = int(points) if float(points).is_integer() else float(points)
+    return data
+
+
+def describe(index: int, cell) -> str:
+    first = next((line.strip() for line in cell.get("source", "").splitlines() if line.strip()), "(empty)")
+    return f"cell {index} «{first[:60]}»"
+
+
+def validate(nb, *, source: bool = True) -> List[str]:
+    """Problems with the nbgrader marks of a notebook, as messages naming the cell.
+
+    `source` (instructor notebook): also requires balanced delimiters in the right kinds of cell.
+    """
+    problems: List[str] = []
+    seen: Dict[str, int] = {}
+    language = nb.get("metadata", {}).get("kernelspec", {}).get("language")
+    has_marks = any(is_marked(c) for c in nb.cells)
+    if has_marks and language not in CODE_STUBS:
+        problems.append(f"notebook: metadata.kernelspec.language is {language!r}; nbgrader needs a "
+                        f"code stub for it (expected {LANGUAGE!r})")
+    for index, cell in enumerate(nb.cells):
+        where = describe(index, cell)
+        text = cell.get("source", "")
+        if "nbgrader" in cell.get("metadata", {}):
+            data = meta(cell)
+            extra = set(data) - ALLOWED_KEYS
+            if extra:
+                problems.append(f"{where}: unknown nbgrader keys {sorted(extra)}")
+            if data.get("schema_version") != SCHEMA_VERSION:
+                problems.append(f"{where}: nbgrader schema_version must be {SCHEMA_VERSION}")
+            for key in ("grade", "locked", "solution"):
+                if not isinstance(data.get(key), bool):
+                    problems.append(f"{where}: nbgrader.{key} must be true or false")
+            if is_marked(cell):
+                gid = data.get("grade_id")
+                if not isinstance(gid, str) or not GRADE_ID.match(gid):
+                    problems.append(f"{where}: grade_id must be letters, digits, '-' or '_', got {gid!r}")
+                elif gid in seen:
+                    problems.append(f"{where}: grade_id '{gid}' is also used by cell {seen[gid]}")
+                else:
+                    seen[gid] = index
+            if is_grade(cell):
+                points = data.get("points")
+                if isinstance(points, bool) or not isinstance(points, (int, float)) or points < 0:
+                    problems.append(f"{where}: a graded cell needs points >= 0, got {points!r}")
+            elif "points" in data:
+                problems.append(f"{where}: points are only allowed on graded cells")
+            if cell.cell_type == "markdown" and not is_task(cell) and is_grade(cell) != is_solution(cell):
+                problems.append(f"{where}: a markdown answer cell must be both graded and a solution")
+            if is_task(cell) and cell.cell_type != "markdown":
+                problems.append(f"{where}: task cells must be markdown")
+        if source:
+            problems += _delimiter_problems(where, cell, text)
+    return problems
+
+
+def _delimiter_problems(where: str, cell, text: str) -> List[str]:
+    problems = []
+    for begin, end, allowed, kind in (
+        (BEGIN_SOLUTION, END_SOLUTION, is_solution(cell), "solution"),
+        (BEGIN_HIDDEN_TESTS, END_HIDDEN_TESTS, is_grade(cell), "hidden-test"),
+    ):
+        depth = 0
+        found = False
+        for line in text.split("\n"):
+            if begin in line:
+                found = True
+                if depth:
+                    problems.append(f"{where}: nested '{begin}'")
+                depth = 1
+            elif end in line:
+                if not depth:
+                    problems.append(f"{where}: '{end}' without '{begin}'")
+                depth = 0
+        if depth:
+            problems.append(f"{where}: '{begin}' without '{end}'")
+        if found and not allowed:
+            problems.append(f"{where}: has a {kind} region but is not marked as a "
+                            f"{'solution' if kind == 'solution' else 'tests (graded)'} cell")
+    return problems
+
+
+def _replace_solution_regions(source: str, stub: str) -> (str, bool):
+    lines = source.split("\n")
+    out: List[str] = []
+    inside = False
+    replaced = False
+    for line in lines:
+        if BEGIN_SOLUTION in line:
+            if inside:
+                raise FormatError("nested BEGIN SOLUTION")
+            inside = True
+            replaced = True
+            indent = re.match(r"\s*", line).group(0)
+            out.extend(indent + stub_line for stub_line in stub.split("\n"))
+        elif END_SOLUTION in line:
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise FormatError("BEGIN SOLUTION without END SOLUTION")
+    return "\n".join(out), replaced
+
+
+def _remove_hidden_tests(source: str) -> str:
+    out: List[str] = []
+    inside = False
+    for line in source.split("\n"):
+        if BEGIN_HIDDEN_TESTS in line:
+            if inside:
+                raise FormatError("nested BEGIN HIDDEN TESTS")
+            inside = True
+        elif END_HIDDEN_TESTS in line:
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise FormatError("BEGIN HIDDEN TESTS without END HIDDEN TESTS")
+    return "\n".join(out)
+
+
+def clear_outputs(cell) -> None:
+    """What nbconvert's ClearOutputPreprocessor does to a code cell."""
+    if cell.cell_type == "code":
+        cell["outputs"] = []
+        cell["execution_count"] = None
+        for field in ("collapsed", "scrolled"):
+            cell.get("metadata", {}).pop(field, None)
+
+
+def lock(cell) -> None:
+    """nbgrader's LockCells with its defaults."""
+    if is_solution(cell):
+        cell.metadata["deletable"] = False
+    elif is_grade(cell) or is_locked(cell):
+        cell.metadata["deletable"] = False
+        cell.metadata["editable"] = False
+
+
+def set_checksum(cell) -> None:
+    if is_grade(cell) or is_solution(cell) or is_locked(cell):
+        cell.metadata.nbgrader["checksum"] = compute_checksum(cell)
+        cell.metadata.nbgrader["cell_type"] = cell.cell_type
+
+
+def assignment_version(nb):
+    """The instructor notebook as nbgrader stores it in its database: solutions replaced by
+    stubs, outputs cleared, cells locked and checksummed, hidden tests STILL PRESENT.
+    The autograder restores locked cells from this version."""
+    problems = validate(nb, source=True)
+    if problems:
+        raise FormatError("; ".join(problems))
+    nb = copy.deepcopy(nb)
+    language = nb.metadata.get("kernelspec", {}).get("language", LANGUAGE)
+    stub = CODE_STUBS.get(language, CODE_STUB)
+    for cell in nb.cells:
+        lock(cell)
+        new_source, replaced = _replace_solution_regions(cell.source, stub if cell.cell_type == "code" else TEXT_STUB)
+        if replaced:
+            cell.source = new_source
+        elif is_solution(cell):
+            cell.source = stub if cell.cell_type == "code" else TEXT_STUB
+        clear_outputs(cell)
+        set_checksum(cell)
+    nb.metadata.pop("celltoolbar", None)
+    return nb
+
+
+def student_version(nb):
+    """What students get: the assignment version with hidden tests removed and checksums of
+    what is actually released (nbgrader's generate_assignment order)."""
+    nb = assignment_version(nb)
+    for cell in nb.cells:
+        cell.source = _remove_hidden_tests(cell.source)
+        set_checksum(cell)
+    return nb
+
+
+def exercises(nb) -> List[dict]:
+    """The graded cells of a notebook, in order: grade_id, points, index."""
+    return [
+        {"grade_id": grade_id(c), "points": float(meta(c)["points"]), "index": i}
+        for i, c in enumerate(nb.cells) if is_grade(c)
+    ]
