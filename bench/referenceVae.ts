@@ -44,7 +44,8 @@ export function createReferenceVae(init: Float32Array[]): ReferenceVae {
   const weights = LAYERS.map((l, i) => tf.variable(tf.tensor2d(init[i], [l.in, l.out]), true, `bench/${l.name}/w/${uid}`));
   const biases = LAYERS.map((l) => tf.variable(tf.zeros([l.out]), true, `bench/${l.name}/b/${uid}`));
   uid++;
-  return { weights, biases, optimizer: tf.train.adam(1e-3) };
+  // epsilon 1e-8 as in torch.optim.Adam (tfjs would default to 1e-7).
+  return { weights, biases, optimizer: tf.train.adam(1e-3, 0.9, 0.999, 1e-8) };
 }
 let uid = 0;
 

@@ -1,0 +1,300 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * `npm run bench` (node bench/run.js): the reference VAE epoch (784-400-20 ReLU MLPs,
+ * Bernoulli logits, Adam 1e-3, batch 128, the 10,000 MNIST digits) timed in every available
+ * ELBO Lab engine and in PyTorch CPU, in one run; GEMM GFLOP/s per engine against the
+ * machine's OpenBLAS; and the held-out ELBO of ELBO Lab and PyTorch after training the same
+ * model from the same initial weights on the same batches for the same number of epochs.
+ *
+ * Each engine runs in its own child process (engines are process-global in tfjs). The data,
+ * batch order and initial weights are written once to a temporary folder and read by every
+ * child, PyTorch included. Without /usr/bin/python3 + torch the peer is skipped and said so.
+ *
+ * Options: --reps N (epochs timed per engine, default 3), --elbo-epochs N (default 5, 0 skips),
+ *          --engines a,b,c (default: all), --quick (reps 1, elbo-epochs 1, slow engines sampled less).
+ */
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { spawnSync } = require('child_process');
+const { root } = require('./tsRequire');
+
+const ENGINES = ['tfjs-node-gpu', 'tfjs-node', 'wasm-blas', 'wasm-fast', 'wasm', 'cpu'];
+const SEED = 20240601;
+
+function parseArgs(argv) {
+  const opts = { reps: 3, elboEpochs: 5, engines: null, quick: false, child: null, dir: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => argv[++i];
+    if (a === '--reps') opts.reps = Number(next());
+    else if (a === '--elbo-epochs') opts.elboEpochs = Number(next());
+    else if (a === '--engines') opts.engines = next().split(',');
+    else if (a === '--quick') opts.quick = true;
+    else if (a === '--child') opts.child = next();
+    else if (a === '--dir') opts.dir = next();
+    else throw new RangeError(`bench: unknown argument ${a}`);
+  }
+  if (opts.quick) {
+    opts.reps = 1;
+    opts.elboEpochs = Math.min(opts.elboEpochs, 1);
+  }
+  return opts;
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+// ---------------------------------------------------------------- data shared by all peers
+function writeSharedData(dir, opts) {
+  const { Random } = require('../src/random.ts');
+  const { loadMnist, loadMnistSplit } = require('../src/data/mnist.ts');
+  const { initialWeights } = require('./referenceVae.ts');
+  const random = new Random(SEED);
+  const staticBinary = (values) => {
+    const out = new Float32Array(values.length);
+    for (let i = 0; i < values.length; i++) out[i] = random.uniform() < values[i] ? 1 : 0;
+    return out;
+  };
+  const all = loadMnist();
+  const { train, heldOut } = loadMnistSplit({ seed: SEED });
+  const weights = initialWeights(new Random(SEED + 1));
+  const flat = new Float32Array(weights.reduce((n, w) => n + w.length, 0));
+  let o = 0;
+  for (const w of weights) { flat.set(w, o); o += w.length; }
+  const orders = new Int32Array(opts.elboEpochs * train.count);
+  for (let e = 0; e < opts.elboEpochs; e++) orders.set(random.permutation(train.count), e * train.count);
+  const files = {
+    'x.bin': staticBinary(all.values),
+    'order.bin': Int32Array.from(random.permutation(all.count)),
+    'train.bin': staticBinary(train.values),
+    'trainOrders.bin': orders,
+    'heldOut.bin': staticBinary(heldOut.values),
+    'weights.bin': flat,
+  };
+  for (const [name, arr] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), Buffer.from(arr.buffer, arr.byteOffset, arr.byteLength));
+  const meta = {
+    seed: SEED, count: all.count, trainCount: train.count, heldOutCount: heldOut.count,
+    reps: opts.reps, elboEpochs: opts.elboEpochs, elboDraws: 10, quick: opts.quick,
+  };
+  fs.writeFileSync(path.join(dir, 'meta.json'), JSON.stringify(meta));
+  return meta;
+}
+
+function readF32(dir, name) {
+  const b = fs.readFileSync(path.join(dir, name));
+  return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+}
+function readI32(dir, name) {
+  const b = fs.readFileSync(path.join(dir, name));
+  return new Int32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+}
+
+// ---------------------------------------------------------------- child: one ELBO Lab engine
+function gemmRates(tf, fast) {
+  // The three products of a 784→400 dense layer at batch 128: forward, dW = Xᵀ·dY, dX = dY·Wᵀ.
+  const cases = [
+    { name: 'plain', a: [128, 784], b: [784, 400], tA: false, tB: false },
+    { name: 'transA', a: [128, 784], b: [128, 400], tA: true, tB: false },
+    { name: 'transB', a: [128, 400], b: [784, 400], tA: false, tB: true },
+  ];
+  const out = {};
+  for (const c of cases) {
+    const a = tf.randomUniform(c.a);
+    const b = tf.randomUniform(c.b);
+    tf.matMul(a, b, c.tA, c.tB).dispose();
+    const reps = fast ? 30 : 2;
+    const t0 = performance.now();
+    for (let i = 0; i < reps; i++) tf.matMul(a, b, c.tA, c.tB).dataSync();
+    const seconds = (performance.now() - t0) / 1000 / reps;
+    out[c.name] = (2 * 128 * 784 * 400) / seconds / 1e9;
+    tf.dispose([a, b]);
+  }
+  return out;
+}
+
+function blasPeak() {
+  let addon;
+  try {
+    const { loadBlasAddon } = require('../src/engine/kernels/nativeBlas.ts');
+    addon = loadBlasAddon();
+  } catch (err) {
+    return { error: String(err.message || err).split('\n')[0] };
+  }
+  const n = 1024;
+  const heap = new Float32Array(3 * n * n).map((_, i) => (i % 7) / 7);
+  addon.gemm(heap, 1, n, n, n, false, false, 0, 0, n * n, 0, 2 * n * n, 0, 0, 0);
+  const rate = (M, N, K, tA, tB, reps) => {
+    const t0 = performance.now();
+    for (let i = 0; i < reps; i++) addon.gemm(heap, 1, M, N, K, tA, tB, 0, 0, n * n, 0, 2 * n * n, 0, 0, 0);
+    return (2 * M * N * K * reps) / ((performance.now() - t0) / 1000) / 1e9;
+  };
+  return {
+    info: addon.info(),
+    square1024: rate(n, n, n, false, false, 5),
+    plain: rate(128, 400, 784, false, false, 50),
+    transA: rate(784, 400, 128, true, false, 50),
+    transB: rate(128, 784, 400, false, true, 50),
+  };
+}
+
+async function child(engine, dir) {
+  const tf = require('@tensorflow/tfjs');
+  const { initEngine } = require('../src/engine/select.ts');
+  const { Random } = require('../src/random.ts');
+  const R = require('./referenceVae.ts');
+  const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8'));
+  const info = await initEngine({ engine, print: false });
+  const result = { engine, got: info.name, reason: info.reason };
+  if (info.name !== engine) {
+    result.skipped = info.skipped.find((k) => k.name === engine)?.why ?? 'not available';
+    return result;
+  }
+  const slow = engine === 'wasm' || engine === 'cpu';
+  result.gemm = gemmRates(tf, !slow);
+  if (engine === 'wasm-blas') result.blas = blasPeak();
+
+  const x = readF32(dir, 'x.bin');
+  const order = readI32(dir, 'order.bin');
+  const random = new Random(meta.seed);
+  const vae = R.createReferenceVae(R.initialWeights(new Random(meta.seed + 1)));
+  R.trainEpoch(vae, x, order.subarray(0, 3 * 128), 128, random); // warm-up: kernels, caches
+  const fullBatches = Math.ceil(order.length / 128);
+  // Slow engines time a sample of batches and scale to the epoch (said in the report).
+  let sample = fullBatches;
+  if (slow) {
+    const t0 = performance.now();
+    R.trainEpoch(vae, x, order, 128, random, 2);
+    const perBatch = (performance.now() - t0) / 2000;
+    sample = Math.max(2, Math.min(fullBatches, Math.floor((meta.quick ? 4 : 12) / perBatch)));
+  }
+  const tensorsBefore = tf.memory().numTensors;
+  result.epochSeconds = [];
+  for (let r = 0; r < (slow ? 1 : meta.reps); r++) {
+    const t0 = performance.now();
+    const { batches } = R.trainEpoch(vae, x, order, 128, random, sample);
+    result.epochSeconds.push(((performance.now() - t0) / 1000) * (fullBatches / batches));
+  }
+  result.sampledBatches = sample < fullBatches ? sample : null;
+  result.tensorLeak = tf.memory().numTensors - tensorsBefore;
+  R.disposeReferenceVae(vae);
+
+  if (meta.elboEpochs > 0 && !slow) {
+    const train = readF32(dir, 'train.bin');
+    const orders = readI32(dir, 'trainOrders.bin');
+    const heldOut = readF32(dir, 'heldOut.bin');
+    const model = R.createReferenceVae(R.initialWeights(new Random(meta.seed + 1)));
+    const t0 = performance.now();
+    for (let e = 0; e < meta.elboEpochs; e++) {
+      R.trainEpoch(model, train, orders.subarray(e * meta.trainCount, (e + 1) * meta.trainCount), 128, random);
+    }
+    result.elboTrainSeconds = (performance.now() - t0) / 1000;
+    result.heldOutElbo = R.heldOutElbo(model, heldOut, meta.heldOutCount, meta.elboDraws, random);
+    R.disposeReferenceVae(model);
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------- parent
+function runChild(args, env) {
+  const run = spawnSync(args[0], args.slice(1), { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 900_000 });
+  const lines = (run.stdout || '').trim().split('\n');
+  try {
+    return JSON.parse(lines[lines.length - 1]);
+  } catch {
+    const why = `${(run.stderr || '').trim().split('\n').slice(-3).join(' | ') || (run.error && run.error.message) || `exit ${run.status}`}`;
+    return { error: why };
+  }
+}
+
+function torchAvailable() {
+  if (!fs.existsSync('/usr/bin/python3')) return 'no /usr/bin/python3';
+  const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch, numpy'], { encoding: 'utf8' });
+  return probe.status === 0 ? null : 'python3-torch (with numpy) not importable by /usr/bin/python3';
+}
+
+function fmt(x, digits = 2) {
+  return x === undefined || x === null || Number.isNaN(x) ? '-' : x.toFixed(digits);
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  if (opts.child) {
+    const result = await child(opts.child, opts.dir);
+    process.stdout.write(`\n${JSON.stringify(result)}\n`);
+    return;
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'elbo-lab-bench-'));
+  try {
+    const meta = writeSharedData(dir, opts);
+    const load = os.loadavg()[0];
+    console.log(`ELBO Lab bench: reference VAE epoch (784-400-20, batch 128, Adam 1e-3, ${meta.count} MNIST digits), ` +
+      `${opts.reps} timed epoch(s) per engine, medians; ${os.cpus().length} CPUs (${os.cpus()[0].model}), load average ${load.toFixed(2)} at start`);
+    const threads = { OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS || '1', OMP_NUM_THREADS: process.env.OMP_NUM_THREADS || '1' };
+
+    const results = [];
+    const noTorch = torchAvailable();
+    let torch = null;
+    if (noTorch === null) {
+      torch = runChild(['/usr/bin/python3', path.join(__dirname, 'torch_vae.py'), dir], threads);
+      if (torch.error) console.log(`PyTorch peer failed: ${torch.error}`);
+    } else {
+      console.log(`PyTorch peer skipped: ${noTorch}`);
+    }
+    for (const engine of opts.engines || ENGINES) {
+      const r = runChild([process.execPath, __filename, '--child', engine, '--dir', dir], threads);
+      results.push({ engine, ...r });
+    }
+
+    const torchEpoch = torch && !torch.error ? median(torch.epochSeconds) : null;
+    console.log('');
+    console.log('engine          epoch s   × PyTorch   GEMM GFLOP/s plain / XᵀdY / dYWᵀ   leak   note');
+    if (torchEpoch !== null) console.log(`${'pytorch'.padEnd(15)} ${fmt(torchEpoch, 3).padStart(7)}   ${'1.00'.padStart(9)}   ${'(torch ' + torch.torch + ', ' + torch.threads + ' thread)'}`);
+    for (const r of results) {
+      if (r.error || r.skipped) {
+        console.log(`${r.engine.padEnd(15)} ${'-'.padStart(7)}   ${'-'.padStart(9)}   skipped: ${r.error || r.skipped}`);
+        continue;
+      }
+      const e = median(r.epochSeconds);
+      const g = r.gemm;
+      const note = r.sampledBatches ? `timed ${r.sampledBatches} batches, scaled to the epoch` : '';
+      console.log(`${r.engine.padEnd(15)} ${fmt(e, 3).padStart(7)}   ${(torchEpoch ? fmt(e / torchEpoch) : '-').padStart(9)}   ` +
+        `${fmt(g.plain, 1).padStart(8)} / ${fmt(g.transA, 1).padStart(6)} / ${fmt(g.transB, 1).padStart(6)}           ${String(r.tensorLeak).padStart(4)}   ${note}`);
+    }
+    const blas = results.find((r) => r.blas)?.blas;
+    if (blas && !blas.error) {
+      console.log(`OpenBLAS peak on this machine (1 thread): ${fmt(blas.square1024, 1)} GFLOP/s at 1024³; at the layer shapes ` +
+        `${fmt(blas.plain, 1)} / ${fmt(blas.transA, 1)} / ${fmt(blas.transB, 1)} GFLOP/s (${blas.info})`);
+    } else {
+      console.log(`OpenBLAS peak: not measured (${blas ? blas.error : 'native addon not available'})`);
+    }
+
+    if (opts.elboEpochs > 0) {
+      const ours = results.find((r) => r.heldOutElbo !== undefined);
+      console.log('');
+      console.log(`Held-out ELBO after ${opts.elboEpochs} epoch(s) on ${meta.trainCount} digits, same initial weights and batches ` +
+        `(${meta.heldOutCount} held-out digits, ${meta.elboDraws} noise draws each):`);
+      if (ours) console.log(`  ELBO Lab (${ours.engine}): ${fmt(ours.heldOutElbo, 2)} nats  (trained in ${fmt(ours.elboTrainSeconds, 1)} s)`);
+      if (torch && torch.heldOutElbo !== undefined) {
+        console.log(`  PyTorch:                 ${fmt(torch.heldOutElbo, 2)} nats  (trained in ${fmt(torch.elboTrainSeconds, 1)} s)`);
+        if (ours) {
+          const gap = Math.abs(ours.heldOutElbo - torch.heldOutElbo);
+          console.log(`  difference ${fmt(gap, 2)} nats: ${gap <= 1 ? 'within' : 'NOT within'} 1 nat`);
+        }
+      } else {
+        console.log('  PyTorch: skipped');
+      }
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err && err.stack ? err.stack : String(err));
+  process.exitCode = 1;
+});
