@@ -285,6 +285,18 @@ def write_executed(nb, output_path: Path) -> None:
         print(f"  (could not sign {output_path.name}: {exc})")
 
 
+def write_html(nb, html_path: Path) -> None:
+    """A static HTML copy (Plotly and KaTeX outputs carry their own scripts and styles)."""
+    try:
+        from nbconvert import HTMLExporter
+
+        html_path.parent.mkdir(parents=True, exist_ok=True)
+        body, _ = HTMLExporter().from_notebook_node(nb)
+        html_path.write_text(body, encoding="utf-8")
+    except Exception as exc:  # nbconvert missing or failing must not change the verdict
+        print(f"  (no HTML copy for {html_path.stem}: {exc})")
+
+
 def discover(arguments: List[str]) -> List[Path]:
     if arguments:
         return [Path(a) for a in arguments]
@@ -298,6 +310,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="seconds one cell may take (default 900, env ELBO_LAB_CELL_TIMEOUT)")
     parser.add_argument("--out", default=str(ROOT / "build" / "notebooks"), help="folder for executed copies")
     parser.add_argument("--continue-on-error", action="store_true", help="run later cells after a failure")
+    parser.add_argument("--no-html", action="store_true", help="skip the static HTML copies in build/html")
     args = parser.parse_args(argv)
 
     paths = discover(args.notebooks)
@@ -323,6 +336,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         output_path = out / path.name
         result = execute_notebook(path, cell_timeout=args.cell_timeout, output_path=output_path,
                                   continue_on_error=args.continue_on_error)
+        if not args.no_html:
+            import nbformat
+
+            write_html(nbformat.read(str(output_path), as_version=4), out.parent / "html" / f"{path.stem}.html")
         status = "passed" if result.ok else "FAILED"
         print(f"  {status} in {result.seconds:.1f} s ({len(result.cells)} code cells run) -> {output_path}", flush=True)
         if result.setup_error:

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ClaimFailed, Claims } from '../../src/display/claims';
-import { katexStylesheet, mathBundle } from '../../src/display/katex';
+import { katexStylesheet, mathBundle } from '../../src/display/math';
 import { inNotebook, publish } from '../../src/display/mime';
 import { plotlyBundle } from '../../src/display/plotly';
 import { formatNumber, tableBundle } from '../../src/display/table';
