@@ -120,11 +120,39 @@ export function fastFusedMatMul(args: KernelArgs): tf.TensorInfo {
   const transposeA = args.attrs.transposeA === true;
   const transposeB = args.attrs.transposeB === true;
   const plan = planMatMul(a.shape, b.shape, transposeA, transposeB);
-  if ((!transposeA && !transposeB) || !isSingle(plan)) {
-    return stock(args);
-  }
-  const { M, N, K } = plan;
   const backend = args.backend;
+  const scalarBias = plan !== null ? expandScalarBias(backend, args.inputs.bias, plan.N) : null;
+  const inputs = scalarBias === null ? args.inputs : { ...args.inputs, bias: scalarBias };
+  try {
+    if ((!transposeA && !transposeB) || !isSingle(plan)) {
+      return stock({ ...args, inputs });
+    }
+    return fusedViaPlain(backend, stock, { ...args, inputs }, a, b, transposeA, transposeB, plan);
+  } finally {
+    if (scalarBias !== null) dispose(backend, scalarBias);
+  }
+}
+
+/**
+ * XNNPACK reads a bias of length N; tfjs allows a one-element bias (broadcast), which the
+ * stock kernel then reads past its end. Give it a length-N copy (filled in the heap).
+ */
+function expandScalarBias(backend: KernelArgs['backend'], bias: tf.TensorInfo | undefined, N: number): tf.TensorInfo | null {
+  if (bias === undefined || bias === null || N === 1) return null;
+  if (bias.shape.reduce((p, d) => p * d, 1) !== 1 || bias.dtype !== 'float32') return null;
+  const out = backend.makeOutput([N], 'float32');
+  const heap = backend.wasm.HEAPF32;
+  const value = heap[backend.getMemoryOffset(bias.dataId) / 4];
+  const start = backend.getMemoryOffset(out.dataId) / 4;
+  heap.fill(value, start, start + N);
+  return out;
+}
+
+function fusedViaPlain(
+  backend: KernelArgs['backend'], stock: StockKernel, args: KernelArgs,
+  a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean, plan: MatMulPlan,
+): tf.TensorInfo {
+  const { M, N, K } = plan;
   const a2 = transposeA ? transpose2d(backend, a, K, M) : view(a, [M, K]);
   const b2 = transposeB ? transpose2d(backend, b, N, K) : view(b, [K, N]);
   // The stock fused kernel reads rank-3 operands.
