@@ -201,13 +201,30 @@ def execute_notebook(
     nb = nb if nb is not None else read_notebook(path)
     result = NotebookResult(path=path, output_path=output_path)
     started = time.time()
+    replies = {}
+
+    def remember_reply(cell, cell_index, execute_reply):
+        replies[cell_index] = (execute_reply or {}).get("content", {}).get("status")
+
     client = NotebookClient(
         nb,
         timeout=cell_timeout,
         kernel_name=KERNEL_NAME,
         allow_errors=False,
         resources={"metadata": {"path": str(path.parent)}},
+        on_cell_executed=remember_reply,
     )
+
+    def execute(cell, index):
+        # After a failed cell tslab aborts requests that arrive within ~200 ms (its queue
+        # reset); an aborted cell returns no output and no error, so send it again.
+        for attempt in range(3):
+            client.execute_cell(cell, index)
+            if replies.get(index) != "abort":
+                return
+            cell.outputs = []
+            time.sleep(0.3)
+        raise RuntimeError("the kernel aborted this cell three times")
 
     def hidden(source: str) -> str:
         # nbclient stores each executed cell back at its index, so the scratch cell gets a
@@ -230,7 +247,7 @@ def execute_notebook(
                 cell_start = time.time()
                 error = ""
                 try:
-                    client.execute_cell(cell, index)
+                    execute(cell, index)
                 except CellTimeoutError:
                     error = f"timed out after {cell_timeout} s (per-cell limit)"
                 except CellExecutionError as exc:
@@ -238,6 +255,8 @@ def execute_notebook(
                 except DeadKernelError as exc:
                     error = f"the kernel died: {exc}"
                     stop = True
+                except RuntimeError as exc:
+                    error = str(exc)
                 if not error:
                     error = silent_markers(cell)
                 if not error and not stop:

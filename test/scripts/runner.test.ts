@@ -91,3 +91,17 @@ describe('scripts/nbrun.py', () => {
     expect(result.stderr).toContain(`${missing}: no such file`);
   });
 });
+
+describe('scripts/nbrun.py --continue-on-error', () => {
+  it('reports every failing cell, also one that directly follows another failure', () => {
+    const dir = tempDir('continue');
+    const file = path.join(dir, 'two-failures.ipynb');
+    fs.writeFileSync(file, notebookJson(["throw new Error('first failure')", "throw new Error('second failure')", "'fine'"]));
+    const result = runNotebookRunner(['--continue-on-error', file], path.join(dir, 'out'));
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('first failure');
+    expect(result.stdout).toContain('second failure');
+    const executed = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'two-failures.ipynb'), 'utf8'));
+    expect(JSON.stringify(executed.cells[2].outputs)).toContain('fine');
+  });
+});
