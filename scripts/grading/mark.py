@@ -79,6 +79,10 @@ def apply(nb, overrides: Dict[int, str]) -> List[str]:
             raise SpecError(f"--cell {index}: the notebook has {len(nb.cells)} cells (0-based)")
         parse_spec(spec)
         set_tag(nb.cells[index], spec)
+        if spec.startswith("plain"):
+            nb.cells[index].metadata.pop("nbgrader", None)
+            for key in ("deletable", "editable"):
+                nb.cells[index].metadata.pop(key, None)
     specs = [(i, parse_spec(spec_of(c))) if spec_of(c) else (i, None) for i, c in enumerate(nb.cells)]
     lines = []
     for position, (index, fields) in enumerate(specs):
@@ -86,9 +90,8 @@ def apply(nb, overrides: Dict[int, str]) -> List[str]:
         if fields is None:
             continue
         kind = fields["kind"]
-        if kind == "plain":
-            cell.metadata.pop("nbgrader", None)
-            for key in ("deletable", "editable"):
+        if kind == "plain":  # a `plain` tag typed in JupyterLab: unmark, drop the tag
+            for key in ("nbgrader", "deletable", "editable"):
                 cell.metadata.pop(key, None)
             set_tag(cell, "plain")
             continue
