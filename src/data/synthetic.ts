@@ -1,5 +1,6 @@
 import { Random } from '../random';
 import { DataMatrix } from './matrix';
+import { LinearGaussianModel } from '../exact/linearGaussian';
 
 function checkCount(fn: string, name: string, value: number, min = 1): void {
   if (!Number.isInteger(value) || value < min) {
@@ -121,4 +122,51 @@ export function binaryPatternsLogLikelihood(
   }
   const m = Math.max(...logs);
   return m + Math.log(logs.reduce((s, l) => s + Math.exp(l - m), 0));
+}
+
+/**
+ * Data drawn from a linear-Gaussian model (probabilistic PCA): z ~ N(0, I), x = W z + b + σ ε,
+ * so log p(x) is known exactly (model.logMarginal). Uses the math core's LinearGaussianModel.
+ */
+export function linearGaussianData(model: LinearGaussianModel, count: number, random: Random): DataMatrix {
+  const fn = 'linearGaussianData';
+  if (!(model instanceof LinearGaussianModel)) throw new TypeError(`${fn}: model must be a LinearGaussianModel from src/exact/linearGaussian`);
+  checkCount(fn, 'count', count);
+  checkRandomArg(fn, random);
+  return { values: Float32Array.from(model.sample(random, count)), count, features: model.dataSize };
+}
+
+export interface LinearGaussianDatasetOptions {
+  /** Dimensions of x (default 8). */
+  dataSize?: number;
+  /** Dimensions of z (default 2). */
+  latentSize?: number;
+  /** Examples (default 1000). */
+  count?: number;
+  /** log σ² of the observation noise (default log 0.1). */
+  logVariance?: number;
+  /** Scale of the entries of W (default 1). */
+  scale?: number;
+  /** Orthogonal columns of W, so the exact posterior is diagonal (default true). */
+  orthogonalColumns?: boolean;
+}
+
+/** A random linear-Gaussian model and `count` draws from it. */
+export function linearGaussianDataset(
+  options: LinearGaussianDatasetOptions, random: Random,
+): { model: LinearGaussianModel; data: DataMatrix } {
+  const fn = 'linearGaussianDataset';
+  checkRandomArg(fn, random);
+  const dataSize = options.dataSize ?? 8;
+  const latentSize = options.latentSize ?? 2;
+  const count = options.count ?? 1000;
+  checkCount(fn, 'options.dataSize', dataSize);
+  checkCount(fn, 'options.latentSize', latentSize);
+  checkCount(fn, 'options.count', count);
+  const model = LinearGaussianModel.random(random, dataSize, latentSize, {
+    logVariance: options.logVariance ?? Math.log(0.1),
+    scale: options.scale ?? 1,
+    orthogonalColumns: options.orthogonalColumns ?? true,
+  });
+  return { model, data: linearGaussianData(model, count, random) };
 }

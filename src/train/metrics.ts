@@ -1,0 +1,154 @@
+import * as tf from '@tensorflow/tfjs';
+import { Random } from '../random';
+import { reparameterize } from '../distributions/gaussian';
+import { klToStandardNormalPerDimension } from '../objectives/kl';
+import type { Vae } from '../models/vae';
+import { DataMatrix, checkDataMatrix } from '../data/matrix';
+
+/** Metrics of a model on one data set. Per-example quantities are averaged over the examples. */
+export interface SplitMetrics {
+  /** Examples evaluated. */
+  count: number;
+  /** Batch mean of the per-example ELBO = reconstruction − KL (nats; one z sample per example). */
+  elbo: number;
+  /** Standard error of that mean over examples. */
+  elboStandardError: number;
+  /** Batch mean of log p_θ(x|z), z ~ q_φ(z|x) (one sample; summed over pixels). */
+  reconstruction: number;
+  /** Batch mean of KL(q_φ(z|x) ‖ p(z)) (closed form; summed over latent dimensions). */
+  kl: number;
+  /** Batch mean of the KL of each latent dimension ([latentSize]); sums to `kl`. */
+  klPerDimension: Float64Array;
+  /** Cov_x(E_q[z_u]): variance over examples of the encoder mean, per dimension. */
+  latentMeanVariance: Float64Array;
+  /** Number of dimensions with latentMeanVariance > activeUnitThreshold (Burda et al. 2015). */
+  activeUnits: number;
+  /** The importance-weighted bound L_k as log-likelihood estimate, when requested. */
+  importanceWeighted?: ImportanceWeightedEstimate;
+}
+
+export interface ImportanceWeightedEstimate {
+  k: number;
+  count: number;
+  /** Batch mean of L_k (nats). */
+  bound: number;
+  standardError: number;
+}
+
+/** One row of training history. */
+export interface EpochMetrics {
+  /** 1-based (0 = before training). */
+  epoch: number;
+  /** β in force at the end of the epoch. */
+  beta: number;
+  /** Mean training objective over the epoch's batches (−β-ELBO with free bits, batch means). */
+  trainLoss: number;
+  /** The objective of every batch of the epoch, in order. */
+  batchLosses: Float64Array;
+  /** Metrics on a fixed subset of the training data. */
+  train: SplitMetrics;
+  /** Metrics on a fixed subset of the held-out data (null without held-out data). */
+  heldOut: SplitMetrics | null;
+  /** Wall time of the epoch's training steps (evaluation excluded). */
+  seconds: number;
+}
+
+export interface EvaluateOptions {
+  /** Source of ε (one z per example). A fixed seed gives numbers comparable across epochs. */
+  random: Random;
+  /** Rows per forward pass (default 500). */
+  batchSize?: number;
+  /** Active-unit threshold on Cov_x(E_q[z_u]) (default 0.01, Burda et al. 2015). */
+  activeUnitThreshold?: number;
+}
+
+function meanAndStandardError(values: Float64Array): { mean: number; standardError: number } {
+  const n = values.length;
+  let sum = 0;
+  for (const v of values) sum += v;
+  const mean = sum / n;
+  let ss = 0;
+  for (const v of values) ss += (v - mean) * (v - mean);
+  return { mean, standardError: n > 1 ? Math.sqrt(ss / (n - 1) / n) : NaN };
+}
+
+/** Variance over rows of each column of a row-major [n, d] array (population variance). */
+export function columnVariances(values: Float64Array | Float32Array, n: number, d: number): Float64Array {
+  const mean = new Float64Array(d);
+  const out = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += values[i * d + j];
+  for (let j = 0; j < d; j++) mean[j] /= n;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) {
+      const c = values[i * d + j] - mean[j];
+      out[j] += c * c;
+    }
+  }
+  for (let j = 0; j < d; j++) out[j] /= n;
+  return out;
+}
+
+/**
+ * ELBO, reconstruction, KL, KL per dimension and active units of `model` on `data`:
+ *   ELBO(x) = E_q[log p_θ(x|z)] − KL(q_φ(z|x) ‖ p(z)),
+ * the expectation estimated with one reparameterised sample z = μ + σ ε per example, the KL in
+ * closed form. Active units: u is active when Cov_x(E_q[z_u]) > 0.01. Disposes all it makes.
+ */
+export function evaluateVae(model: Vae, data: DataMatrix, options: EvaluateOptions): SplitMetrics {
+  const fn = 'evaluateVae';
+  checkDataMatrix(data, fn, 'data');
+  if (data.features !== model.inputSize) {
+    throw new RangeError(`${fn}: data must have ${model.inputSize} features per example (the model's inputSize), got ${data.features}`);
+  }
+  if (!options || !(options.random instanceof Random)) throw new TypeError(`${fn}: options.random must be a Random`);
+  const batchSize = options.batchSize ?? 500;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`${fn}: options.batchSize must be an integer >= 1, got ${batchSize}`);
+  const threshold = options.activeUnitThreshold ?? 0.01;
+  const n = data.count;
+  const latent = model.latentSize;
+  const reconstruction = new Float64Array(n);
+  const kl = new Float64Array(n);
+  const klPerDimensionSum = new Float64Array(latent);
+  const means = new Float64Array(n * latent);
+  for (let start = 0; start < n; start += batchSize) {
+    const rows = Math.min(batchSize, n - start);
+    const noise = options.random.normals(rows * latent);
+    const [rec, klDim, mean] = tf.tidy(() => {
+      const x = tf.tensor2d(data.values.subarray(start * data.features, (start + rows) * data.features), [rows, data.features]);
+      const q = model.encode(x);
+      const z = reparameterize(q, tf.tensor2d(noise, [rows, latent]));
+      return [model.logLikelihood(x, z), klToStandardNormalPerDimension(q), q.mean];
+    });
+    const recValues = rec.dataSync();
+    const klValues = klDim.dataSync();
+    const meanValues = mean.dataSync();
+    tf.dispose([rec, klDim, mean]);
+    for (let i = 0; i < rows; i++) {
+      reconstruction[start + i] = recValues[i];
+      let s = 0;
+      for (let j = 0; j < latent; j++) {
+        const v = klValues[i * latent + j];
+        s += v;
+        klPerDimensionSum[j] += v;
+      }
+      kl[start + i] = s;
+    }
+    means.set(meanValues, start * latent);
+  }
+  const elbo = new Float64Array(n);
+  for (let i = 0; i < n; i++) elbo[i] = reconstruction[i] - kl[i];
+  const elboStats = meanAndStandardError(elbo);
+  const latentMeanVariance = columnVariances(means, n, latent);
+  let activeUnits = 0;
+  for (const v of latentMeanVariance) if (v > threshold) activeUnits++;
+  return {
+    count: n,
+    elbo: elboStats.mean,
+    elboStandardError: elboStats.standardError,
+    reconstruction: meanAndStandardError(reconstruction).mean,
+    kl: meanAndStandardError(kl).mean,
+    klPerDimension: klPerDimensionSum.map((s) => s / n),
+    latentMeanVariance,
+    activeUnits,
+  };
+}
