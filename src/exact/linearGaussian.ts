@@ -154,6 +154,8 @@ export class LinearGaussianModel {
     const l = this.latentSize;
     const mean = choleskySolve(this.mFactor, l, matTVec(this.weights, this.dataSize, l, r));
     const covariance = choleskyInverse(this.mFactor, l).map((v) => v * this.variance);
+    // Make the rounding symmetric too, so callers can rely on S_ij === S_ji.
+    for (let i = 0; i < l; i++) for (let j = 0; j < i; j++) covariance[j * l + i] = covariance[i * l + j];
     const logVariance = Float64Array.from({ length: l }, (_, j) => Math.log(covariance[j * l + j]));
     let maxAbsCorrelation = 0;
     for (let i = 0; i < l; i++) {
