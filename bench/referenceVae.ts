@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../src/random';
+import { createAdam } from '../src/engine/adam';
 
 export const LAYERS = [
   { name: 'fc1', in: 784, out: 400 },
@@ -45,7 +46,7 @@ export function createReferenceVae(init: Float32Array[]): ReferenceVae {
   const biases = LAYERS.map((l) => tf.variable(tf.zeros([l.out]), true, `bench/${l.name}/b/${uid}`));
   uid++;
   // epsilon 1e-8 as in torch.optim.Adam (tfjs would default to 1e-7).
-  return { weights, biases, optimizer: tf.train.adam(1e-3, 0.9, 0.999, 1e-8) };
+  return { weights, biases, optimizer: process.env.ELBO_LAB_BENCH_STOCK_ADAM ? tf.train.adam(1e-3, 0.9, 0.999, 1e-8) : createAdam(1e-3) };
 }
 let uid = 0;
 

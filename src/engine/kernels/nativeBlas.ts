@@ -16,7 +16,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type * as tf from '@tensorflow/tfjs';
 import { projectRoot } from '../../paths';
-import { KernelArgs, operands, planMatMul, StockKernel, stockKernel } from './shared';
+import { KernelArgs, operands, planMatMul, sharedIdentity, StockKernel, stockKernel } from './shared';
 import { fastFusedMatMul } from './wasmFast';
 
 /** The addon's exports (see native/src/elbo_blas.cc). */
@@ -100,5 +100,5 @@ export function nativeBlasKernels(addon: BlasAddon): Record<string, StockKernel>
     const out = hasPrelu ? null : blasMatMul(addon, args, args.inputs.bias ?? undefined, activation);
     return out ?? fastFusedMatMul(args);
   };
-  return { BatchMatMul: batchMatMul, _FusedMatMul: fusedMatMul };
+  return { BatchMatMul: batchMatMul, _FusedMatMul: fusedMatMul, Identity: sharedIdentity };
 }

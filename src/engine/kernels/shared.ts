@@ -9,10 +9,12 @@ import * as tf from '@tensorflow/tfjs';
 
 /** The members of tfjs-backend-wasm's BackendWasm that the kernels touch. */
 export interface WasmBackendLike {
+  incRef(dataId: object): void;
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   disposeData(dataId: object, force?: boolean): boolean;
   getMemoryOffset(dataId: object): number;
-  wasm: { HEAPF32: Float32Array };
+  /** `asm.memory` is the module's WebAssembly.Memory (the emscripten build exports it). */
+  wasm: { HEAPF32: Float32Array; asm?: { memory?: WebAssembly.Memory } };
 }
 
 export interface KernelArgs {
@@ -158,4 +160,19 @@ export function restoreStockKernels(): void {
     tf.registerKernel(config);
   }
   state.active = 'stock';
+}
+
+/**
+ * Identity without the copy. tfjs clones every tensor it saves for the backward pass
+ * (dozens per training step) through this kernel, and the stock wasm Identity copies the
+ * data; the cpu and webgl backends instead share it and count references, which is what
+ * this does. Safe because no wasm kernel writes into an existing tensor's memory (outputs
+ * are always fresh allocations, and Variable.assign swaps data rather than writing into it).
+ */
+export function sharedIdentity(args: KernelArgs): tf.TensorInfo {
+  const x = args.inputs.x;
+  if (x === undefined) throw new Error('engine: Identity called without input x');
+  if (x.dtype === 'string') return stockKernel('Identity')(args);
+  args.backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }

@@ -14,7 +14,7 @@
  * Batched products (batch > 1) keep the stock kernel: it has no fast path for them anyway.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { KernelArgs, MatMulPlan, operands, planMatMul, stockKernel, StockKernel, view } from './shared';
+import { KernelArgs, MatMulPlan, operands, planMatMul, sharedIdentity, stockKernel, StockKernel, view } from './shared';
 
 function transpose2d(backend: KernelArgs['backend'], x: tf.TensorInfo, rows: number, cols: number): tf.TensorInfo {
   const t = stockKernel('Transpose')({
@@ -168,5 +168,5 @@ function fusedViaPlain(
 
 /** The kernels of the pure-wasm fast engine, by kernel name. */
 export function wasmFastKernels(): Record<string, StockKernel> {
-  return { BatchMatMul: fastBatchMatMul, _FusedMatMul: fastFusedMatMul };
+  return { BatchMatMul: fastBatchMatMul, _FusedMatMul: fastFusedMatMul, Identity: sharedIdentity };
 }
