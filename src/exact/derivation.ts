@@ -24,7 +24,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Random } from '../random';
 import type { DiagonalGaussian } from '../distributions/gaussian';
 import type { GenerativeModel, InferenceModel } from '../objectives/types';
-import { checkGenerativeModel, sampleJoint } from '../objectives/sampleJoint';
+import { checkGenerativeModel, JointSamples, sampleJoint } from '../objectives/sampleJoint';
 import { logMeanExp, logMeanExpStandardError, meanAndStandardError } from '../objectives/monteCarlo';
 import { checkInteger, checkNumber, checkRandom, shapeString } from '../tensorChecks';
 import { DiagonalGaussianLike, DiagonalGaussianParameters, toDiagonalParameters, toVector } from './inputs';
@@ -239,7 +239,7 @@ function normalize(logValues: Float64Array): Float64Array {
 function monteCarloSteps(decoder: GenerativeModel, x: Float64Array, q: DiagonalGaussianParameters, random: Random, samples: number): DerivationResult {
   const xt = tf.tensor2d(Float32Array.from(x), [1, x.length]);
   const qt = { mean: tf.tensor2d(Float32Array.from(q.mean), [1, q.mean.length]), logVariance: tf.tensor2d(Float32Array.from(q.logVariance), [1, q.mean.length]) };
-  let s;
+  let s: JointSamples;
   try {
     s = sampleJoint('derivationSteps', qt, decoder, xt, random, samples);
   } finally {
