@@ -3,7 +3,7 @@ import { Random } from '../random';
 import { importanceWeightedBound } from '../objectives/iwae';
 import type { Vae } from '../models/vae';
 import { DataMatrix, checkDataMatrix } from '../data/matrix';
-import type { ImportanceWeightedEstimate } from './metrics';
+import type { LogLikelihoodEstimate } from './metrics';
 
 /**
  * The importance-weighted bound (Burda et al. 2015) as a log-likelihood estimate on the first
@@ -12,8 +12,8 @@ import type { ImportanceWeightedEstimate } from './metrics';
  * averaged over the examples; the standard error is over examples. k = 5000 on MNIST costs
  * k decoder passes per example: keep `count` small (100–1000).
  */
-export function importanceWeightedEstimate(model: Vae, data: DataMatrix, k: number, count: number, random: Random): ImportanceWeightedEstimate {
-  const fn = 'importanceWeightedEstimate';
+export function estimateLogLikelihood(model: Vae, data: DataMatrix, k: number, count: number, random: Random): LogLikelihoodEstimate {
+  const fn = 'estimateLogLikelihood';
   checkDataMatrix(data, fn, 'data');
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`${fn}: k must be an integer >= 1, got ${k}`);
   if (!Number.isInteger(count) || count < 1 || count > data.count) {

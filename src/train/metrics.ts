@@ -24,10 +24,10 @@ export interface SplitMetrics {
   /** Number of dimensions with latentMeanVariance > activeUnitThreshold (Burda et al. 2015). */
   activeUnits: number;
   /** The importance-weighted bound L_k as log-likelihood estimate, when requested. */
-  importanceWeighted?: ImportanceWeightedEstimate;
+  importanceWeighted?: LogLikelihoodEstimate;
 }
 
-export interface ImportanceWeightedEstimate {
+export interface LogLikelihoodEstimate {
   k: number;
   count: number;
   /** Batch mean of L_k (nats). */

@@ -2,12 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { Random } from '../random';
 import { Vae, VaeConfig } from '../models/vae';
 import { DataMatrix, dataMatrixFrom, selectRows } from '../data/matrix';
-import { binarizeValues, checkFinite, checkUnitInterval } from '../data/binarize';
+import { binarizeValues, checkFinite, checkUnitInterval, createBinarizer } from '../data/binarize';
 import { BetaSchedule, TrainingPosition } from './schedules';
 import { EpochMetrics, SplitMetrics, evaluateVae } from './metrics';
 import { ProgressReporter, TrainSummary, silentProgress, terminalProgress } from './progress';
-import { importanceWeightedEstimate } from './logLikelihood';
+import { estimateLogLikelihood } from './logLikelihood';
 import { trainingObjective } from './objective';
+import { createAdam } from '../engine/adam';
 
 /** How Bernoulli training data in [0, 1] becomes binary. */
 export type Binarization = 'dynamic' | 'static' | 'none';
@@ -191,7 +192,7 @@ export async function trainVae(options: TrainOptions): Promise<TrainResult> {
       const target = held ?? train;
       const set = heldOutEval ?? trainEval;
       const count = Math.min(options.logLikelihood.count ?? 100, set.count);
-      target.importanceWeighted = importanceWeightedEstimate(model, set, options.logLikelihood.k, count, new Random((epsSeed ^ 0x9e3779b9) >>> 0));
+      target.importanceWeighted = estimateLogLikelihood(model, set, options.logLikelihood.k, count, new Random((epsSeed ^ 0x9e3779b9) >>> 0));
     }
     return { train, heldOut: held };
   };
@@ -200,7 +201,8 @@ export async function trainVae(options: TrainOptions): Promise<TrainResult> {
   const features = data.features;
   const latent = model.latentSize;
   const batchesPerEpoch = Math.ceil(n / batchSize);
-  const optimizer = tf.train.adam(learningRate);
+  // Adam (β₁ 0.9, β₂ 0.999, ε 1e-8 as in PyTorch); one fused kernel per variable on the wasm engines.
+  const optimizer = process.env.ELBO_LAB_STOCK_ADAM ? tf.train.adam(learningRate, 0.9, 0.999, 1e-8) : createAdam(learningRate);
   const variables = model.variables();
   const history: EpochMetrics[] = [];
   const started = Date.now();
@@ -208,6 +210,7 @@ export async function trainVae(options: TrainOptions): Promise<TrainResult> {
   let initial: EpochMetrics | null = null;
   let stoppedBy: string | null = null;
   let epochValues = bernoulliData && binarization === 'dynamic' ? new Float32Array(trainValues.length) : trainValues;
+  const dynamicBinarizer = binarization === 'dynamic' ? createBinarizer(data.values) : null;
 
   try {
     if (options.evaluateInitial ?? true) {
@@ -221,7 +224,7 @@ export async function trainVae(options: TrainOptions): Promise<TrainResult> {
     let beta = 0;
     for (let epoch = 1; epoch <= epochs; epoch++) {
       const epochStart = Date.now();
-      if (binarization === 'dynamic') epochValues = binarizeValues(data.values, random, epochValues);
+      if (dynamicBinarizer) epochValues = dynamicBinarizer(random, epochValues);
       const order = random.permutation(n);
       const batchLosses = new Float64Array(batchesPerEpoch);
       for (let b = 0; b < batchesPerEpoch; b++) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/random';
-import { binarize, binarizeValues } from '../../src/data/binarize';
+import { binarize, binarizeValues, createBinarizer } from '../../src/data/binarize';
 
 describe('binarize', () => {
   it('draws Bernoulli(x): the mean of draws matches x within 5 standard errors; 0 and 1 stay', () => {
@@ -35,5 +35,15 @@ describe('binarize', () => {
     expect(() => binarize(bad, new Random(1))).toThrow(/example 1, feature 0/);
     const nan = { values: new Float32Array([0, NaN]), count: 1, features: 2 };
     expect(() => binarize(nan, new Random(1))).toThrow(/NaN/);
+  });
+});
+
+describe('createBinarizer', () => {
+  it('gives exactly binarizeValues output for the same generator state, call after call', () => {
+    const values = new Random(4).uniforms(5000).map((u, i) => (i % 3 === 0 ? 0 : i % 7 === 0 ? 1 : u));
+    const binarizer = createBinarizer(values);
+    const a = new Random(12);
+    const b = new Random(12);
+    for (let rep = 0; rep < 3; rep++) expect(binarizer(a)).toEqual(binarizeValues(values, b));
   });
 });
