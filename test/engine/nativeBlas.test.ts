@@ -99,6 +99,24 @@ describe.skipIf(addon === null)('native BLAS matmul kernels', () => {
     }
   });
 
+  it('softplus matches log(1 + eˣ) in float64 to a few ulp, keeps NaN and infinities, leaks nothing', () => {
+    const special = [NaN, Infinity, -Infinity, 0, -0, 87, -87, -87.5, 88, -88, -200, 200, 1e-8, -1e-8, 1e30, -1e30];
+    const grid = Array.from({ length: 2001 }, (_, i) => (i - 1000) / 25);
+    const values = Float32Array.from([...special, ...grid, ...Array.from(new Random(24).normals(999))]);
+    const x = tf.tensor1d(values);
+    const before = tf.memory().numTensors;
+    const { native } = withNative(() => tf.softplus(x));
+    expect(tf.memory().numTensors).toBe(before);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      const want = v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v));
+      if (Number.isNaN(want)) expect(native[i]).toBeNaN();
+      else if (!Number.isFinite(want)) expect(native[i]).toBe(want);
+      else expect(Math.abs(native[i] - want), `softplus(${v})`).toBeLessThanOrEqual(1e-6 * want + 1e-37);
+    }
+    x.dispose();
+  });
+
   it('refuses operands outside the heap view and bad arguments, naming the problem', () => {
     const heap = new Float32Array(16);
     const gemm = (addon as BlasAddon).gemm;
