@@ -12,7 +12,7 @@ import { diagonalGaussianLogDensity, disposeDiagonalGaussian, standardNormalLogD
 import { checkInteger, checkRandom } from '../tensorChecks';
 import { klToStandardNormal } from './kl';
 import { batchMeanOf, meanAndStandardError } from './monteCarlo';
-import { checkData, checkGenerativeModel, JointSamples, resolveEncoder, sampleJoint } from './sampleJoint';
+import { checkData, checkGenerativeModel, JointSamples, resolveEncoder, sampleJointBlocks } from './sampleJoint';
 import type { ElboEstimate, ElboForm, GenerativeModel, InferenceModel } from './types';
 
 function checkForm(fn: string, form: unknown): ElboForm {
@@ -34,11 +34,28 @@ export function estimateElbo(
 ): ElboEstimate {
   const fn = 'estimateElbo';
   checkForm(fn, form);
-  let klExact: Float64Array | null = null;
-  const s = sampleJoint(fn, encoder, decoder, x, random, samples, maxRowsPerChunk, (q) => {
-    if (form === 'analyticKl') klExact = readAndDispose(klToStandardNormal(q));
+  const n = x instanceof tf.Tensor && x.rank === 2 ? x.shape[0] : 0;
+  const parts: PerExampleElbo = emptyPerExample(n);
+  sampleJointBlocks(fn, encoder, decoder, x, random, samples, maxRowsPerChunk, (block, first, q) => {
+    const klExact = form === 'analyticKl' ? readAndDispose(klToStandardNormal(q)) : null;
+    const b = perExampleElbo(block, form, klExact);
+    (Object.keys(parts) as (keyof PerExampleElbo)[]).forEach((key) => parts[key].set(b[key], first));
   });
-  return summarizeElbo(s, form, klExact);
+  return withBatchMeans(parts, form, samples);
+}
+
+interface PerExampleElbo {
+  elbo: Float64Array;
+  reconstruction: Float64Array;
+  kl: Float64Array;
+  elboStandardError: Float64Array;
+  reconstructionStandardError: Float64Array;
+  klStandardError: Float64Array;
+}
+
+function emptyPerExample(n: number): PerExampleElbo {
+  const f = (): Float64Array => new Float64Array(n);
+  return { elbo: f(), reconstruction: f(), kl: f(), elboStandardError: f(), reconstructionStandardError: f(), klStandardError: f() };
 }
 
 function readAndDispose(t: tf.Tensor): Float64Array {
@@ -48,33 +65,34 @@ function readAndDispose(t: tf.Tensor): Float64Array {
 }
 
 /** Per-example ELBO summary from sampled joint terms; klExact given for the analytic-KL form. */
-export function summarizeElbo(s: JointSamples, form: ElboForm, klExact: Float64Array | null): ElboEstimate {
+function perExampleElbo(s: JointSamples, form: ElboForm, klExact: Float64Array | null): PerExampleElbo {
   const { n, samples } = s;
   const rec = meanAndStandardError(s.logLikelihood, n, samples);
-  let kl: Float64Array;
-  let klSe: Float64Array;
-  let elboSe: Float64Array;
   if (form === 'analyticKl') {
-    kl = klExact as Float64Array;
-    klSe = new Float64Array(n);
-    elboSe = rec.standardError;
-  } else {
-    const logRatio = s.logQ.map((lq, i) => lq - s.logPrior[i]);
-    const klMc = meanAndStandardError(logRatio, n, samples);
-    kl = klMc.mean;
-    klSe = klMc.standardError;
-    // The SE of the ELBO comes from the per-sample ELBO, not from adding the two SEs:
-    // reconstruction and KL samples share z and are correlated.
-    const perSample = s.logLikelihood.map((ll, i) => ll - logRatio[i]);
-    elboSe = meanAndStandardError(perSample, n, samples).standardError;
+    const kl = klExact as Float64Array;
+    return {
+      elbo: rec.mean.map((r, i) => r - kl[i]), reconstruction: rec.mean, kl,
+      elboStandardError: rec.standardError, reconstructionStandardError: rec.standardError, klStandardError: new Float64Array(n),
+    };
   }
-  const elbo = rec.mean.map((r, i) => r - kl[i]);
-  const e = batchMeanOf(elbo, elboSe);
-  const r = batchMeanOf(rec.mean, rec.standardError);
-  const k = batchMeanOf(kl, klSe);
+  const logRatio = s.logQ.map((lq, i) => lq - s.logPrior[i]);
+  const klMc = meanAndStandardError(logRatio, n, samples);
+  // The SE of the ELBO comes from the per-sample ELBO, not from adding the two SEs:
+  // reconstruction and KL samples share z and are correlated.
+  const perSample = s.logLikelihood.map((ll, i) => ll - logRatio[i]);
   return {
-    form, samples, elbo, reconstruction: rec.mean, kl,
-    elboStandardError: elboSe, reconstructionStandardError: rec.standardError, klStandardError: klSe,
+    elbo: rec.mean.map((r, i) => r - klMc.mean[i]), reconstruction: rec.mean, kl: klMc.mean,
+    elboStandardError: meanAndStandardError(perSample, n, samples).standardError,
+    reconstructionStandardError: rec.standardError, klStandardError: klMc.standardError,
+  };
+}
+
+function withBatchMeans(p: PerExampleElbo, form: ElboForm, samples: number): ElboEstimate {
+  const e = batchMeanOf(p.elbo, p.elboStandardError);
+  const r = batchMeanOf(p.reconstruction, p.reconstructionStandardError);
+  const k = batchMeanOf(p.kl, p.klStandardError);
+  return {
+    form, samples, ...p,
     batchMean: {
       elbo: e.mean, reconstruction: r.mean, kl: k.mean,
       elboStandardError: e.standardError, reconstructionStandardError: r.standardError, klStandardError: k.standardError,

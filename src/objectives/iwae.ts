@@ -4,14 +4,15 @@
  * computed with logsumexp. L_1 is the ELBO, L_k ≤ L_{k+1} ≤ log p_θ(x), and L_k → log p_θ(x)
  * as k → ∞ (when p/q is bounded). One replicate gives one draw of the inner log-mean; the
  * expectation and its standard error come from `replicates` independent draws.
- * Samples are evaluated in chunks of rows, so k = 5000 on a 784-pixel decoder fits in memory.
+ * Samples are evaluated in chunks of rows (tensor memory) and blocks of examples (JS memory), so
+ * k = 5000 on a 784-pixel decoder, for a whole test set, stays within a fixed memory budget.
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { Random } from '../random';
 import type { DiagonalGaussian } from '../distributions/gaussian';
 import { checkInteger } from '../tensorChecks';
 import { batchMeanOf, logMeanExp, meanAndStandardError } from './monteCarlo';
-import { logWeightsOf, sampleJoint } from './sampleJoint';
+import { logWeightsOf, sampleJointBlocks } from './sampleJoint';
 import type { GenerativeModel, InferenceModel } from './types';
 
 /** L_k per example: mean over replicates, its standard error (NaN with one replicate), and the draws. */
@@ -36,11 +37,13 @@ export function importanceWeightedBound(
   const fn = 'importanceWeightedBound';
   checkInteger(fn, 'k', k, 1);
   checkInteger(fn, 'replicates', replicates, 1);
-  const s = sampleJoint(fn, encoder, decoder, x, random, k * replicates, maxRowsPerChunk);
-  const logWeights = logWeightsOf(s);
-  const replicateValues = new Float64Array(s.n * replicates);
-  for (let r = 0; r < replicateValues.length; r++) replicateValues[r] = logMeanExp(logWeights, r * k, k);
-  const { mean, standardError } = meanAndStandardError(replicateValues, s.n, replicates);
+  const n = x instanceof tf.Tensor && x.rank === 2 ? x.shape[0] : 0;
+  const replicateValues = new Float64Array(n * replicates);
+  sampleJointBlocks(fn, encoder, decoder, x, random, k * replicates, maxRowsPerChunk, (block, first) => {
+    const logWeights = logWeightsOf(block);
+    for (let r = 0; r < block.n * replicates; r++) replicateValues[first * replicates + r] = logMeanExp(logWeights, r * k, k);
+  });
+  const { mean, standardError } = meanAndStandardError(replicateValues, n, replicates);
   const batch = batchMeanOf(mean, standardError);
   return {
     k, replicates, value: mean, standardError, replicateValues,

@@ -81,15 +81,22 @@ export function sampleJointTerms(
   return { n: q.mean.shape[0], samples, logLikelihood, logPrior, logQ };
 }
 
+/** At most this many (example, sample) pairs are held in JS arrays at once (4 arrays × 8 MiB). */
+const BLOCK_SAMPLES = 1 << 20;
+
 /**
  * Public entry: validates everything, resolves the encoder, samples, disposes what it made.
+ * Examples are processed in blocks of at most BLOCK_SAMPLES (example, sample) pairs; `onBlock`
+ * receives each block's terms and the index of its first example. Because the generator is
+ * forked per example in example order, the draws do not depend on the block size.
  * log w_s = logLikelihood + logPrior − logQ are the log importance weights log p(x,z_s)/q(z_s|x).
  */
-export function sampleJoint(
+export function sampleJointBlocks(
   fn: string, encoder: InferenceModel | DiagonalGaussian, decoder: GenerativeModel, x: tf.Tensor2D,
-  random: Random, samples: number, maxRowsPerChunk?: number,
-  useQ?: (q: DiagonalGaussian) => void,
-): JointSamples {
+  random: Random, samples: number, maxRowsPerChunk: number | undefined,
+  onBlock: (block: JointSamples, firstExample: number, q: DiagonalGaussian) => void,
+  blockSamples = BLOCK_SAMPLES,
+): void {
   checkGenerativeModel(fn, 'decoder', decoder);
   checkData(fn, x);
   checkRandom(fn, 'random', random);
@@ -98,11 +105,39 @@ export function sampleJoint(
     : checkInteger(fn, 'maxRowsPerChunk', maxRowsPerChunk, 1);
   const { q, owned } = resolveEncoder(fn, encoder, x, decoder.latentSize);
   try {
-    if (useQ) useQ(q);
-    return sampleJointTerms(fn, q, decoder, x, random, samples, maxRows);
+    const n = x.shape[0];
+    const perBlock = Math.max(1, Math.floor(blockSamples / samples));
+    for (let start = 0; start < n; start += perBlock) {
+      const size = Math.min(perBlock, n - start);
+      const slice = <T extends tf.Tensor2D>(t: T): tf.Tensor2D => (size === n ? t : tf.slice(t, [start, 0], [size, -1]));
+      const qBlock = { mean: slice(q.mean), logVariance: slice(q.logVariance) };
+      const xBlock = slice(x);
+      try {
+        onBlock(sampleJointTerms(fn, qBlock, decoder, xBlock, random, samples, maxRows), start, qBlock);
+      } finally {
+        if (size !== n) tf.dispose([qBlock.mean, qBlock.logVariance, xBlock]);
+      }
+    }
   } finally {
     if (owned) disposeDiagonalGaussian(q);
   }
+}
+
+/** All terms for all examples at once (see sampleJointBlocks); memory grows as n·samples. */
+export function sampleJoint(
+  fn: string, encoder: InferenceModel | DiagonalGaussian, decoder: GenerativeModel, x: tf.Tensor2D,
+  random: Random, samples: number, maxRowsPerChunk?: number,
+): JointSamples {
+  const n = x instanceof tf.Tensor && x.rank === 2 ? x.shape[0] : 0;
+  const all: JointSamples = {
+    n, samples, logLikelihood: new Float64Array(n * samples), logPrior: new Float64Array(n * samples), logQ: new Float64Array(n * samples),
+  };
+  sampleJointBlocks(fn, encoder, decoder, x, random, samples, maxRowsPerChunk, (block, first) => {
+    all.logLikelihood.set(block.logLikelihood, first * samples);
+    all.logPrior.set(block.logPrior, first * samples);
+    all.logQ.set(block.logQ, first * samples);
+  });
+  return all;
 }
 
 /**

@@ -5,7 +5,7 @@ import type { DiagonalGaussian } from '../../src/distributions/gaussian';
 import { LinearGaussianModel } from '../../src/exact/linearGaussian';
 import { elboTensors, estimateElbo } from '../../src/objectives/elbo';
 import { importanceWeightedBound } from '../../src/objectives/iwae';
-import { logImportanceWeights } from '../../src/objectives/sampleJoint';
+import { logImportanceWeights, logWeightsOf, sampleJointBlocks } from '../../src/objectives/sampleJoint';
 import type { GenerativeModel, InferenceModel } from '../../src/objectives/types';
 import { expectNoLeak, take, useBackend } from '../distributions/testUtils';
 
@@ -278,6 +278,22 @@ describe('objectives: bad input', () => {
     const badQ = { mean: s.q.mean, logVariance: tf.fill([3, 2], -Infinity) as tf.Tensor2D };
     expect(() => importanceWeightedBound(badQ, s.decoder, s.x, r, 2)).toThrow(/encoder.logVariance must contain finite values/);
     expect(() => logImportanceWeights(s.q, s.decoder, s.x, r, 2, 0)).toThrow(/maxRowsPerChunk must be an integer >= 1/);
+    free(s);
+  });
+});
+
+describe('example blocks', () => {
+  it('processing examples in blocks gives the same draws as all at once, and frees the slices', () => {
+    const s = setup(40);
+    const whole = logImportanceWeights(s.q, s.decoder, s.x, new Random(41), 5);
+    const got = new Float64Array(15);
+    const firsts: number[] = [];
+    expectNoLeak(() => sampleJointBlocks('test', s.q, s.decoder, s.x, new Random(41), 5, undefined, (block, first) => {
+      firsts.push(first);
+      got.set(logWeightsOf(block), first * 5);
+    }, 10));
+    expect(firsts).toEqual([0, 2]);
+    for (let i = 0; i < 15; i++) expect(got[i]).toBeCloseTo(whole.logWeights[i], 9);
     free(s);
   });
 });
