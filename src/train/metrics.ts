@@ -152,3 +152,48 @@ export function evaluateVae(model: Vae, data: DataMatrix, options: EvaluateOptio
     activeUnits,
   };
 }
+
+/** Training history as columns of plain numbers, one entry per epoch (for plots and tables). */
+export interface HistoryColumns {
+  epoch: Float64Array;
+  beta: Float64Array;
+  trainLoss: Float64Array;
+  trainElbo: Float64Array;
+  trainReconstruction: Float64Array;
+  trainKl: Float64Array;
+  /** NaN where there was no held-out data. */
+  heldOutElbo: Float64Array;
+  heldOutReconstruction: Float64Array;
+  heldOutKl: Float64Array;
+  heldOutActiveUnits: Float64Array;
+  /** [epochs][latentSize]: held-out (else train) KL of each latent dimension. */
+  klPerDimension: Float64Array[];
+  /** L_k where computed, NaN elsewhere. */
+  logLikelihood: Float64Array;
+  seconds: Float64Array;
+}
+
+/** Columns of a history (pass `[initial, ...history]` to include epoch 0). */
+export function historyColumns(history: readonly EpochMetrics[]): HistoryColumns {
+  if (!Array.isArray(history)) throw new TypeError('historyColumns: history must be an array of EpochMetrics');
+  const col = (f: (m: EpochMetrics) => number | undefined): Float64Array =>
+    Float64Array.from(history, (m) => {
+      const v = f(m);
+      return v === undefined ? NaN : v;
+    });
+  return {
+    epoch: col((m) => m.epoch),
+    beta: col((m) => m.beta),
+    trainLoss: col((m) => m.trainLoss),
+    trainElbo: col((m) => m.train.elbo),
+    trainReconstruction: col((m) => m.train.reconstruction),
+    trainKl: col((m) => m.train.kl),
+    heldOutElbo: col((m) => m.heldOut?.elbo),
+    heldOutReconstruction: col((m) => m.heldOut?.reconstruction),
+    heldOutKl: col((m) => m.heldOut?.kl),
+    heldOutActiveUnits: col((m) => m.heldOut?.activeUnits),
+    klPerDimension: history.map((m) => Float64Array.from((m.heldOut ?? m.train).klPerDimension)),
+    logLikelihood: col((m) => (m.heldOut ?? m.train).importanceWeighted?.bound),
+    seconds: col((m) => m.seconds),
+  };
+}

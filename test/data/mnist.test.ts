@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as fs from 'fs';
+import { execFileSync } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
 import { createRequire } from 'module';
@@ -43,6 +44,9 @@ describe('MNIST 10k cache', () => {
 
   it('is a no-op when valid and detects corruption through its checksum', () => {
     expect(prepareMnistCache().built).toBe(false);
+    // The setup step runs the same preparer with plain Node: a quick no-op now.
+    const out = execFileSync(process.execPath, [path.join(root, 'data', 'prepare.js')], { cwd: root, encoding: 'utf8' });
+    expect(out).toMatch(/MNIST 10k cache valid/);
     const tmp = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'elbo-mnist-')), 'bad.bin');
     const bytes = fs.readFileSync(mnistCachePath());
     bytes[1000] ^= 0xff;
@@ -76,5 +80,28 @@ describe('stratified split', () => {
   it('rejects bad arguments by name', () => {
     expect(() => stratifiedSplit([0, 1, 0, 1], 1.5, new Random(1))).toThrow(/heldOutFraction/);
     expect(() => stratifiedSplit([0, 1, 0.5, 1], 0.5, new Random(1))).toThrow(/labels\[2\]/);
+  });
+});
+
+describe('MNIST cache on first use', () => {
+  it('the TypeScript loader builds a missing cache (fresh repository root) through data/prepare.js', () => {
+    const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'elbo-root-'));
+    fs.writeFileSync(path.join(fresh, 'package.json'), JSON.stringify({ name: 'elbo-lab' }));
+    fs.mkdirSync(path.join(fresh, 'data'));
+    fs.copyFileSync(path.join(root, 'data', 'prepare.js'), path.join(fresh, 'data', 'prepare.js'));
+    fs.symlinkSync(path.join(root, 'node_modules'), path.join(fresh, 'node_modules'));
+    const saved = process.env.ELBO_LAB_ROOT;
+    process.env.ELBO_LAB_ROOT = fresh;
+    try {
+      expect(fs.existsSync(path.join(fresh, 'data', 'cache', 'mnist-10k.bin'))).toBe(false);
+      const mnist = loadMnist();
+      expect(fs.existsSync(path.join(fresh, 'data', 'cache', 'mnist-10k.bin'))).toBe(true);
+      expect(mnist.count).toBe(10000);
+      expect(prepareMnistCache().built).toBe(false);
+    } finally {
+      if (saved === undefined) delete process.env.ELBO_LAB_ROOT;
+      else process.env.ELBO_LAB_ROOT = saved;
+      fs.rmSync(fresh, { recursive: true });
+    }
   });
 });
