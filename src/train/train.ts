@@ -254,7 +254,16 @@ export async function trainVae(options: TrainOptions): Promise<TrainResult> {
       const seconds = (Date.now() - epochStart) / 1000;
       trainingSeconds += seconds;
       const wantLogLikelihood = options.logLikelihood !== undefined && (options.logLikelihood.everyEpoch === true || epoch === epochs);
-      const m = evaluate(wantLogLikelihood);
+      let m: ReturnType<typeof evaluate>;
+      try {
+        m = evaluate(wantLogLikelihood);
+      } catch (err) {
+        // The math core rejects non-finite encoder/decoder outputs: the last update diverged.
+        if (err instanceof RangeError && /finite/.test(err.message)) {
+          throw divergence(epoch, batchesPerEpoch - 1, batchesPerEpoch, `non-finite model outputs after this update (${err.message})`, learningRate, history);
+        }
+        throw err;
+      }
       let sum = 0;
       for (const l of batchLosses) sum += l;
       const metrics: EpochMetrics = { epoch, beta, trainLoss: sum / batchesPerEpoch, batchLosses, train: m.train, heldOut: m.heldOut, seconds };
