@@ -17,7 +17,9 @@
  *    (see quadrature2d), each with an error estimate.
  *  - 'monteCarlo'  (any model): z_s ~ q; lines 1–3 by log (1/S) Σ_s p/q (importance sampling with
  *    q, delta-method SE; no closed form exists, so all three use that estimator), 4–6 by sample
- *    means, 7 by the sampled reconstruction minus the closed-form KL.
+ *    means, 7 by the sampled reconstruction minus the closed-form KL. Lines 1–3 are then biased
+ *    low by about SE²/2 (more with heavy-tailed weights; see effectiveSampleSize), and
+ *    line 4 ≤ line 3 holds exactly for the sample (Jensen for the empirical distribution).
  * With a `random` given, closed-form and quadrature results also carry the Monte Carlo column.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -63,6 +65,12 @@ export interface DerivationResult {
   terms: DerivationTerms;
   /** KL(q ‖ p_θ(z|x)) by an independent route (closed form or quadrature); undefined for Monte Carlo. */
   klToPosterior?: number;
+  /**
+   * Monte Carlo only: Kish's effective sample size (Σw)²/Σw² of the importance weights behind
+   * lines 1–3. Far below the sample count means heavy-tailed weights: lines 1–3 are then biased
+   * low and their delta-method standard errors too small.
+   */
+  effectiveSampleSize?: number;
   /** The same seven lines by sampling, when a Random was given and the main method is not Monte Carlo. */
   monteCarlo?: DerivationResult;
 }
@@ -275,7 +283,22 @@ function monteCarloSteps(decoder: GenerativeModel, x: Float64Array, q: DiagonalG
       reconstruction: rec, expectedLogPrior: prior,
       entropy: { value: -negEntropy.value, standardError: negEntropy.standardError }, klToPrior: exactTerm(kl),
     },
+    effectiveSampleSize: effectiveSampleSize(logW),
   };
+}
+
+/** Kish's effective sample size of weights given as logs: (Σw)² / Σw². */
+export function effectiveSampleSize(logWeights: ArrayLike<number>): number {
+  let max = -Infinity;
+  for (let i = 0; i < logWeights.length; i++) max = Math.max(max, logWeights[i]);
+  let s = 0;
+  let s2 = 0;
+  for (let i = 0; i < logWeights.length; i++) {
+    const w = Math.exp(logWeights[i] - max);
+    s += w;
+    s2 += w * w;
+  }
+  return (s * s) / s2;
 }
 
 /** One checked relation of the chain (for a notebook's claims table). */

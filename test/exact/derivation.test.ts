@@ -112,7 +112,12 @@ describe('derivation chain, quadrature and Monte Carlo on a nonlinear 2-D decode
       const mc = noLeak(() => derivationSteps(dec, x, q, { method: 'monteCarlo', random: new Random(seed), samples: 3000 }));
       allPass(mc, 4, 1e-6);
       for (let i = 3; i < 7; i++) expect(Math.abs(mc.steps[i].value - ref.elbo)).toBeLessThan(5 * mc.steps[i].standardError + 1e-4);
-      expect(Math.abs(mc.steps[0].value - ref.logPx)).toBeLessThan(5 * mc.steps[0].standardError + 0.01);
+      // Line 1 by importance sampling: biased low (Jensen) and its delta-method SE is optimistic,
+      // so check a one-sided bound and that it sits far closer to log p(x) than the ELBO does.
+      expect(mc.steps[0].value).toBeLessThan(ref.logPx + 5 * mc.steps[0].standardError);
+      expect(ref.logPx - mc.steps[0].value).toBeLessThan(0.25 * (ref.logPx - ref.elbo));
+      expect(mc.effectiveSampleSize!).toBeGreaterThan(10);
+      expect(mc.effectiveSampleSize!).toBeLessThan(3000);
       expect(mc.klToPosterior).toBeUndefined();
     }
   });
