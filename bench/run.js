@@ -24,7 +24,7 @@ const ENGINES = ['tfjs-node-gpu', 'tfjs-node', 'wasm-blas', 'wasm-fast', 'wasm',
 const SEED = 20240601;
 
 function parseArgs(argv) {
-  const opts = { reps: 3, elboEpochs: 5, engines: null, quick: false, child: null, dir: null };
+  const opts = { reps: 3, elboEpochs: 5, engines: null, quick: false, child: null, dir: null, epochs: 1, elbo: false, gemm: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => argv[++i];
@@ -34,6 +34,9 @@ function parseArgs(argv) {
     else if (a === '--quick') opts.quick = true;
     else if (a === '--child') opts.child = next();
     else if (a === '--dir') opts.dir = next();
+    else if (a === '--epochs') opts.epochs = Number(next());
+    else if (a === '--elbo') opts.elbo = true;
+    else if (a === '--gemm') opts.gemm = true;
     else throw new RangeError(`bench: unknown argument ${a}`);
   }
   if (opts.quick) {
@@ -109,7 +112,8 @@ function gemmRates(tf, fast) {
     tf.matMul(a, b, c.tA, c.tB).dispose();
     const reps = fast ? 30 : 2;
     const t0 = performance.now();
-    for (let i = 0; i < reps; i++) tf.matMul(a, b, c.tA, c.tB).dataSync();
+    for (let i = 0; i < reps; i++) tf.matMul(a, b, c.tA, c.tB).dispose();
+    tf.matMul(a, b, c.tA, c.tB).dataSync(); // flushes any asynchronous backend
     const seconds = (performance.now() - t0) / 1000 / reps;
     out[c.name] = (2 * 128 * 784 * 400) / seconds / 1e9;
     tf.dispose([a, b]);
@@ -142,7 +146,7 @@ function blasPeak() {
   };
 }
 
-async function child(engine, dir) {
+async function child(engine, dir, opts) {
   const tf = require('@tensorflow/tfjs');
   const { initEngine } = require('../src/engine/select.ts');
   const { Random } = require('../src/random.ts');
@@ -155,8 +159,10 @@ async function child(engine, dir) {
     return result;
   }
   const slow = engine === 'wasm' || engine === 'cpu';
-  result.gemm = gemmRates(tf, !slow);
-  if (engine === 'wasm-blas') result.blas = blasPeak();
+  if (opts.gemm) {
+    result.gemm = gemmRates(tf, !slow);
+    if (engine === 'wasm-blas') result.blas = blasPeak();
+  }
 
   const x = readF32(dir, 'x.bin');
   const order = readI32(dir, 'order.bin');
@@ -174,7 +180,7 @@ async function child(engine, dir) {
   }
   const tensorsBefore = tf.memory().numTensors;
   result.epochSeconds = [];
-  for (let r = 0; r < (slow ? 1 : meta.reps); r++) {
+  for (let r = 0; r < (slow ? 1 : opts.epochs); r++) {
     const t0 = performance.now();
     const { batches } = R.trainEpoch(vae, x, order, 128, random, sample);
     result.epochSeconds.push(((performance.now() - t0) / 1000) * (fullBatches / batches));
@@ -183,7 +189,7 @@ async function child(engine, dir) {
   result.tensorLeak = tf.memory().numTensors - tensorsBefore;
   R.disposeReferenceVae(vae);
 
-  if (meta.elboEpochs > 0 && !slow) {
+  if (meta.elboEpochs > 0 && opts.elbo) {
     const train = readF32(dir, 'train.bin');
     const orders = readI32(dir, 'trainOrders.bin');
     const heldOut = readF32(dir, 'heldOut.bin');
@@ -224,7 +230,7 @@ function fmt(x, digits = 2) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.child) {
-    const result = await child(opts.child, opts.dir);
+    const result = await child(opts.child, opts.dir, opts);
     process.stdout.write(`\n${JSON.stringify(result)}\n`);
     return;
   }
@@ -232,28 +238,57 @@ async function main() {
   try {
     const meta = writeSharedData(dir, opts);
     const load = os.loadavg()[0];
+    const loadNote = load > 0.5 * os.cpus().length ? ' (the machine is busy: timings are noisy, compare ratios within this run only)' : '';
     console.log(`ELBO Lab bench: reference VAE epoch (784-400-20, batch 128, Adam 1e-3, ${meta.count} MNIST digits), ` +
-      `${opts.reps} timed epoch(s) per engine, medians; ${os.cpus().length} CPUs (${os.cpus()[0].model}), load average ${load.toFixed(2)} at start`);
+      `${opts.reps} timed epoch(s) per engine, medians; ${os.cpus().length} CPUs (${os.cpus()[0].model}), load average ${load.toFixed(2)} at start${loadNote}`);
     const threads = { OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS || '1', OMP_NUM_THREADS: process.env.OMP_NUM_THREADS || '1' };
 
-    const results = [];
+    // Peers are timed in interleaved rounds (PyTorch, then each fast engine, one epoch each,
+    // repeated) so that a busy machine slows them alike; the slow stock engines run once.
     const noTorch = torchAvailable();
-    let torch = null;
-    if (noTorch === null) {
-      torch = runChild(['/usr/bin/python3', path.join(__dirname, 'torch_vae.py'), dir], threads);
-      if (torch.error) console.log(`PyTorch peer failed: ${torch.error}`);
-    } else {
-      console.log(`PyTorch peer skipped: ${noTorch}`);
+    if (noTorch !== null) console.log(`PyTorch peer skipped: ${noTorch}`);
+    const engines = opts.engines || ENGINES;
+    const slowEngines = new Set(['wasm', 'cpu']);
+    const byEngine = new Map(engines.map((e) => [e, { engine: e, epochSeconds: [] }]));
+    let torch = noTorch === null ? { epochSeconds: [] } : null;
+    const merge = (into, r) => {
+      if (r.error || r.skipped) { into.error = r.error; into.skipped = r.skipped; return; }
+      into.epochSeconds.push(...r.epochSeconds);
+      for (const k of Object.keys(r)) if (k !== 'epochSeconds' && r[k] !== undefined) into[k] = r[k];
+    };
+    for (let round = 0; round < opts.reps; round++) {
+      if (torch !== null && !torch.error) {
+        merge(torch, runChild(['/usr/bin/python3', path.join(__dirname, 'torch_vae.py'), dir, '1', '0'], threads));
+      }
+      for (const engine of engines) {
+        const into = byEngine.get(engine);
+        if (into.error || into.skipped || (slowEngines.has(engine) && round > 0)) continue;
+        const args = [process.execPath, __filename, '--child', engine, '--dir', dir, '--epochs', '1'];
+        if (round === 0) args.push('--gemm');
+        merge(into, runChild(args, threads));
+      }
     }
-    for (const engine of opts.engines || ENGINES) {
-      const r = runChild([process.execPath, __filename, '--child', engine, '--dir', dir], threads);
-      results.push({ engine, ...r });
+    if (torch !== null && torch.error) console.log(`PyTorch peer failed: ${torch.error}`);
+    // The ELBO comparison: PyTorch and the best available ELBO Lab engine, same budget.
+    const best = engines.map((e) => byEngine.get(e)).find((r) => !r.error && !r.skipped && !slowEngines.has(r.engine));
+    if (opts.elboEpochs > 0) {
+      if (torch !== null && !torch.error) {
+        const t = runChild(['/usr/bin/python3', path.join(__dirname, 'torch_vae.py'), dir, '0', '1'], threads);
+        if (t.error) console.log(`PyTorch ELBO run failed: ${t.error}`);
+        else Object.assign(torch, { heldOutElbo: t.heldOutElbo, elboTrainSeconds: t.elboTrainSeconds });
+      }
+      if (best) {
+        const r = runChild([process.execPath, __filename, '--child', best.engine, '--dir', dir, '--epochs', '0', '--elbo'], threads);
+        if (r.error) console.log(`ELBO Lab ELBO run failed: ${r.error}`);
+        else Object.assign(best, { heldOutElbo: r.heldOutElbo, elboTrainSeconds: r.elboTrainSeconds });
+      }
     }
+    const results = engines.map((e) => byEngine.get(e));
 
-    const torchEpoch = torch && !torch.error ? median(torch.epochSeconds) : null;
+    const torchEpoch = torch && !torch.error && torch.epochSeconds.length ? median(torch.epochSeconds) : null;
     console.log('');
     console.log('engine          epoch s   × PyTorch   GEMM GFLOP/s plain / XᵀdY / dYWᵀ   leak   note');
-    if (torchEpoch !== null) console.log(`${'pytorch'.padEnd(15)} ${fmt(torchEpoch, 3).padStart(7)}   ${'1.00'.padStart(9)}   ${'(torch ' + torch.torch + ', ' + torch.threads + ' thread)'}`);
+    if (torchEpoch !== null) console.log(`${'pytorch'.padEnd(15)} ${fmt(torchEpoch, 3).padStart(7)}   ${'1.00'.padStart(9)}   ${'(torch ' + torch.torch + ', ' + torch.threads + ' thread; ' + torch.epochSeconds.length + ' epoch(s) timed)'}`);
     for (const r of results) {
       if (r.error || r.skipped) {
         console.log(`${r.engine.padEnd(15)} ${'-'.padStart(7)}   ${'-'.padStart(9)}   skipped: ${r.error || r.skipped}`);
@@ -261,7 +296,7 @@ async function main() {
       }
       const e = median(r.epochSeconds);
       const g = r.gemm;
-      const note = r.sampledBatches ? `timed ${r.sampledBatches} batches, scaled to the epoch` : '';
+      const note = (r.sampledBatches ? `timed ${r.sampledBatches} batches, scaled to the epoch; ` : '') + `${r.epochSeconds.length} epoch(s) timed`;
       console.log(`${r.engine.padEnd(15)} ${fmt(e, 3).padStart(7)}   ${(torchEpoch ? fmt(e / torchEpoch) : '-').padStart(9)}   ` +
         `${fmt(g.plain, 1).padStart(8)} / ${fmt(g.transA, 1).padStart(6)} / ${fmt(g.transB, 1).padStart(6)}           ${String(r.tensorLeak).padStart(4)}   ${note}`);
     }

@@ -84,19 +84,23 @@ def held_out_elbo(model, x, draws, generator):
 
 def main():
     directory = sys.argv[1]
+    timed_epochs = int(sys.argv[2]) if len(sys.argv) > 2 else None
+    want_elbo = sys.argv[3] == "1" if len(sys.argv) > 3 else True
     meta, data, weights = load(directory)
+    if timed_epochs is None:
+        timed_epochs = meta["reps"]
     generator = torch.Generator().manual_seed(meta["seed"])
     model = Vae(weights)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     epoch(model, optimizer, data["x"], data["order"][:3 * 128], 128, generator)  # warm-up
-    times = []
-    for _ in range(meta["reps"]):
+    times, batches = [], 0
+    for _ in range(timed_epochs):
         t0 = time.perf_counter()
         loss, batches = epoch(model, optimizer, data["x"], data["order"], 128, generator)
         times.append(time.perf_counter() - t0)
     result = {"engine": "pytorch", "torch": torch.__version__, "threads": torch.get_num_threads(),
               "epochSeconds": times, "batches": batches}
-    if meta["elboEpochs"] > 0:
+    if meta["elboEpochs"] > 0 and want_elbo:
         model = Vae(weights)
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
         t0 = time.perf_counter()

@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { KernelArgs } from './kernels/shared';
-import { simdAdamFor } from './kernels/wasmSimdAdam';
+import { simdFor } from './kernels/wasmSimd';
 
 export const ADAM_KERNEL = 'ElboLabAdamStep';
 
@@ -39,7 +39,7 @@ function adamStepKernel(args: KernelArgs): tf.TensorInfo[] {
   const s = 1 / Math.sqrt(a.oneMinusAccBeta2);
   const eps = a.epsilon;
   const memory = backend.wasm.asm?.memory;
-  const simd = memory !== undefined ? simdAdamFor(memory) : null;
+  const simd = memory !== undefined ? simdFor(memory)?.adam ?? null : null;
   let done = 0;
   if (simd !== null) {
     done = n - (n % 4);

@@ -115,6 +115,28 @@ describe('wasm-fast matmul kernels', () => {
     tf.dispose([x, w, bias]);
   });
 
+  it('softplus (WebAssembly SIMD) matches log(1 + eˣ) in float64 and the stock kernel, odd lengths, NaN and ±∞', () => {
+    const special = [NaN, Infinity, -Infinity, 0, -0, 87, -87, -87.5, 88, -88, -200, 200, 1e-8, -1e-8, 1e30, -1e30];
+    const grid = Array.from({ length: 2001 }, (_, i) => (i - 1000) / 25);
+    const values = Float32Array.from([...special, ...grid, ...Array.from(new Random(15).normals(998))]);
+    expect(values.length % 4).not.toBe(0); // exercises the scalar tail too
+    const x = tf.tensor1d(values);
+    const before = tf.memory().numTensors;
+    const { stock, fast } = stockAndFast(() => tf.softplus(x));
+    expect(tf.memory().numTensors).toBe(before);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      const want = v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v));
+      if (Number.isNaN(want)) expect(fast[i]).toBeNaN();
+      else if (!Number.isFinite(want)) expect(fast[i]).toBe(want);
+      else {
+        expect(Math.abs(fast[i] - want), `softplus(${v})`).toBeLessThanOrEqual(1e-6 * want + 1e-37);
+        expect(Math.abs(fast[i] - stock[i]), `softplus(${v}) vs stock`).toBeLessThanOrEqual(2e-6 * Math.abs(want) + 1e-30);
+      }
+    }
+    x.dispose();
+  });
+
   it('installing twice is a no-op and restoring brings back the stock kernels', () => {
     installKernelSet('wasm-fast', wasmFastKernels());
     const ours = tf.getKernel('BatchMatMul', 'wasm');
