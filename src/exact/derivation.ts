@@ -31,7 +31,7 @@ import { logMeanExp, logMeanExpStandardError, meanAndStandardError } from '../ob
 import { checkInteger, checkNumber, checkRandom, shapeString } from '../tensorChecks';
 import { DiagonalGaussianLike, DiagonalGaussianParameters, toDiagonalParameters, toVector } from './inputs';
 import { LinearGaussianModel } from './linearGaussian';
-import { QuadratureOptions, quadrature2d } from './quadrature2d';
+import { logDiagonalGaussianOnGrid, QuadratureOptions, quadrature2d } from './quadrature2d';
 import { cholesky, dot, forwardSubstitute, logDetFromCholesky, logSumExp } from './linearAlgebra';
 
 export type StepMethod = 'closedForm' | 'quadrature' | 'monteCarlo';
@@ -211,21 +211,27 @@ function logFullGaussian(z: ArrayLike<number>, m: Float64Array, s: Float64Array)
 function quadratureSteps(decoder: GenerativeModel, x: Float64Array, q: DiagonalGaussianParameters, options: Omit<QuadratureOptions, 'q'>): DerivationResult {
   const r = quadrature2d(decoder, x, { ...options, q });
   const g = r.q as NonNullable<typeof r.q>;
+  // Line 2 on the posterior grid (where p(x,z) has its mass), with q evaluated there.
   const w = r.grid.logWeights;
-  const step2 = logSumExp(r.logJoint.map((lj, i) => w[i] + g.logDensity[i] + (lj - g.logDensity[i])));
-  const qMass = normalize(g.logDensity.map((v, i) => v + w[i]));
+  const logQ = logDiagonalGaussianOnGrid(q, r.grid);
+  const step2 = logSumExp(r.logJoint.map((lj, i) => w[i] + logQ[i] + (lj - logQ[i])));
+  // Lines 3–7 are expectations under q: on q's grid.
+  const qMass = normalize(g.logDensity.map((v, i) => v + g.grid.logWeights[i]));
   let step4 = 0;
-  for (let i = 0; i < qMass.length; i++) if (qMass[i] > 0) step4 += qMass[i] * (r.logJoint[i] - g.logDensity[i]);
+  for (let i = 0; i < qMass.length; i++) if (qMass[i] > 0) step4 += qMass[i] * (g.logJoint[i] - g.logDensity[i]);
   const kl = closedKlToPrior(q);
   const m = 'quadrature';
   const errLog = r.errorEstimate.total;
-  const errElbo = g.discretizationError.elbo + g.massOutsideBox;
+  const errElbo = g.discretizationError.elbo + g.truncationError;
+  // Line 3 is log Σ_(q's grid) q̃ p/q: its error adds that sum's halved-grid difference and the
+  // posterior mass q's box misses (−log(1 − m) ≈ m) to the error of log p(x).
   return {
     method: m,
     steps: [
       step(1, r.logMarginal, m, 'grid logsumexp of log p(x,z) + log τ', 0, errLog),
       step(2, step2, m, 'grid logsumexp of log q + (log p(x,z) − log q) + log τ', 0, errLog),
-      step(3, g.logExpectedRatio, m, 'log of the grid expectation under q of p/q', 0, errLog + g.massOutsideBox),
+      step(3, g.logExpectedRatio, m, "log of the expectation under q of p/q, on q's grid", 0,
+        errLog + g.discretizationError.logExpectedRatio + g.massOutsideBox + g.posteriorMassOutsideBox),
       step(4, step4, m, 'grid expectation under q of log(p(x,z)/q)', 0, errElbo),
       step(5, g.reconstruction + g.expectedLogPrior + g.entropy, m, 'E_q[log p(x,z)] − E_q[log q] on the grid', 0, errElbo),
       step(6, g.reconstruction + g.expectedLogPrior + g.entropy, m, 'three grid expectations', 0, errElbo),

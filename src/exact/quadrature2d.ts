@@ -11,7 +11,9 @@
  *     deviations (union bound over the two axes). If the pilot posterior has mass > ε on the box
  *     edge the box is doubled (at most 4 times).
  *  2. On the pilot grid the posterior's marginals are cut where each tail holds ε/4, padded by
- *     two pilot cells; the fine grid covers that box united with q's box.
+ *     two pilot cells; the fine posterior grid covers that box. Expectations under q use a second
+ *     grid on q's own box (±Φ⁻¹(1 − ε/4) sd per axis), so each integrand is resolved on the scale
+ *     where its mass lies, even when q is much wider or narrower than the posterior.
  *  3. Error estimates: truncation = pilot posterior mass outside the fine box + fine-grid mass on
  *     the boundary ring (a missing mass fraction τ shifts log p(x) by −log(1 − τ) ≈ τ);
  *     discretisation = |estimate on all nodes − estimate on every other node|. For the smooth,
@@ -20,7 +22,7 @@
  * These are estimates, not rigorous bounds (a posterior mode missed by every pilot node between
  * nodes cannot be seen); the tests check them against closed forms. They cover the quadrature
  * only: the decoder itself computes log p(x|z) in float32 (about 1e-7 relative per value).
- * Cost: (pilot² + points²) decoder rows, 61² + 151² ≈ 26,000 by default.
+ * Cost: pilot² + points² decoder rows (+ points² more with q): 61² + 151² ≈ 26,000 by default.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GenerativeModel } from '../objectives/types';
@@ -63,7 +65,7 @@ export interface Grid2d {
 export interface GridExpectations {
   /** Σ τ_g q(z_g): the part of q's mass the grid holds (≈ 1). */
   massOnGrid: number;
-  /** q's exact mass outside the box (union bound over the axes). */
+  /** q's exact mass outside its grid's box (union bound over the axes). */
   massOutsideBox: number;
   /** E_q[log p_θ(x|z)] */
   reconstruction: number;
@@ -73,14 +75,27 @@ export interface GridExpectations {
   entropy: number;
   /** E_q[log p_θ(x,z) − log q(z|x)]: the ELBO by quadrature. */
   elbo: number;
-  /** log E_q[p_θ(x,z) / q(z|x)] (normalised q weights). */
+  /** log E_q[p_θ(x,z) / q(z|x)] (normalised q weights), on q's grid or, when the posterior has mass > ε outside q's box, on a grid over both boxes (`ratioGridExtent`). */
   logExpectedRatio: number;
+  /** The box logExpectedRatio was summed over. */
+  ratioGridExtent: Box;
   /** KL(q ‖ p_θ(z|x)) = log p_θ(x) − ELBO, by quadrature. */
   klToPosterior: number;
-  /** |fine − halved-grid| for elbo and klToPosterior. */
-  discretizationError: { elbo: number; klToPosterior: number };
-  /** log q(z_g|x) at every node. */
+  /** The posterior's mass outside q's box (from the posterior grid): what line 3's sum on q's grid misses. */
+  posteriorMassOutsideBox: number;
+  /**
+   * Estimated error of the elbo (and so of klToPosterior) from q's mass outside the box:
+   * 2 · massOutsideBox · max over the box edge of |log p(x,z) − log q − elbo|.
+   * Total error estimate of elbo = discretizationError.elbo + truncationError.
+   */
+  truncationError: number;
+  /** |fine − halved-grid| for elbo, klToPosterior and logExpectedRatio. */
+  discretizationError: { elbo: number; klToPosterior: number; logExpectedRatio: number };
+  /** The grid on q's box these expectations use. */
+  grid: Grid2d;
+  /** log q(z_g|x) and log p_θ(x, z_g) at every node of that grid. */
   logDensity: Float64Array;
+  logJoint: Float64Array;
 }
 
 export interface QuadratureResult {
@@ -126,15 +141,54 @@ export function quadrature2d(decoder: GenerativeModel, x: tf.Tensor | ArrayLike<
   const evaluate = (grid: Grid2d): Float64Array => logLikelihoodOnGrid(decoder, xv, grid, maxRows);
   let box: Box;
   let pilotMassOutside = 0;
-  if (options.extent !== undefined) {
-    box = checkBox(fn, options.extent);
+  const extent = options.extent === undefined ? undefined : checkBox(fn, options.extent);
+  if (extent !== undefined) {
+    box = extent;
   } else {
     const chosen = chooseBox(evaluate, q, epsilon, pilotPoints);
     box = chosen.box;
     pilotMassOutside = chosen.pilotMassOutside;
   }
   const grid = makeGrid(box, points);
-  return summarize(grid, evaluate(grid), q, pilotMassOutside);
+  const result = summarize(grid, evaluate(grid), pilotMassOutside);
+  if (q) {
+    const qGrid = extent !== undefined ? grid : makeGrid(gaussianBox(q.mean, q.logVariance, epsilon), points);
+    const qLogLikelihood = qGrid === grid ? result.logLikelihood : evaluate(qGrid);
+    const expectations = expectationsUnderQ(qGrid, q, qLogLikelihood, [result.logMarginal, result.logMarginalHalvedGrid]);
+    result.q = { ...expectations, posteriorMassOutsideBox: massOutside(result.posteriorMass, grid, qGrid.extent) };
+    if (extent === undefined && result.q.posteriorMassOutsideBox > epsilon) {
+      const { ratioError, ...ratio } = expectedRatioOnUnion(qGrid, grid, q, evaluate, result.posteriorMass, points);
+      result.q = { ...result.q, ...ratio, discretizationError: { ...result.q.discretizationError, logExpectedRatio: ratioError } };
+    }
+  }
+  return result;
+}
+
+/**
+ * E_q[p/q] = ∫ p(x, z) dz needs p's mass, which may lie outside q's box (a poor q). Then the
+ * ratio is recomputed on a grid over q's box ∪ the posterior's box.
+ */
+function expectedRatioOnUnion(
+  qGrid: Grid2d, posteriorGrid: Grid2d, q: DiagonalGaussianParameters, evaluate: (grid: Grid2d) => Float64Array,
+  posteriorMass: Float64Array, points: number,
+): { logExpectedRatio: number; posteriorMassOutsideBox: number; ratioGridExtent: Box; ratioError: number } {
+  const union = makeGrid(unionBox(qGrid.extent, posteriorGrid.extent), points);
+  const logLikelihood = evaluate(union);
+  const logJoint = logLikelihood.map((ll, g) => ll + logPriorAt(union, g));
+  const logQ = logDiagonalGaussianOnGrid(q, union);
+  const fine = qExpectations(union.logWeights, logQ, logLikelihood, logJoint, union);
+  const coarse = qExpectations(halvedGridLogWeights(union), logQ, logLikelihood, logJoint, union);
+  return {
+    logExpectedRatio: fine.logExpectedRatio,
+    posteriorMassOutsideBox: massOutside(posteriorMass, posteriorGrid, union.extent),
+    ratioGridExtent: union.extent,
+    ratioError: Math.abs(fine.logExpectedRatio - coarse.logExpectedRatio),
+  };
+}
+
+/** log N(z_g; μ, diag s²) at every node of a grid. */
+export function logDiagonalGaussianOnGrid(q: DiagonalGaussianParameters, grid: Grid2d): Float64Array {
+  return Float64Array.from({ length: grid.axis0.length * grid.axis1.length }, (_, g) => logQAt(q, grid, g));
 }
 
 function toDataVector(fn: string, x: unknown): Float32Array {
@@ -240,7 +294,7 @@ function ringMass(mass: Float64Array, n0: number, n1: number): number {
   return s;
 }
 
-/** Steps 1–2 of the file comment: pilot box, pilot posterior, fine box. */
+/** Steps 1–2 of the file comment: pilot box (prior ∪ q), pilot posterior, fine posterior box. */
 function chooseBox(
   evaluate: (grid: Grid2d) => Float64Array, q: DiagonalGaussianParameters | undefined, epsilon: number, pilotPoints: number,
 ): { box: Box; pilotMassOutside: number } {
@@ -255,8 +309,7 @@ function chooseBox(
     mass = pilotPosterior(pilot, evaluate(pilot));
   }
   const posteriorBox: Box = [marginalRange(mass, pilot, 0, epsilon), marginalRange(mass, pilot, 1, epsilon)];
-  const fine = qBox ? unionBox(posteriorBox, qBox) : posteriorBox;
-  return { box: fine, pilotMassOutside: massOutside(mass, pilot, fine) };
+  return { box: posteriorBox, pilotMassOutside: massOutside(mass, pilot, posteriorBox) };
 }
 
 function pilotPosterior(grid: Grid2d, logLikelihood: Float64Array): Float64Array {
@@ -308,7 +361,7 @@ function halvedGridLogWeights(grid: Grid2d): Float64Array {
   return out;
 }
 
-function summarize(grid: Grid2d, logLikelihood: Float64Array, q: DiagonalGaussianParameters | undefined, pilotMassOutside: number): QuadratureResult {
+function summarize(grid: Grid2d, logLikelihood: Float64Array, pilotMassOutside: number): QuadratureResult {
   const n = grid.axis0.length;
   const logJoint = logLikelihood.map((ll, g) => ll + logPriorAt(grid, g));
   const { logTotal: logMarginal, mass } = normalizedMasses(logJoint, grid.logWeights);
@@ -330,7 +383,6 @@ function summarize(grid: Grid2d, logLikelihood: Float64Array, q: DiagonalGaussia
     logLikelihood, logJoint,
     logPosterior: logJoint.map((v) => v - logMarginal),
     posteriorMass: mass, posteriorMean: mean, posteriorCovariance: cov, edgeMass, pilotMassOutside,
-    q: q ? expectationsUnderQ(grid, q, logLikelihood, logJoint, [logMarginal, logMarginalHalvedGrid], halved) : undefined,
   };
 }
 
@@ -340,23 +392,36 @@ function forEachNode(grid: Grid2d, f: (g: number, z0: number, z1: number) => voi
 }
 
 function expectationsUnderQ(
-  grid: Grid2d, q: DiagonalGaussianParameters, logLikelihood: Float64Array, logJoint: Float64Array,
-  logMarginal: [number, number], halved: Float64Array,
-): GridExpectations {
-  const logDensity = logJoint.map((_, g) => logQAt(q, grid, g));
+  grid: Grid2d, q: DiagonalGaussianParameters, logLikelihood: Float64Array, logMarginal: [number, number],
+): Omit<GridExpectations, 'posteriorMassOutsideBox'> {
+  const logJoint = logLikelihood.map((ll, g) => ll + logPriorAt(grid, g));
+  const logDensity = logDiagonalGaussianOnGrid(q, grid);
+  const halved = halvedGridLogWeights(grid);
   const fine = qExpectations(grid.logWeights, logDensity, logLikelihood, logJoint, grid);
   const coarse = qExpectations(halved, logDensity, logLikelihood, logJoint, grid);
   const qOutside = Math.min(1, [0, 1].reduce((s, k) => {
     const sd = Math.exp(0.5 * q.logVariance[k]);
     return s + normalUpperTail((q.mean[k] - grid.extent[k][0]) / sd) + normalUpperTail((grid.extent[k][1] - q.mean[k]) / sd);
   }, 0));
+  // Renormalising q on the box drops E_q[f · 1(outside)]; f = log p(x,z) − log q grows beyond the
+  // box (quadratically for Gaussian tails), so bound it by twice its largest deviation on the edge.
+  let edgeDeviation = 0;
+  const n = grid.axis0.length;
+  forEachNode(grid, (g) => {
+    const i = Math.floor(g / n);
+    const j = g % n;
+    if (i === 0 || j === 0 || i === n - 1 || j === n - 1) {
+      edgeDeviation = Math.max(edgeDeviation, Math.abs(logJoint[g] - logDensity[g] - fine.elbo));
+    }
+  });
   return {
-    ...fine, massOutsideBox: qOutside, klToPosterior: logMarginal[0] - fine.elbo,
+    ...fine, massOutsideBox: qOutside, truncationError: 2 * qOutside * edgeDeviation, klToPosterior: logMarginal[0] - fine.elbo,
     discretizationError: {
       elbo: Math.abs(fine.elbo - coarse.elbo),
       klToPosterior: Math.abs(logMarginal[0] - fine.elbo - (logMarginal[1] - coarse.elbo)),
+      logExpectedRatio: Math.abs(fine.logExpectedRatio - coarse.logExpectedRatio),
     },
-    logDensity,
+    grid, logDensity, logJoint, ratioGridExtent: grid.extent,
   };
 }
 
