@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Random } from '../random';
-import { checkMatrix, checkRandom, checkSameShape, checkTensorValues, shapeString } from '../tensorChecks';
+import { checkMatrix, checkRandom, checkSameShape, checkTensorValues } from '../tensorChecks';
 
 /** A batch of diagonal Gaussians: row i is N(mean[i], diag exp(logVariance[i])). Shapes [batch, latent]. */
 export interface DiagonalGaussian {
@@ -94,9 +94,4 @@ export function standardNormal(batch: number, latentSize: number): DiagonalGauss
 /** Disposes both tensors of a DiagonalGaussian. */
 export function disposeDiagonalGaussian(q: DiagonalGaussian): void {
   tf.dispose([q.mean, q.logVariance]);
-}
-
-/** Error text for a latent-size mismatch, shared by objectives. */
-export function latentMismatch(fn: string, name: string, expected: number, got: readonly number[]): string {
-  return `${fn}: ${name} must have ${expected} latent columns, got shape ${shapeString(got)}`;
 }

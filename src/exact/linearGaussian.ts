@@ -10,9 +10,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Random } from '../random';
 import { gaussianLogLikelihood } from '../distributions/gaussianLikelihood';
-import { checkMatrix, checkNumber, checkInteger, checkRandom, shapeString } from '../tensorChecks';
+import { checkFiniteArray, checkInteger, checkMatrix, checkNumber, checkRandom, shapeString } from '../tensorChecks';
 import type { GenerativeModel } from '../objectives/types';
-import { checkFiniteArray } from '../tensorChecks';
 import {
   cholesky, choleskyInverse, choleskySolve, dot, forwardSubstitute, gram, logDetFromCholesky, matTVec, matVec,
 } from './linearAlgebra';
