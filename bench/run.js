@@ -37,6 +37,7 @@ function parseArgs(argv) {
     else if (a === '--epochs') opts.epochs = Number(next());
     else if (a === '--elbo') opts.elbo = true;
     else if (a === '--gemm') opts.gemm = true;
+    else if (a === '--trainer') opts.trainer = true;
     else throw new RangeError(`bench: unknown argument ${a}`);
   }
   if (opts.quick) {
@@ -189,6 +190,7 @@ async function child(engine, dir, opts) {
   result.tensorLeak = tf.memory().numTensors - tensorsBefore;
   R.disposeReferenceVae(vae);
 
+  if (opts.trainer) Object.assign(result, await trainerRun(dir, meta, opts));
   if (meta.elboEpochs > 0 && opts.elbo) {
     const train = readF32(dir, 'train.bin');
     const orders = readI32(dir, 'trainOrders.bin');
@@ -205,6 +207,41 @@ async function child(engine, dir, opts) {
   return result;
 }
 
+/**
+ * The training helper's trainer (src/train train()) on the same data: one epoch timed (after
+ * a warm-up epoch), and with --elbo the held-out ELBO after the same number of epochs as the
+ * reference runs (its own initialisation and batch order, so it is a second opinion, not the
+ * matched comparison).
+ */
+async function trainerRun(dir, meta, opts) {
+  let train;
+  try {
+    ({ trainVae: train } = require('../src/train/train.ts'));
+  } catch (err) {
+    return { trainerError: String(err.message || err).split('\n')[0] };
+  }
+  const matrix = (name, count) => ({ values: readF32(dir, name), count, features: 784 });
+  const common = { model: { latentSize: 20, hiddenSizes: [400] }, batchSize: 128, learningRate: 1e-3,
+    binarization: 'none', evaluateInitial: false, progress: 'none', seed: meta.seed };
+  const out = {};
+  if (opts.epochs > 0) {
+    const x = matrix('x.bin', meta.count);
+    const warm = await train({ ...common, data: x, epochs: 1, evalCount: 100 });
+    warm.model.dispose();
+    const t0 = performance.now();
+    const timed = await train({ ...common, data: x, epochs: 1, evalCount: 100 });
+    out.trainerEpochSeconds = (performance.now() - t0) / 1000;
+    timed.model.dispose();
+  }
+  if (opts.elbo && meta.elboEpochs > 0) {
+    const r = await train({ ...common, data: matrix('train.bin', meta.trainCount), heldOut: matrix('heldOut.bin', meta.heldOutCount),
+      epochs: meta.elboEpochs, evalCount: meta.heldOutCount });
+    out.trainerHeldOutElbo = r.final.heldOut ? r.final.heldOut.elbo : undefined;
+    r.model.dispose();
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- parent
 function runChild(args, env) {
   const run = spawnSync(args[0], args.slice(1), { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 900_000 });
@@ -212,7 +249,8 @@ function runChild(args, env) {
   try {
     return JSON.parse(lines[lines.length - 1]);
   } catch {
-    const why = `${(run.stderr || '').trim().split('\n').slice(-3).join(' | ') || (run.error && run.error.message) || `exit ${run.status}`}`;
+    const errLines = (run.stderr || '').trim().split('\n');
+    const why = errLines.find((l) => /Error/.test(l)) || errLines.slice(-3).join(' | ') || (run.error && run.error.message) || `exit ${run.status}`;
     return { error: why };
   }
 }
@@ -254,6 +292,7 @@ async function main() {
     const merge = (into, r) => {
       if (r.error || r.skipped) { into.error = r.error; into.skipped = r.skipped; return; }
       into.epochSeconds.push(...r.epochSeconds);
+      if (r.trainerEpochSeconds !== undefined) (into.trainerEpochs = into.trainerEpochs || []).push(r.trainerEpochSeconds);
       for (const k of Object.keys(r)) if (k !== 'epochSeconds' && r[k] !== undefined) into[k] = r[k];
     };
     for (let round = 0; round < opts.reps; round++) {
@@ -265,6 +304,7 @@ async function main() {
         if (into.error || into.skipped || (slowEngines.has(engine) && round > 0)) continue;
         const args = [process.execPath, __filename, '--child', engine, '--dir', dir, '--epochs', '1'];
         if (round === 0) args.push('--gemm');
+        if (!slowEngines.has(engine)) args.push('--trainer');
         merge(into, runChild(args, threads));
       }
     }
@@ -278,9 +318,9 @@ async function main() {
         else Object.assign(torch, { heldOutElbo: t.heldOutElbo, elboTrainSeconds: t.elboTrainSeconds });
       }
       if (best) {
-        const r = runChild([process.execPath, __filename, '--child', best.engine, '--dir', dir, '--epochs', '0', '--elbo'], threads);
+        const r = runChild([process.execPath, __filename, '--child', best.engine, '--dir', dir, '--epochs', '0', '--elbo', '--trainer'], threads);
         if (r.error) console.log(`ELBO Lab ELBO run failed: ${r.error}`);
-        else Object.assign(best, { heldOutElbo: r.heldOutElbo, elboTrainSeconds: r.elboTrainSeconds });
+        else Object.assign(best, { heldOutElbo: r.heldOutElbo, elboTrainSeconds: r.elboTrainSeconds, trainerHeldOutElbo: r.trainerHeldOutElbo });
       }
     }
     const results = engines.map((e) => byEngine.get(e));
@@ -300,6 +340,14 @@ async function main() {
       console.log(`${r.engine.padEnd(15)} ${fmt(e, 3).padStart(7)}   ${(torchEpoch ? fmt(e / torchEpoch) : '-').padStart(9)}   ` +
         `${fmt(g.plain, 1).padStart(8)} / ${fmt(g.transA, 1).padStart(6)} / ${fmt(g.transB, 1).padStart(6)}           ${String(r.tensorLeak).padStart(4)}   ${note}`);
     }
+    for (const r of results) {
+      if (r.trainerEpochs) {
+        const t = median(r.trainerEpochs);
+        console.log(`  src/train trainVae() on ${r.engine}: ${fmt(t, 3)} s per epoch${torchEpoch ? ` (${fmt(t / torchEpoch)}× PyTorch)` : ''}, incl. its per-epoch metrics`);
+      } else if (r.trainerError) {
+        console.log(`  src/train trainVae() on ${r.engine}: not timed (${r.trainerError})`);
+      }
+    }
     const blas = results.find((r) => r.blas)?.blas;
     if (blas && !blas.error) {
       console.log(`OpenBLAS peak on this machine (1 thread): ${fmt(blas.square1024, 1)} GFLOP/s at 1024³; at the layer shapes ` +
@@ -314,6 +362,9 @@ async function main() {
       console.log(`Held-out ELBO after ${opts.elboEpochs} epoch(s) on ${meta.trainCount} digits, same initial weights and batches ` +
         `(${meta.heldOutCount} held-out digits, ${meta.elboDraws} noise draws each):`);
       if (ours) console.log(`  ELBO Lab (${ours.engine}): ${fmt(ours.heldOutElbo, 2)} nats  (trained in ${fmt(ours.elboTrainSeconds, 1)} s)`);
+      if (ours && ours.trainerHeldOutElbo !== undefined) {
+        console.log(`  ELBO Lab src/train trainVae() (${ours.engine}; own init and batch order): ${fmt(ours.trainerHeldOutElbo, 2)} nats`);
+      }
       if (torch && torch.heldOutElbo !== undefined) {
         console.log(`  PyTorch:                 ${fmt(torch.heldOutElbo, 2)} nats  (trained in ${fmt(torch.elboTrainSeconds, 1)} s)`);
         if (ours) {

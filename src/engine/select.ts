@@ -169,8 +169,9 @@ function isEngineName(x: unknown): x is EngineName {
 
 /**
  * Picks and starts the engine; prints one line (to stdout) saying which and why. Idempotent:
- * calling it again with the same request returns the same answer without re-registering
- * kernels or printing (a notebook cell run twice); a different request switches engines.
+ * calling it again with the same request, or with no request at all, returns the engine in
+ * use without re-registering kernels or printing (a notebook cell run twice); an explicit
+ * different request (options.engine or ELBO_LAB_ENGINE) switches engines.
  */
 export async function initEngine(options: EngineOptions = {}): Promise<EngineInfo> {
   if (options === null || typeof options !== 'object') {
@@ -188,8 +189,12 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
   }
   const key = JSON.stringify([requested, options.modules ?? null, options.nativeAddonPath ?? null]);
   const s = state();
-  if (s.current !== undefined && s.current.key === key && isStillActive(s.current.info)) {
-    return s.current.info;
+  if (s.current !== undefined && isStillActive(s.current.info)) {
+    if (s.current.key === key) return s.current.info;
+    // A plain initEngine() after an engine was chosen (say, forced by the user) keeps it:
+    // library code may call initEngine() defensively without undoing the user's choice.
+    const plain = requested === 'auto' && options.modules === undefined && options.nativeAddonPath === undefined;
+    if (plain && notes.length === 0) return s.current.info;
   }
 
   const start = requested === 'auto' ? 0 : ENGINE_NAMES.indexOf(requested);

@@ -84,6 +84,15 @@ describe('initEngine', () => {
     expect(tf.getKernel('BatchMatMul', 'wasm')).toBe(kernel);
     expect(out.lines).toHaveLength(1);
     expect(currentEngine()).toBe(first);
+    // A plain initEngine() (as library code might call) keeps the engine chosen explicitly.
+    const saved = process.env.ELBO_LAB_ENGINE;
+    delete process.env.ELBO_LAB_ENGINE;
+    try {
+      expect(await initEngine({ log: out.log })).toBe(first);
+    } finally {
+      if (saved !== undefined) process.env.ELBO_LAB_ENGINE = saved;
+    }
+    expect(out.lines).toHaveLength(1);
   });
 
   it.skipIf(!nativeAvailable)('picks the native BLAS engine when the addon loads', async () => {
