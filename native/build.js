@@ -48,20 +48,20 @@ function localNodeDir() {
 }
 
 function diagnose(log) {
-  if (/cblas\.h|Accelerate\.h/.test(log) && /No such file|not found/.test(log)) {
-    return 'no BLAS headers (Debian/Ubuntu: apt-get install libopenblas-dev; macOS: Xcode command line tools)';
-  }
-  if (/cannot find -lopenblas|library not found for -l/.test(log)) {
-    return 'no BLAS library to link (Debian/Ubuntu: apt-get install libopenblas-dev)';
-  }
-  if (/not found: (make|g\+\+|c\+\+|cc)|Can't find Python|gyp ERR! find/i.test(log) ||
-      /(g\+\+|c\+\+|make): (command )?not found/.test(log)) {
+  if (/No such file or directory: '[^']*(g\+\+|c\+\+|clang\+*|gcc|cc)'|(g\+\+|c\+\+|make|cc): (command )?not found|not found: (make|g\+\+|c\+\+|cc)|Can't find Python|gyp ERR! find Python/i.test(log)) {
     return 'no C++ toolchain (needs python3, make and a C++ compiler)';
   }
-  if (/node_api\.h|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|download/i.test(log)) {
+  if (/fatal error: [^:\n]*(cblas|Accelerate)[^:\n]*: No such file/.test(log)) {
+    return 'no BLAS headers (Debian/Ubuntu: apt-get install libopenblas-dev; macOS: Xcode command line tools)';
+  }
+  if (/cannot find -l\S+|library not found for -l/.test(log)) {
+    return 'no BLAS library to link (Debian/Ubuntu: apt-get install libopenblas-dev)';
+  }
+  if (/node_api\.h: No such file|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT/.test(log)) {
     return 'no Node.js headers available offline';
   }
-  return 'node-gyp failed';
+  const firstError = log.split('\n').find((l) => /error/i.test(l) && !/gyp ERR!/.test(l));
+  return `node-gyp failed${firstError ? `: ${firstError.trim().slice(0, 160)}` : ''}`;
 }
 
 function main() {
