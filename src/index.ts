@@ -1,32 +1,40 @@
 /**
- * ELBO Lab's public API: what the notebooks import (`import { ... } from './src'`).
+ * ELBO Lab's public API: what the notebooks import (`import { ... } from './src/index'`;
+ * tslab does not resolve a folder to its index file).
  * Each module's doc comments carry the equation of the course text it computes.
  */
 export * from './random';
 export * from './paths';
+export * from './runMode';
+export * as tensorChecks from './tensorChecks';
 
 // Compute engine: which tfjs backend runs, and why.
 export * from './engine/select';
 
-// Distributions and objectives (src/distributions, src/objectives).
+// Distributions: q_φ(z|x), p(z), p_θ(x|z).
 export * from './distributions/gaussian';
 export * from './distributions/bernoulli';
 export * from './distributions/gaussianLikelihood';
+
+// Objectives: KL, the ELBO in both forms, the importance-weighted bound L_k.
 export * from './objectives/types';
 export * from './objectives/kl';
+export * from './objectives/elbo';
+export * from './objectives/iwae';
+export * from './objectives/sampleJoint';
+export * from './objectives/monteCarlo';
+
+// Exact references: linear-Gaussian model, 2-D quadrature, the derivation as numbers.
+export * from './exact/inputs';
+export * from './exact/linearAlgebra';
+export * from './exact/linearGaussian';
+export * from './exact/quadrature2d';
+export * from './exact/derivation';
 
 // Data, models, training.
-export * from './data/matrix';
-export * from './data/mnist';
-export * from './data/fashionMnist';
-export * from './data/synthetic';
-export * from './data/split';
-export * from './data/binarize';
-export * from './models/vae';
-export * from './train/train';
-export * from './train/metrics';
-export * from './train/progress';
-export * from './train/schedules';
+export * from './data/index';
+export * from './models/index';
+export * from './train/index';
 
 // Display: charts, math, tables, live progress, claims.
 export * from './display/mime';
