@@ -64,7 +64,9 @@ export function resolveVaeConfig(config: VaeConfig): ResolvedVaeConfig {
   if (observationLogVariance !== 'learned' && !(typeof observationLogVariance === 'number' && Number.isFinite(observationLogVariance))) {
     throw new RangeError(`Vae: config.observationLogVariance must be a finite number or 'learned', got ${String(observationLogVariance)}`);
   }
-  if (likelihood === 'bernoulli' && config.observationLogVariance !== undefined) {
+  // 'learned' is the resolved default that toJSON stores for every model, so a saved Bernoulli
+  // model must load back; only an explicit fixed variance is meaningless for Bernoulli.
+  if (likelihood === 'bernoulli' && config.observationLogVariance !== undefined && config.observationLogVariance !== 'learned') {
     throw new RangeError("Vae: config.observationLogVariance applies only to likelihood 'gaussian'");
   }
   return { inputSize, latentSize, hiddenSizes, decoderHiddenSizes, likelihood, observationLogVariance };
