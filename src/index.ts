@@ -35,6 +35,7 @@ export * from './exact/derivation';
 export * from './data/index';
 export * from './models/index';
 export * from './train/index';
+export * from './experiments/sharedRuns';
 
 // Display: charts, math, tables, live progress, claims.
 export * from './display/mime';
