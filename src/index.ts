@@ -45,3 +45,4 @@ export * from './display/table';
 export * from './display/live';
 export * from './display/progress';
 export * from './display/claims';
+export * from './experiments/digits2d';

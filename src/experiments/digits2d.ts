@@ -1,0 +1,113 @@
+/**
+ * The ONE 2-D-latent VAE on digits that notebooks 02 (derivation) and 03 (the gap) share.
+ *
+ * With a 2-D latent, log p_θ(x) = log ∫ p_θ(x|z) p(z) dz can be computed by quadrature on a grid,
+ * so every line of the derivation and the gap KL(q_φ(z|x) ‖ p_θ(z|x)) becomes a number.
+ * Everything here derives from one notebook seed: the data split, the training run, the
+ * held-out digits shown. Within one `npm test` run the model is trained once (sharedTraining).
+ */
+import { Random } from '../random';
+import { budget } from '../runMode';
+import { loadMnistSplit } from '../data/mnist';
+import { binarizeValues } from '../data/binarize';
+import { ImageSet, selectRows } from '../data/matrix';
+import { trainVae, TrainResult } from '../train/train';
+import type { ProgressReporter } from '../train/progress';
+import type { EpochMetrics } from '../train/metrics';
+import { sharedTraining } from './sharedRuns';
+
+/** Architecture and optimiser of the shared model (784-256-2 encoder, 2-256-784 Bernoulli decoder). */
+export const DIGITS_2D_MODEL = {
+  latentSize: 2,
+  hiddenSizes: [256],
+  likelihood: 'bernoulli' as const,
+  batchSize: 128,
+  learningRate: 1e-3,
+};
+
+/** Epochs of the shared model by run mode (CI mode: a short run that still learns digits). */
+export function digits2dEpochs(): number {
+  return budget({ ci: 25, full: 100 });
+}
+
+/** The seeds derived from a notebook seed: one for the data split, one for training. */
+export interface Digits2dSeeds {
+  split: number;
+  training: number;
+  heldOutDigits: number;
+}
+
+function checkSeed(seed: unknown, fn: string): number {
+  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw new RangeError(`${fn}: seed must be an integer in [0, 2^32), got ${String(seed)}`);
+  }
+  return seed;
+}
+
+/** Splits a notebook seed into independent seeds (fixed derivation, so 02 and 03 agree). */
+export function digits2dSeeds(seed: number): Digits2dSeeds {
+  const random = new Random(checkSeed(seed, 'digits2dSeeds'));
+  return { split: random.nextUint32(), training: random.nextUint32(), heldOutDigits: random.nextUint32() };
+}
+
+/** The MNIST split of the shared model (8,000 train / 2,000 held-out, stratified, seeded). */
+export function digits2dData(seed: number): { train: ImageSet; heldOut: ImageSet } {
+  return loadMnistSplit({ seed: digits2dSeeds(checkSeed(seed, 'digits2dData')).split });
+}
+
+export interface Digits2dOptions {
+  /** Live training output (e.g. trainingProgress('...')); default silent. */
+  progress?: ProgressReporter | 'terminal' | 'none';
+  /** Override the epochs (default digits2dEpochs()). */
+  epochs?: number;
+  /**
+   * Called after every epoch with the live model's metrics. Given, the model is always trained
+   * here (a cached result has no epochs to report); the numbers are the same either way.
+   */
+  onEpoch?: (metrics: EpochMetrics) => void | 'stop';
+}
+
+/**
+ * Trains (or, within one suite run, loads) the shared 2-D-latent Bernoulli VAE on binarized
+ * digits for notebook seed `seed`. Dynamic binarization; held-out metrics every epoch.
+ * The caller owns the returned model and disposes it.
+ */
+export async function trainDigits2d(seed: number, options: Digits2dOptions = {}): Promise<TrainResult & { fromCache: boolean }> {
+  checkSeed(seed, 'trainDigits2d');
+  if (options === null || typeof options !== 'object') throw new TypeError('trainDigits2d: options must be an object {progress?, epochs?, onEpoch?}');
+  const epochs = options.epochs ?? digits2dEpochs();
+  if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`trainDigits2d: options.epochs must be an integer >= 1, got ${String(epochs)}`);
+  const seeds = digits2dSeeds(seed);
+  const { train, heldOut } = digits2dData(seed);
+  const description = { model: DIGITS_2D_MODEL, data: 'mnist-10k', seeds, epochs, binarization: 'dynamic', evalCount: 500 };
+  const run = (): Promise<TrainResult> =>
+    trainVae({
+      model: { latentSize: DIGITS_2D_MODEL.latentSize, hiddenSizes: DIGITS_2D_MODEL.hiddenSizes, likelihood: DIGITS_2D_MODEL.likelihood },
+      data: train,
+      heldOut,
+      epochs,
+      batchSize: DIGITS_2D_MODEL.batchSize,
+      learningRate: DIGITS_2D_MODEL.learningRate,
+      seed: seeds.training,
+      evalCount: 500,
+      progress: options.progress,
+      onEpoch: options.onEpoch,
+    });
+  if (options.onEpoch) return { ...(await run()), fromCache: false };
+  return sharedTraining('digits-2d', description, run);
+}
+
+/**
+ * `count` held-out digits of the shared split, binarized once with a Random seeded from the
+ * notebook seed (so 02 and 03 show the same binary images). The held-out order is already
+ * shuffled, so the first `count` are a fair mix of classes. Labels kept.
+ */
+export function digits2dHeldOut(seed: number, count: number): ImageSet {
+  checkSeed(seed, 'digits2dHeldOut');
+  if (!Number.isInteger(count) || count < 1) throw new RangeError(`digits2dHeldOut: count must be an integer >= 1, got ${count}`);
+  const { heldOut } = digits2dData(seed);
+  if (count > heldOut.count) throw new RangeError(`digits2dHeldOut: count must be at most ${heldOut.count}, got ${count}`);
+  const rows = selectRows(heldOut, Int32Array.from({ length: count }, (_, i) => i));
+  const random = new Random(digits2dSeeds(seed).heldOutDigits);
+  return { ...rows, values: binarizeValues(rows.values, random) };
+}
