@@ -37,11 +37,10 @@ function checkNode() {
   if (major < 20) throw new SetupError(`Node ${process.versions.node} is too old: ELBO Lab needs Node 20 or newer.`);
 }
 
+/** ELBO_LAB_PYTHON, when set, is the only candidate: the user chose that Python. */
 function pythonCandidates() {
-  const list = [];
-  if (process.env.ELBO_LAB_PYTHON) list.push(process.env.ELBO_LAB_PYTHON);
-  list.push('/usr/bin/python3', 'python3', 'python');
-  return [...new Set(list)];
+  if (process.env.ELBO_LAB_PYTHON) return [process.env.ELBO_LAB_PYTHON];
+  return ['/usr/bin/python3', 'python3', 'python'];
 }
 
 /** The absolute path of a Python that imports the Jupyter modules, or null. */
@@ -96,6 +95,13 @@ function jupyterHelp() {
 function ensureJupyter() {
   let python = findJupyterPython();
   if (python) return python;
+  const chosen = process.env.ELBO_LAB_PYTHON;
+  if (chosen) {
+    throw new SetupError(
+      `ELBO_LAB_PYTHON=${chosen} cannot import ${JUPYTER_MODULES.join(', ')}. Install them into that Python:\n` +
+        `  ${chosen} -m pip install jupyterlab nbclient\nor unset ELBO_LAB_PYTHON to let setup find or install Jupyter.`,
+    );
+  }
   if (!aptAllowed()) throw new SetupError(jupyterHelp());
   aptInstall(missingDebianPackages(DEBIAN_JUPYTER));
   python = findJupyterPython();
