@@ -11,7 +11,7 @@
  * batch order and initial weights are written once to a temporary folder and read by every
  * child, PyTorch included. Without /usr/bin/python3 + torch the peer is skipped and said so.
  *
- * Options: --reps N (epochs timed per engine, default 3), --elbo-epochs N (default 5, 0 skips),
+ * Options: --reps N (interleaved rounds, one timed epoch per fast engine each, default 5), --elbo-epochs N (default 5, 0 skips),
  *          --engines a,b,c (default: all), --quick (reps 1, elbo-epochs 1, slow engines sampled less).
  */
 const fs = require('fs');
@@ -24,7 +24,7 @@ const ENGINES = ['tfjs-node-gpu', 'tfjs-node', 'wasm-blas', 'wasm-fast', 'wasm',
 const SEED = 20240601;
 
 function parseArgs(argv) {
-  const opts = { reps: 3, elboEpochs: 5, engines: null, quick: false, child: null, dir: null, epochs: 1, elbo: false, gemm: false };
+  const opts = { reps: 5, elboEpochs: 5, engines: null, quick: false, child: null, dir: null, epochs: 1, elbo: false, gemm: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => argv[++i];
@@ -340,9 +340,14 @@ async function main() {
         continue;
       }
       const e = median(r.epochSeconds);
+      // Ratio: median over rounds of (engine epoch / PyTorch epoch in the same round), which
+      // cancels slow drifts in machine load; ratio of medians for engines timed once.
+      const paired = torchEpoch !== null && r.epochSeconds.length === torch.epochSeconds.length && r.epochSeconds.length > 1;
+      const ratio = torchEpoch === null ? null
+        : paired ? median(r.epochSeconds.map((x, i) => x / torch.epochSeconds[i])) : e / torchEpoch;
       const g = r.gemm;
       const note = (r.sampledBatches ? `timed ${r.sampledBatches} batches, scaled to the epoch; ` : '') + `${r.epochSeconds.length} epoch(s) timed`;
-      console.log(`${r.engine.padEnd(15)} ${fmt(e, 3).padStart(7)}   ${(torchEpoch ? fmt(e / torchEpoch) : '-').padStart(9)}   ` +
+      console.log(`${r.engine.padEnd(15)} ${fmt(e, 3).padStart(7)}   ${(ratio !== null ? fmt(ratio) : '-').padStart(9)}   ` +
         `${fmt(g.plain, 1).padStart(8)} / ${fmt(g.transA, 1).padStart(6)} / ${fmt(g.transB, 1).padStart(6)}           ${String(r.tensorLeak).padStart(4)}   ${note}`);
     }
     for (const r of results) {
