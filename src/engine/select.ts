@@ -132,7 +132,11 @@ function starters(options: EngineOptions): Record<EngineName, Starter> {
     }
     restoreStockKernels();
     await useBackend('tensorflow');
-    return name === 'tfjs-node-gpu' ? 'TensorFlow C library with CUDA' : 'TensorFlow C library on the CPU';
+    if (name === 'tfjs-node') return 'TensorFlow C library on the CPU';
+    // tfjs-node's backend says whether TensorFlow found a CUDA device; without one the GPU
+    // build still runs, on the CPU, and the line should say so.
+    const usingGpu = (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice;
+    return usingGpu === false ? 'TensorFlow C library, CUDA build but no GPU visible: running on the CPU' : 'TensorFlow C library with CUDA';
   };
   return {
     'tfjs-node-gpu': nodeEngine('tfjs-node-gpu'),
