@@ -14,6 +14,7 @@ import { ImageSet, selectRows } from '../data/matrix';
 import { trainVae, TrainResult } from '../train/train';
 import type { ProgressReporter } from '../train/progress';
 import type { EpochMetrics } from '../train/metrics';
+import { Vae } from '../models/vae';
 import { sharedTraining } from './sharedRuns';
 
 /** Architecture and optimiser of the shared model (784-256-2 encoder, 2-256-784 Bernoulli decoder). */
@@ -30,9 +31,10 @@ export function digits2dEpochs(): number {
   return budget({ ci: 25, full: 100 });
 }
 
-/** The seeds derived from a notebook seed: one for the data split, one for training. */
+/** The seeds derived from a notebook seed: data split, initial weights, training, held-out digits. */
 export interface Digits2dSeeds {
   split: number;
+  initialization: number;
   training: number;
   heldOutDigits: number;
 }
@@ -47,7 +49,7 @@ function checkSeed(seed: unknown, fn: string): number {
 /** Splits a notebook seed into independent seeds (fixed derivation, so 02 and 03 agree). */
 export function digits2dSeeds(seed: number): Digits2dSeeds {
   const random = new Random(checkSeed(seed, 'digits2dSeeds'));
-  return { split: random.nextUint32(), training: random.nextUint32(), heldOutDigits: random.nextUint32() };
+  return { split: random.nextUint32(), initialization: random.nextUint32(), training: random.nextUint32(), heldOutDigits: random.nextUint32() };
 }
 
 /** The MNIST split of the shared model (8,000 train / 2,000 held-out, stratified, seeded). */
@@ -61,10 +63,11 @@ export interface Digits2dOptions {
   /** Override the epochs (default digits2dEpochs()). */
   epochs?: number;
   /**
-   * Called after every epoch with the live model's metrics. Given, the model is always trained
-   * here (a cached result has no epochs to report); the numbers are the same either way.
+   * Called after every epoch with the metrics and the model being trained (read it, e.g. for
+   * quadrature; do not dispose it). Given, the model is always trained here (a cached result has
+   * no epochs to report); the weights are the same either way.
    */
-  onEpoch?: (metrics: EpochMetrics) => void | 'stop';
+  onEpoch?: (metrics: EpochMetrics, model: Vae) => void | 'stop';
 }
 
 /**
@@ -77,24 +80,41 @@ export async function trainDigits2d(seed: number, options: Digits2dOptions = {})
   if (options === null || typeof options !== 'object') throw new TypeError('trainDigits2d: options must be an object {progress?, epochs?, onEpoch?}');
   const epochs = options.epochs ?? digits2dEpochs();
   if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`trainDigits2d: options.epochs must be an integer >= 1, got ${String(epochs)}`);
+  if (options.onEpoch !== undefined && typeof options.onEpoch !== 'function') throw new TypeError('trainDigits2d: options.onEpoch must be a function');
   const seeds = digits2dSeeds(seed);
   const { train, heldOut } = digits2dData(seed);
   const description = { model: DIGITS_2D_MODEL, data: 'mnist-10k', seeds, epochs, binarization: 'dynamic', evalCount: 500 };
-  const run = (): Promise<TrainResult> =>
-    trainVae({
-      model: { latentSize: DIGITS_2D_MODEL.latentSize, hiddenSizes: DIGITS_2D_MODEL.hiddenSizes, likelihood: DIGITS_2D_MODEL.likelihood },
-      data: train,
-      heldOut,
-      epochs,
-      batchSize: DIGITS_2D_MODEL.batchSize,
-      learningRate: DIGITS_2D_MODEL.learningRate,
-      seed: seeds.training,
-      evalCount: 500,
-      progress: options.progress,
-      onEpoch: options.onEpoch,
-    });
-  if (options.onEpoch) return { ...(await run()), fromCache: false };
+  const onEpoch = options.onEpoch;
+  // The model is built here (not inside trainVae) so that onEpoch can read it.
+  const run = async (): Promise<TrainResult> => {
+    const model = createDigits2dModel(seed, train.features);
+    try {
+      return await trainVae({
+        model,
+        data: train,
+        heldOut,
+        epochs,
+        batchSize: DIGITS_2D_MODEL.batchSize,
+        learningRate: DIGITS_2D_MODEL.learningRate,
+        seed: seeds.training,
+        evalCount: 500,
+        progress: options.progress,
+        onEpoch: onEpoch ? (metrics) => onEpoch(metrics, model) : undefined,
+      });
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
+  };
+  if (onEpoch) return { ...(await run()), fromCache: false };
   return sharedTraining('digits-2d', description, run);
+}
+
+/** The untrained model of notebook seed `seed` (weights from the derived initialization seed). */
+export function createDigits2dModel(seed: number, inputSize = 784): Vae {
+  checkSeed(seed, 'createDigits2dModel');
+  const { latentSize, hiddenSizes, likelihood } = DIGITS_2D_MODEL;
+  return new Vae({ inputSize, latentSize, hiddenSizes, likelihood }, new Random(digits2dSeeds(seed).initialization));
 }
 
 /**
