@@ -260,10 +260,13 @@ function runChild(args, env) {
   }
 }
 
+// Debian's python3-torch lives with /usr/bin/python3 (not the pyenv python3 first on PATH).
+const PYTHON = process.env.ELBO_LAB_BENCH_PYTHON || '/usr/bin/python3';
+
 function torchAvailable() {
-  if (!fs.existsSync('/usr/bin/python3')) return 'no /usr/bin/python3';
-  const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch, numpy'], { encoding: 'utf8' });
-  return probe.status === 0 ? null : 'python3-torch (with numpy) not importable by /usr/bin/python3';
+  if (!fs.existsSync(PYTHON)) return `no ${PYTHON}`;
+  const probe = spawnSync(PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
+  return probe.status === 0 ? null : `torch (with numpy) not importable by ${PYTHON}`;
 }
 
 function fmt(x, digits = 2) {
@@ -302,7 +305,7 @@ async function main() {
     };
     for (let round = 0; round < opts.reps; round++) {
       if (torch !== null && !torch.error) {
-        merge(torch, runChild(['/usr/bin/python3', path.join(__dirname, 'torch_vae.py'), dir, '1', '0'], threads));
+        merge(torch, runChild([PYTHON, path.join(__dirname, 'torch_vae.py'), dir, '1', '0'], threads));
       }
       for (const engine of engines) {
         const into = byEngine.get(engine);
@@ -318,7 +321,7 @@ async function main() {
     const best = engines.map((e) => byEngine.get(e)).find((r) => !r.error && !r.skipped && !slowEngines.has(r.engine));
     if (opts.elboEpochs > 0) {
       if (torch !== null && !torch.error) {
-        const t = runChild(['/usr/bin/python3', path.join(__dirname, 'torch_vae.py'), dir, '0', '1'], threads);
+        const t = runChild([PYTHON, path.join(__dirname, 'torch_vae.py'), dir, '0', '1'], threads);
         if (t.error) console.log(`PyTorch ELBO run failed: ${t.error}`);
         else Object.assign(torch, { heldOutElbos: t.heldOutElbos, elboTrainSeconds: t.elboTrainSeconds });
       }
