@@ -187,6 +187,7 @@ def execute_notebook(
     continue_on_error: bool = False,
     on_cell: Optional[Callable[[CellResult], None]] = None,
     nb=None,
+    plot_images: bool = False,
 ) -> NotebookResult:
     """Run a notebook cell by cell in its own kernel; never raises for cell errors.
 
@@ -286,6 +287,8 @@ def execute_notebook(
         result.setup_error = f"{type(exc).__name__}: {exc}"
     result.seconds = time.time() - started
     if output_path is not None:
+        if plot_images:
+            add_plot_images(nb)
         write_executed(nb, output_path)
     return result
 
@@ -302,6 +305,36 @@ def write_executed(nb, output_path: Path) -> None:
         NotebookNotary().sign(nb)
     except Exception as exc:  # signing is a convenience; the run's verdict does not depend on it
         print(f"  (could not sign {output_path.name}: {exc})")
+
+
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+
+
+def add_plot_images(nb) -> None:
+    """Give every Plotly output a PNG copy (image/png), rendered in headless Chromium, so the
+    executed notebook shows its charts where no JavaScript runs (GitHub). Optional: without
+    Chromium the outputs stay as they are."""
+    import subprocess
+    import tempfile
+
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+               if PLOTLY_MIME in o.get("data", {}) and "image/png" not in o.get("data", {})]
+    if not outputs:
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        figures, images = Path(folder) / "figures.json", Path(folder) / "images.json"
+        figures.write_text(json.dumps([{"data": o["data"][PLOTLY_MIME]["data"],
+                                        "layout": o["data"][PLOTLY_MIME].get("layout", {})} for o in outputs]))
+        node = os.environ.get("ELBO_LAB_NODE", "node")
+        done = subprocess.run([node, str(ROOT / "scripts" / "render-plots.js"), str(figures), str(images)],
+                              capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            message = (done.stdout + done.stderr).strip().splitlines()
+            print(f"  (no PNG copies of charts: {message[-1] if message else done.returncode})")
+            return
+        for output, png in zip(outputs, json.loads(images.read_text())):
+            if png:
+                output["data"]["image/png"] = png
 
 
 def write_html(nb, html_path: Path) -> None:
@@ -330,6 +363,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--out", default=str(ROOT / "build" / "notebooks"), help="folder for executed copies")
     parser.add_argument("--continue-on-error", action="store_true", help="run later cells after a failure")
     parser.add_argument("--no-html", action="store_true", help="skip the static HTML copies in build/html")
+    parser.add_argument("--no-images", action="store_true", help="skip PNG copies of charts in the executed notebooks")
     args = parser.parse_args(argv)
 
     paths = discover(args.notebooks)
@@ -354,7 +388,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"▶ {path}", flush=True)
         output_path = out / path.name
         result = execute_notebook(path, cell_timeout=args.cell_timeout, output_path=output_path,
-                                  continue_on_error=args.continue_on_error)
+                                  continue_on_error=args.continue_on_error, plot_images=not args.no_images)
         if not args.no_html:
             import nbformat
 

@@ -42,12 +42,17 @@ function typecheck() {
   return { ok, passed: ok ? 1 : 0, failed: ok ? 0 : 1 };
 }
 
-/** tslab compiles notebook imports with its bundled TypeScript 5.0.4, non-strict. */
+/**
+ * tslab compiles notebook imports with its bundled TypeScript 5.0.4, non-strict, with the options
+ * of node_modules/tslab/dist/converter.js on Node >= 18: target and lib ES2022 (no DOM types),
+ * ESNext modules, node10 resolution, every @types package found from the notebook folder.
+ */
 function tslabCompile() {
   const tsc = path.join(ROOT, 'node_modules', '@tslab', 'typescript-for-tslab', 'bin', 'tsc');
   const ok = run(process.execPath, [
-    tsc, '--noEmit', '--target', 'ES2019', '--module', 'commonjs', '--moduleResolution', 'node',
-    '--esModuleInterop', '--skipLibCheck', '--types', 'node', path.join('src', 'index.ts'),
+    tsc, '--noEmit', '--target', 'ES2022', '--lib', 'es2022', '--module', 'esnext', '--moduleResolution', 'node',
+    '--esModuleInterop', '--skipLibCheck', '--resolveJsonModule', '--experimentalDecorators',
+    path.join('src', 'index.ts'),
   ]);
   return { ok, passed: ok ? 1 : 0, failed: ok ? 0 : 1 };
 }

@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// Render Plotly figures to PNG in headless Chromium, for executed notebooks viewed where no
+// JavaScript runs (GitHub, some viewers): `node scripts/render-plots.js figures.json images.json`.
+// figures.json: [{data, layout}, ...]; images.json receives [base64 PNG | null, ...].
+// Exit 3 (with one line) when no Chromium is installed; never downloads a browser.
+'use strict';
+
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const ROOT = path.resolve(__dirname, '..');
+
+function findChromium() {
+  const candidates = [process.env.ELBO_LAB_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+  return candidates.find((c) => c && fs.existsSync(c)) || null;
+}
+
+async function main() {
+  const [input, output] = process.argv.slice(2);
+  if (!input || !output) {
+    process.stderr.write('usage: render-plots.js figures.json images.json\n');
+    process.exit(2);
+  }
+  const executablePath = findChromium();
+  if (!executablePath) {
+    process.stdout.write('render-plots: no Chromium found (sudo apt-get install chromium, or set ELBO_LAB_CHROMIUM); charts keep no PNG copy\n');
+    process.exit(3);
+  }
+  const { chromium } = require('playwright-core');
+  const figures = JSON.parse(fs.readFileSync(input, 'utf8'));
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'elbo-lab-chromium-'));
+  const browser = await chromium.launch({
+    executablePath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--no-first-run', `--user-data-dir=${profile}`],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.setContent('<!doctype html><html><body></body></html>');
+    await page.addScriptTag({ path: path.join(ROOT, 'node_modules', 'plotly.js-dist-min', 'plotly.min.js') });
+    const images = [];
+    for (const figure of figures) {
+      try {
+        images.push(await page.evaluate(async (fig) => {
+          const element = document.createElement('div');
+          document.body.appendChild(element);
+          const layout = { ...fig.layout };
+          const width = typeof layout.width === 'number' ? layout.width : 900;
+          const height = typeof layout.height === 'number' ? layout.height : 420;
+          await window.Plotly.newPlot(element, fig.data, { ...layout, width, height }, { staticPlot: true });
+          const url = await window.Plotly.toImage(element, { format: 'png', width, height });
+          window.Plotly.purge(element);
+          element.remove();
+          return url.slice(url.indexOf(',') + 1);
+        }, figure));
+      } catch (error) {
+        process.stdout.write(`render-plots: a figure could not be rendered (${error.message.split('\n')[0]})\n`);
+        images.push(null);
+      }
+    }
+    fs.writeFileSync(output, JSON.stringify(images));
+  } finally {
+    await browser.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`render-plots: ${error.message}\n`);
+  process.exit(1);
+});
