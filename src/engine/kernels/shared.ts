@@ -7,6 +7,24 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+/**
+ * The slice of the WebAssembly JS API the kernels use. Declared here because tslab compiles
+ * notebook imports against lib es2022 only (no DOM types, where TypeScript keeps WebAssembly);
+ * Node has the API at run time.
+ */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+export interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
+}
+/** The global WebAssembly object, typed by WasmApi. */
+export function webAssembly(): WasmApi {
+  return (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+}
+
 /** The members of tfjs-backend-wasm's BackendWasm that the kernels touch. */
 export interface WasmBackendLike {
   incRef(dataId: object): void;
@@ -14,7 +32,7 @@ export interface WasmBackendLike {
   disposeData(dataId: object, force?: boolean): boolean;
   getMemoryOffset(dataId: object): number;
   /** `asm.memory` is the module's WebAssembly.Memory (the emscripten build exports it). */
-  wasm: { HEAPF32: Float32Array; asm?: { memory?: WebAssembly.Memory } };
+  wasm: { HEAPF32: Float32Array; asm?: { memory?: WasmMemory } };
 }
 
 export interface KernelArgs {

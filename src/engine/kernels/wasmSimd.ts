@@ -18,6 +18,8 @@
  * s = t/(2+t) ≤ 1/3, by its odd series; about 2 ulp from exact, NaN and ±∞ handled.
  */
 
+import { WasmMemory, webAssembly } from './shared';
+
 /** (w, m, v, g, wOut, mOut, vOut, n, β₁, c₁, β₂, c₂, α, s, ε) => void */
 export type SimdAdam = (
   w: number, m: number, v: number, g: number, wOut: number, mOut: number, vOut: number, n: number,
@@ -170,19 +172,20 @@ export interface SimdFunctions {
   softplus: SimdSoftplus;
 }
 
-const cache = new WeakMap<WebAssembly.Memory, SimdFunctions | null>();
+const cache = new WeakMap<WasmMemory, SimdFunctions | null>();
 
 /**
  * The SIMD functions bound to `memory`, or null where WebAssembly SIMD is unavailable (then
  * callers use scalar loops or the stock kernels). Compiled once per memory.
  */
-export function simdFor(memory: WebAssembly.Memory): SimdFunctions | null {
+export function simdFor(memory: WasmMemory): SimdFunctions | null {
   if (cache.has(memory)) return cache.get(memory) ?? null;
   let fns: SimdFunctions | null = null;
   try {
-    const bytes = simdModuleBytes() as unknown as BufferSource;
-    if (WebAssembly.validate(bytes)) {
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+    const bytes = simdModuleBytes();
+    const wasm = webAssembly();
+    if (wasm.validate(bytes)) {
+      const instance = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });
       fns = {
         adam: instance.exports.adam as unknown as SimdAdam,
         softplus: instance.exports.softplus as unknown as SimdSoftplus,
