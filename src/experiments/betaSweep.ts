@@ -1,0 +1,204 @@
+/**
+ * The β sweep of notebook 05 (document §5): rate and distortion per example, and honest trend
+ * checks over β.
+ *
+ * With the β-weighted objective  −E_q[log p_θ(x|z)] + β·KL(q_φ(z|x) ‖ p(z))  (Higgins et al. 2017)
+ * the two terms are named as in Alemi et al. 2018:
+ *   rate R(x)       = KL(q_φ(z|x) ‖ p(z))          (nats the code spends on x),
+ *   distortion D(x) = −E_q[log p_θ(x|z)]           (nats the decoder still misses),
+ * so that ELBO(x) = −(R(x) + D(x)). Per-example quantities are sums over pixels / latent
+ * dimensions; the summaries are means over examples, with standard errors over examples.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Random } from '../random';
+import type { Vae } from '../models/vae';
+import { DataMatrix, checkDataMatrix } from '../data/matrix';
+import { reparameterize } from '../distributions/gaussian';
+import { klToStandardNormalPerDimension } from '../objectives/kl';
+
+/** A mean over examples with its standard error (sample standard deviation / √n). */
+export interface MeanEstimate {
+  mean: number;
+  standardError: number;
+  count: number;
+}
+
+function checkNumbers(fn: string, name: string, values: unknown, minLength = 1): ArrayLike<number> {
+  const ok = Array.isArray(values) || values instanceof Float64Array || values instanceof Float32Array;
+  if (!ok) throw new TypeError(`${fn}: ${name} must be an array of numbers (number[], Float64Array or Float32Array), got ${typeof values}`);
+  const v = values as ArrayLike<number>;
+  if (v.length < minLength) throw new RangeError(`${fn}: ${name} must hold at least ${minLength} numbers, got ${v.length}`);
+  for (let i = 0; i < v.length; i++) {
+    if (typeof v[i] !== 'number' || !Number.isFinite(v[i])) {
+      throw new RangeError(`${fn}: ${name}[${i}] must be a finite number, got ${String(v[i])}`);
+    }
+  }
+  return v;
+}
+
+/** Mean of `values` and its standard error √(s²/n) (NaN for one value). */
+export function meanWithStandardError(values: ArrayLike<number>): MeanEstimate {
+  const v = checkNumbers('meanWithStandardError', 'values', values);
+  const n = v.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += v[i];
+  const mean = sum / n;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (v[i] - mean) ** 2;
+  return { mean, standardError: n > 1 ? Math.sqrt(ss / (n - 1) / n) : NaN, count: n };
+}
+
+/**
+ * Paired difference of two per-example measurements on the SAME examples: the mean of a_i − b_i
+ * and its standard error. Pairing removes the example-to-example spread both share.
+ */
+export function pairedDifference(a: ArrayLike<number>, b: ArrayLike<number>): MeanEstimate {
+  const fn = 'pairedDifference';
+  const va = checkNumbers(fn, 'a', a, 2);
+  const vb = checkNumbers(fn, 'b', b, 2);
+  if (va.length !== vb.length) throw new RangeError(`${fn}: a and b must have the same length (paired examples), got ${va.length} and ${vb.length}`);
+  const d = Float64Array.from({ length: va.length }, (_, i) => va[i] - vb[i]);
+  return meanWithStandardError(d);
+}
+
+/** Ranks 1..n, ties sharing their average rank. */
+function ranks(v: ArrayLike<number>): Float64Array {
+  const order = Array.from({ length: v.length }, (_, i) => i).sort((i, j) => v[i] - v[j]);
+  const out = new Float64Array(v.length);
+  let start = 0;
+  while (start < order.length) {
+    let end = start;
+    while (end + 1 < order.length && v[order[end + 1]] === v[order[start]]) end++;
+    const rank = (start + end) / 2 + 1;
+    for (let k = start; k <= end; k++) out[order[k]] = rank;
+    start = end + 1;
+  }
+  return out;
+}
+
+/** Spearman's rank correlation: the Pearson correlation of the ranks (ties averaged), in [−1, 1]. */
+export function spearmanCorrelation(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  const fn = 'spearmanCorrelation';
+  const vx = checkNumbers(fn, 'x', x, 2);
+  const vy = checkNumbers(fn, 'y', y, 2);
+  if (vx.length !== vy.length) throw new RangeError(`${fn}: x and y must have the same length, got ${vx.length} and ${vy.length}`);
+  const rx = ranks(vx);
+  const ry = ranks(vy);
+  const n = rx.length;
+  const mean = (n + 1) / 2;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (rx[i] - mean) * (ry[i] - mean);
+    sxx += (rx[i] - mean) ** 2;
+    syy += (ry[i] - mean) ** 2;
+  }
+  if (sxx === 0 || syy === 0) throw new RangeError(`${fn}: x and y must each hold at least two different values`);
+  return sxy / Math.sqrt(sxx * syy);
+}
+
+/** One step of a trend check: from sweep entry i to i + 1. */
+export interface TrendStep {
+  from: number;
+  to: number;
+  /** Mean over examples of value[i + 1] − value[i] (paired). */
+  difference: number;
+  standardError: number;
+  /** Allowed move against the trend: sigmas · standardError. */
+  slack: number;
+  holds: boolean;
+}
+
+/**
+ * Checks that a per-example quantity measured on the same examples for each entry of a sweep
+ * moves in one direction, allowing each consecutive step to go the wrong way by at most
+ * `sigmas` paired standard errors (Monte Carlo and optimisation noise):
+ *   'nonIncreasing': mean(v[i+1] − v[i]) ≤ sigmas·SE,   'nonDecreasing': mean(v[i+1] − v[i]) ≥ −sigmas·SE.
+ */
+export function monotoneTrend(
+  perExample: ArrayLike<number>[], direction: 'nonIncreasing' | 'nonDecreasing', sigmas = 4,
+): { steps: TrendStep[]; allHold: boolean } {
+  const fn = 'monotoneTrend';
+  if (!Array.isArray(perExample) || perExample.length < 2) throw new RangeError(`${fn}: perExample must be an array of at least 2 per-example arrays (one per sweep entry)`);
+  if (direction !== 'nonIncreasing' && direction !== 'nonDecreasing') {
+    throw new RangeError(`${fn}: direction must be 'nonIncreasing' or 'nonDecreasing', got ${String(direction)}`);
+  }
+  if (!(typeof sigmas === 'number' && sigmas >= 0 && Number.isFinite(sigmas))) throw new RangeError(`${fn}: sigmas must be a finite number >= 0, got ${String(sigmas)}`);
+  const steps: TrendStep[] = [];
+  for (let i = 0; i + 1 < perExample.length; i++) {
+    const d = pairedDifference(perExample[i + 1], perExample[i]);
+    const slack = sigmas * d.standardError;
+    const holds = direction === 'nonIncreasing' ? d.mean <= slack : d.mean >= -slack;
+    steps.push({ from: i, to: i + 1, difference: d.mean, standardError: d.standardError, slack, holds });
+  }
+  return { steps, allHold: steps.every((s) => s.holds) };
+}
+
+/** Rate and distortion of every example of a data set under one model. */
+export interface RateDistortion {
+  /** KL(q_φ(z|x) ‖ p(z)) per example (closed form, summed over latent dimensions), nats. */
+  rate: Float64Array;
+  /** −log p_θ(x|z) per example with one z ~ q_φ(z|x) (summed over pixels), nats. */
+  distortion: Float64Array;
+  /** Mean over examples of the KL of each latent dimension ([latentSize]); sums to mean rate. */
+  ratePerDimension: Float64Array;
+  /** The encoder mean μ_φ(x), row-major [count, latentSize]. */
+  encoderMean: Float64Array;
+  /** The encoder log σ²_φ(x), row-major [count, latentSize]. */
+  encoderLogVariance: Float64Array;
+  rateMean: MeanEstimate;
+  distortionMean: MeanEstimate;
+}
+
+/**
+ * Rate R(x) = KL(q_φ(z|x) ‖ p(z)) and distortion D(x) = −log p_θ(x|z), z = μ + σ·ε with ε from
+ * `random` (one draw per example), for every row of `data` (binary or in [0, 1] for Bernoulli).
+ * ELBO(x) = −(R(x) + D(x)). Disposes every tensor it makes.
+ */
+export function rateDistortion(model: Vae, data: DataMatrix, random: Random, batchSize = 500): RateDistortion {
+  const fn = 'rateDistortion';
+  if (model === null || typeof model !== 'object' || typeof model.encode !== 'function' || typeof model.logLikelihood !== 'function') {
+    throw new TypeError(`${fn}: model must be a Vae`);
+  }
+  checkDataMatrix(data, fn, 'data');
+  if (data.features !== model.inputSize) throw new RangeError(`${fn}: data must have ${model.inputSize} features per example (the model's inputSize), got ${data.features}`);
+  if (!(random instanceof Random)) throw new TypeError(`${fn}: random must be a Random`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`${fn}: batchSize must be an integer >= 1, got ${batchSize}`);
+  const n = data.count;
+  const latent = model.latentSize;
+  const rate = new Float64Array(n);
+  const distortion = new Float64Array(n);
+  const ratePerDimension = new Float64Array(latent);
+  const encoderMean = new Float64Array(n * latent);
+  const encoderLogVariance = new Float64Array(n * latent);
+  for (let start = 0; start < n; start += batchSize) {
+    const rows = Math.min(batchSize, n - start);
+    const noise = random.normals(rows * latent);
+    const [logLik, klDim, mean, logVariance] = tf.tidy(() => {
+      const x = tf.tensor2d(data.values.subarray(start * data.features, (start + rows) * data.features), [rows, data.features]);
+      const q = model.encode(x);
+      const z = reparameterize(q, tf.tensor2d(noise, [rows, latent]));
+      return [model.logLikelihood(x, z), klToStandardNormalPerDimension(q), q.mean, q.logVariance];
+    });
+    const ll = logLik.dataSync();
+    const kd = klDim.dataSync();
+    encoderMean.set(mean.dataSync(), start * latent);
+    encoderLogVariance.set(logVariance.dataSync(), start * latent);
+    tf.dispose([logLik, klDim, mean, logVariance]);
+    for (let i = 0; i < rows; i++) {
+      distortion[start + i] = -ll[i];
+      let s = 0;
+      for (let j = 0; j < latent; j++) {
+        s += kd[i * latent + j];
+        ratePerDimension[j] += kd[i * latent + j];
+      }
+      rate[start + i] = s;
+    }
+  }
+  for (let j = 0; j < latent; j++) ratePerDimension[j] /= n;
+  return {
+    rate, distortion, ratePerDimension, encoderMean, encoderLogVariance,
+    rateMean: meanWithStandardError(rate), distortionMean: meanWithStandardError(distortion),
+  };
+}

@@ -1,0 +1,101 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { meanWithStandardError, monotoneTrend, pairedDifference, rateDistortion, spearmanCorrelation } from '../../src/experiments/betaSweep';
+import { Vae } from '../../src/models/vae';
+import { Random } from '../../src/random';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+});
+
+describe('meanWithStandardError / pairedDifference', () => {
+  it('match hand computations', () => {
+    const m = meanWithStandardError([1, 2, 3, 4]);
+    expect(m.mean).toBeCloseTo(2.5, 12);
+    expect(m.standardError).toBeCloseTo(Math.sqrt(5 / 3 / 4), 12); // s² = 5/3
+    const d = pairedDifference([3, 5, 7], [1, 2, 3]); // differences 2, 3, 4
+    expect(d.mean).toBeCloseTo(3, 12);
+    expect(d.standardError).toBeCloseTo(1 / Math.sqrt(3), 12);
+  });
+  it('reject bad input with the function and argument named', () => {
+    expect(() => pairedDifference([1, 2], [1, 2, 3])).toThrow(/pairedDifference: a and b must have the same length/);
+    expect(() => meanWithStandardError([1, NaN])).toThrow(/meanWithStandardError: values\[1\] must be a finite number/);
+  });
+});
+
+describe('spearmanCorrelation', () => {
+  it('is ±1 for monotone relations and matches a hand example with ties', () => {
+    expect(spearmanCorrelation([1, 2, 3, 4], [1, 8, 27, 64])).toBeCloseTo(1, 12);
+    expect(spearmanCorrelation([0, 0.25, 1, 16], [50, 20, 3, 0.1])).toBeCloseTo(-1, 12);
+    // ranks x = [1, 2.5, 2.5, 4], y = [1, 3, 2, 4]: sxy = 4.5, sxx = 4.5, syy = 5
+    expect(spearmanCorrelation([1, 2, 2, 3], [1, 3, 2, 4])).toBeCloseTo(4.5 / Math.sqrt(4.5 * 5), 12);
+  });
+  it('rejects constant input', () => {
+    expect(() => spearmanCorrelation([1, 1, 1], [1, 2, 3])).toThrow(/spearmanCorrelation/);
+  });
+});
+
+describe('monotoneTrend', () => {
+  const noise = (seed: number, n: number): Float64Array => Float64Array.from(new Random(seed).normals(n));
+  it('passes a clear decrease and fails a step up far beyond its standard error', () => {
+    const base = noise(1, 400);
+    const series = [0, 1, 2].map((k) => base.map((v, i) => 10 - 3 * k + 0.1 * noise(10 + k, 400)[i] + v));
+    expect(monotoneTrend(series, 'nonIncreasing').allHold).toBe(true);
+    expect(monotoneTrend(series, 'nonDecreasing').allHold).toBe(false);
+    const up = [series[0], series[0].map((v) => v + 1)];
+    const check = monotoneTrend(up, 'nonIncreasing', 4);
+    expect(check.allHold).toBe(false);
+    expect(check.steps[0].difference).toBeCloseTo(1, 10);
+  });
+  it('allows a wrong-way step within sigmas·SE (noise)', () => {
+    const a = noise(2, 400);
+    const b = Float64Array.from(a, (v, i) => v + 0.02 + noise(3, 400)[i]); // up by 0.02 with SE ≈ 0.05
+    const check = monotoneTrend([a, b], 'nonIncreasing', 4);
+    expect(check.steps[0].standardError).toBeGreaterThan(0.03);
+    expect(check.allHold).toBe(true);
+  });
+});
+
+describe('rateDistortion', () => {
+  it('equals the closed-form KL and a hand-computed Bernoulli log-likelihood with the same noise, without leaks', () => {
+    const model = new Vae({ inputSize: 6, latentSize: 3, hiddenSizes: [5] }, new Random(4));
+    const r = new Random(9);
+    const n = 7;
+    const values = Float32Array.from({ length: n * 6 }, () => (r.uniform() < 0.5 ? 1 : 0));
+    const data = { values, count: n, features: 6 };
+    const before = tf.memory().numTensors;
+    const result = rateDistortion(model, data, new Random(11), 3); // batches of 3: 3 + 3 + 1 rows
+    expect(tf.memory().numTensors).toBe(before);
+    // Independent computation: encoder outputs, then the formulas in float64 by hand.
+    const x = tf.tensor2d(values, [n, 6]);
+    const q = model.encode(x);
+    const mu = q.mean.arraySync();
+    const lv = q.logVariance.arraySync();
+    const noiseRandom = new Random(11);
+    const eps: number[][] = [];
+    for (const rows of [3, 3, 1]) {
+      const block = noiseRandom.normals(rows * 3);
+      for (let i = 0; i < rows; i++) eps.push(Array.from(block.subarray(i * 3, i * 3 + 3)));
+    }
+    const z = mu.map((row, i) => row.map((m, j) => m + Math.exp(0.5 * lv[i][j]) * eps[i][j]));
+    const zt = tf.tensor2d(z);
+    const logits = model.decoderOutput(zt).arraySync();
+    for (let i = 0; i < n; i++) {
+      const kl = mu[i].reduce((s, m, j) => s - 0.5 * (1 + lv[i][j] - m * m - Math.exp(lv[i][j])), 0);
+      const ll = logits[i].reduce((s, l, j) => s + values[i * 6 + j] * l - Math.log1p(Math.exp(l)), 0);
+      expect(result.rate[i]).toBeCloseTo(kl, 4);
+      expect(result.distortion[i]).toBeCloseTo(-ll, 3);
+      expect(result.rate[i]).toBeGreaterThanOrEqual(0);
+    }
+    const perDimSum = result.ratePerDimension.reduce((s, v) => s + v, 0);
+    expect(perDimSum).toBeCloseTo(result.rateMean.mean, 6);
+    tf.dispose([x, q.mean, q.logVariance, zt]);
+    model.dispose();
+  });
+  it('rejects data of the wrong width', () => {
+    const model = new Vae({ inputSize: 6, latentSize: 2, hiddenSizes: [] }, new Random(1));
+    expect(() => rateDistortion(model, { values: new Float32Array(10), count: 2, features: 5 }, new Random(1))).toThrow(/rateDistortion: data must have 6 features/);
+    model.dispose();
+  });
+});
