@@ -6,13 +6,13 @@
 'use strict';
 
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
 
 const ROOT = path.resolve(__dirname, '..');
 
 function findChromium() {
-  const candidates = [process.env.ELBO_LAB_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+  const system = process.env.ELBO_LAB_NO_SYSTEM_CHROMIUM ? [] : ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+  const candidates = [process.env.ELBO_LAB_CHROMIUM, ...system];
   return candidates.find((c) => c && fs.existsSync(c)) || null;
 }
 
@@ -29,11 +29,11 @@ async function main() {
   }
   const { chromium } = require('playwright-core');
   const figures = JSON.parse(fs.readFileSync(input, 'utf8'));
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'elbo-lab-chromium-'));
+  // Playwright gives every launch a fresh, temporary profile (user data dir).
   const browser = await chromium.launch({
     executablePath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--no-first-run', `--user-data-dir=${profile}`],
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   });
   try {
     const page = await browser.newPage();
@@ -62,7 +62,6 @@ async function main() {
     fs.writeFileSync(output, JSON.stringify(images));
   } finally {
     await browser.close();
-    fs.rmSync(profile, { recursive: true, force: true });
   }
 }
 
