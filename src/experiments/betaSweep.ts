@@ -17,7 +17,7 @@ import { reparameterize } from '../distributions/gaussian';
 import { klToStandardNormalPerDimension } from '../objectives/kl';
 
 /** A mean over examples with its standard error (sample standard deviation / √n). */
-export interface MeanEstimate {
+export interface ExampleMean {
   mean: number;
   standardError: number;
   count: number;
@@ -37,7 +37,7 @@ function checkNumbers(fn: string, name: string, values: unknown, minLength = 1):
 }
 
 /** Mean of `values` and its standard error √(s²/n) (NaN for one value). */
-export function meanWithStandardError(values: ArrayLike<number>): MeanEstimate {
+export function meanWithStandardError(values: ArrayLike<number>): ExampleMean {
   const v = checkNumbers('meanWithStandardError', 'values', values);
   const n = v.length;
   let sum = 0;
@@ -52,7 +52,7 @@ export function meanWithStandardError(values: ArrayLike<number>): MeanEstimate {
  * Paired difference of two per-example measurements on the SAME examples: the mean of a_i − b_i
  * and its standard error. Pairing removes the example-to-example spread both share.
  */
-export function pairedDifference(a: ArrayLike<number>, b: ArrayLike<number>): MeanEstimate {
+export function pairedDifference(a: ArrayLike<number>, b: ArrayLike<number>): ExampleMean {
   const fn = 'pairedDifference';
   const va = checkNumbers(fn, 'a', a, 2);
   const vb = checkNumbers(fn, 'b', b, 2);
@@ -147,8 +147,8 @@ export interface RateDistortion {
   encoderMean: Float64Array;
   /** The encoder log σ²_φ(x), row-major [count, latentSize]. */
   encoderLogVariance: Float64Array;
-  rateMean: MeanEstimate;
-  distortionMean: MeanEstimate;
+  rateMean: ExampleMean;
+  distortionMean: ExampleMean;
 }
 
 /**

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../random';
 import { logSumExp } from '../exact/linearAlgebra';
-import { MeanEstimate, meanWithStandardError } from './betaSweep';
+import { ExampleMean, meanWithStandardError } from './betaSweep';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -80,7 +80,7 @@ function diagonalLogDensity(z: Float64Array, mean: ArrayLike<number>, logVarianc
  */
 export function encoderMutualInformation(
   mean: ArrayLike<number>, logVariance: ArrayLike<number>, latentSize: number, random: Random,
-): MeanEstimate {
+): ExampleMean {
   const fn = 'encoderMutualInformation';
   if (!Number.isInteger(latentSize) || latentSize < 1) throw new RangeError(`${fn}: latentSize must be an integer >= 1, got ${latentSize}`);
   if (!(random instanceof Random)) throw new TypeError(`${fn}: random must be a Random`);
@@ -119,4 +119,27 @@ export function informativeUnits(ratePerDimension: ArrayLike<number>, threshold 
     if (ratePerDimension[u] > threshold) count++;
   }
   return count;
+}
+
+/**
+ * Blur of decoded images: the mean over images of the Bernoulli entropy of their pixels,
+ *   H(x) = Σ_j −[p_j log p_j + (1 − p_j) log(1 − p_j)]  (nats, summed over pixels),
+ * where p is the decoder's pixel probability. Crisp images (p near 0 or 1) have low entropy;
+ * a decoder that hedges toward the average digit has high entropy. `probabilities` is [count, pixels].
+ */
+export function meanPixelEntropy(probabilities: tf.Tensor2D): number {
+  const fn = 'meanPixelEntropy';
+  if (!(probabilities instanceof tf.Tensor) || probabilities.rank !== 2 || probabilities.shape[0] < 1) {
+    throw new TypeError(`${fn}: probabilities must be a 2-D tensor [count, pixels]`);
+  }
+  const p = probabilities.dataSync();
+  const n = probabilities.shape[0];
+  let total = 0;
+  for (let i = 0; i < p.length; i++) {
+    const v = p[i];
+    if (!(v >= 0 && v <= 1)) throw new RangeError(`${fn}: probabilities must lie in [0, 1], got ${v} at entry ${i}`);
+    if (v > 0) total -= v * Math.log(v);
+    if (v < 1) total -= (1 - v) * Math.log(1 - v);
+  }
+  return total / n;
 }

@@ -107,7 +107,7 @@ export function exactGapOverData(model: LinearGaussianModel, encoder: InferenceM
   return { logEvidence, elbo, klToPosterior, meanLogEvidence: avg(logEvidence), meanElbo: avg(elbo), meanKlToPosterior: avg(klToPosterior) };
 }
 
-export interface EncoderOnlyOptions {
+export interface EncoderOnlyTrainingOptions {
   epochs: number;
   /** Examples per step (default 100). */
   batchSize?: number;
@@ -125,7 +125,7 @@ export interface EncoderOnlyOptions {
  * `model.encoderNetwork` alone. With θ fixed, log p_θ(x) is a constant, so every gain in the
  * ELBO is a fall of the gap KL(q_φ(z|x) ‖ p_θ(z|x)) (document §3). Data as given (no binarization).
  */
-export async function trainEncoderOnly(model: Vae, data: DataMatrix, options: EncoderOnlyOptions): Promise<void> {
+export async function trainEncoderOnly(model: Vae, data: DataMatrix, options: EncoderOnlyTrainingOptions): Promise<void> {
   const fn = 'trainEncoderOnly';
   if (model === null || typeof model !== 'object' || !model.encoderNetwork || typeof model.encoderNetwork.variables !== 'function') throw new TypeError(`${fn}: model must be a Vae`);
   checkDataMatrix(data, fn, 'data');

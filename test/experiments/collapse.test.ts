@@ -63,3 +63,17 @@ describe('informativeUnits', () => {
     expect(() => informativeUnits([NaN])).toThrow(/informativeUnits/);
   });
 });
+
+describe('meanPixelEntropy', () => {
+  it('is D·ln 2 for p = ½, 0 for crisp pixels, and matches a hand value', async () => {
+    const { meanPixelEntropy } = await import('../../src/experiments/collapse');
+    const half = tf.fill([3, 10], 0.5) as tf.Tensor2D;
+    expect(meanPixelEntropy(half)).toBeCloseTo(10 * Math.log(2), 5);
+    const crisp = tf.tensor2d([[0, 1, 1], [1, 0, 0]]);
+    expect(meanPixelEntropy(crisp)).toBe(0);
+    const one = tf.tensor2d([[0.1, 0.9]]);
+    expect(meanPixelEntropy(one)).toBeCloseTo(-2 * (0.1 * Math.log(0.1) + 0.9 * Math.log(0.9)), 6);
+    expect(() => meanPixelEntropy(tf.tensor2d([[1.5]]))).toThrow(/meanPixelEntropy: probabilities must lie in \[0, 1\]/);
+    tf.dispose([half, crisp, one]);
+  });
+});
