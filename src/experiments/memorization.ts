@@ -1,0 +1,176 @@
+/**
+ * Memorisation (§4, reason 2): without the KL term nothing stops the encoder from giving each
+ * training example its own sharp, far-away code. These functions measure the symptoms:
+ * the train-vs-held-out gap of the per-example ELBO terms, the encoder widths σ(x) and the
+ * distances ‖μ(x)‖ of the codes from the prior's centre, and the per-dimension KL penalty
+ *   KL(N(μ, σ²) ‖ N(0, 1)) = −½ (1 + log σ² − μ² − σ²)
+ * as a surface over (μ, σ).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Random } from '../random';
+import type { Vae } from '../models/vae';
+import type { InferenceModel } from '../objectives/types';
+import { reparameterize } from '../distributions/gaussian';
+import { klToStandardNormal, klToStandardNormalPerDimension } from '../objectives/kl';
+import { DataMatrix, checkDataMatrix } from '../data/matrix';
+import { checkFiniteArray, checkInteger, checkRandom } from '../tensorChecks';
+import type { MeanEstimate } from './priorFit';
+
+/** Per-example ELBO terms of one data set (nats; sums over pixels and latent dimensions). */
+export interface PerExampleElbo {
+  /** log p_θ(x|z) with one z = μ + σ ε ~ q_φ(z|x). */
+  reconstruction: Float64Array;
+  /** KL(q_φ(z|x) ‖ p(z)), closed form. */
+  kl: Float64Array;
+  /** reconstruction − kl. */
+  elbo: Float64Array;
+}
+
+function checkModel(fn: string, model: Vae, data: DataMatrix): void {
+  if (model === null || typeof model !== 'object' || typeof model.encode !== 'function' || typeof model.logLikelihood !== 'function') {
+    throw new TypeError(`${fn}: model must be a Vae (encode, logLikelihood)`);
+  }
+  checkDataMatrix(data, fn, 'data');
+  if (data.features !== model.inputSize) {
+    throw new RangeError(`${fn}: data must have ${model.inputSize} features per example (the model's inputSize), got ${data.features}`);
+  }
+}
+
+/**
+ * ELBO(x) = E_q[log p_θ(x|z)] − KL(q_φ(z|x) ‖ p(z)) per example, the expectation with one
+ * reparameterised sample (noise from `random`), the KL in closed form. Disposes what it makes.
+ */
+export function perExampleElbo(model: Vae, data: DataMatrix, random: Random, batchSize = 500): PerExampleElbo {
+  const fn = 'perExampleElbo';
+  checkModel(fn, model, data);
+  checkRandom(fn, 'random', random);
+  checkInteger(fn, 'batchSize', batchSize, 1);
+  const n = data.count;
+  const d = model.latentSize;
+  const reconstruction = new Float64Array(n);
+  const kl = new Float64Array(n);
+  for (let start = 0; start < n; start += batchSize) {
+    const rows = Math.min(batchSize, n - start);
+    const noise = random.normals(rows * d);
+    const [rec, k] = tf.tidy(() => {
+      const x = tf.tensor2d(data.values.subarray(start * data.features, (start + rows) * data.features), [rows, data.features]);
+      const q = model.encode(x);
+      const z = reparameterize(q, tf.tensor2d(noise, [rows, d]));
+      return [model.logLikelihood(x, z), klToStandardNormal(q)];
+    });
+    reconstruction.set(rec.dataSync(), start);
+    kl.set(k.dataSync(), start);
+    tf.dispose([rec, k]);
+  }
+  return { reconstruction, kl, elbo: reconstruction.map((r, i) => r - kl[i]) };
+}
+
+/** Mean with its standard error. */
+export function meanWithError(values: ArrayLike<number>): MeanEstimate {
+  const fn = 'meanWithError';
+  checkFiniteArray(fn, 'values', values);
+  const n = values.length;
+  if (n < 1) throw new RangeError(`${fn}: values must not be empty`);
+  let s = 0;
+  for (let i = 0; i < n; i++) s += values[i];
+  const mean = s / n;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (values[i] - mean) ** 2;
+  return { mean, standardError: n > 1 ? Math.sqrt(ss / (n - 1) / n) : NaN, samples: n };
+}
+
+/**
+ * Generalisation gap mean(train) − mean(heldOut) of a per-example quantity, with the standard
+ * error of a difference of independent means √(SE_train² + SE_heldOut²).
+ */
+export function generalizationGap(train: ArrayLike<number>, heldOut: ArrayLike<number>): { gap: number; standardError: number; train: MeanEstimate; heldOut: MeanEstimate } {
+  const a = meanWithError(train);
+  const b = meanWithError(heldOut);
+  return { gap: a.mean - b.mean, standardError: Math.sqrt(a.standardError ** 2 + b.standardError ** 2), train: a, heldOut: b };
+}
+
+/** Median of a list (mean of the two middle values for an even count). */
+export function median(values: ArrayLike<number>): number {
+  checkFiniteArray('median', 'values', values);
+  if (values.length === 0) throw new RangeError('median: values must not be empty');
+  const sorted = Float64Array.from(values).sort();
+  const h = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[h] : 0.5 * (sorted[h - 1] + sorted[h]);
+}
+
+/** What the encoder outputs on a data set. */
+export interface EncoderSpread {
+  /** σ_u(x) = exp(½ log σ²_u(x)) for every example and dimension (row-major [n, d]). */
+  sigma: Float64Array;
+  /** ‖μ(x)‖ (Euclidean norm over latent dimensions) per example. */
+  meanNorm: Float64Array;
+  /** Mean over examples of the per-dimension KL ([d]). */
+  klPerDimension: Float64Array;
+  medianSigma: number;
+  medianMeanNorm: number;
+}
+
+/** σ(x) and ‖μ(x)‖ of the encoder q_φ(z|x) on every row of `data`. Disposes what it makes. */
+export function encoderSpread(model: InferenceModel & { inputSize: number }, data: DataMatrix, batchSize = 500): EncoderSpread {
+  const fn = 'encoderSpread';
+  if (model === null || typeof model !== 'object' || typeof model.encode !== 'function') throw new TypeError(`${fn}: model must have encode(x)`);
+  checkDataMatrix(data, fn, 'data');
+  if (data.features !== model.inputSize) throw new RangeError(`${fn}: data must have ${model.inputSize} features per example, got ${data.features}`);
+  checkInteger(fn, 'batchSize', batchSize, 1);
+  const n = data.count;
+  const d = model.latentSize;
+  const sigma = new Float64Array(n * d);
+  const meanNorm = new Float64Array(n);
+  const klPerDimension = new Float64Array(d);
+  for (let start = 0; start < n; start += batchSize) {
+    const rows = Math.min(batchSize, n - start);
+    const [mean, logVariance, klDim] = tf.tidy(() => {
+      const x = tf.tensor2d(data.values.subarray(start * data.features, (start + rows) * data.features), [rows, data.features]);
+      const q = model.encode(x);
+      return [q.mean, q.logVariance, klToStandardNormalPerDimension(q)];
+    });
+    const mu = mean.dataSync();
+    const lv = logVariance.dataSync();
+    const k = klDim.dataSync();
+    tf.dispose([mean, logVariance, klDim]);
+    for (let i = 0; i < rows; i++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) {
+        s += mu[i * d + j] ** 2;
+        sigma[(start + i) * d + j] = Math.exp(0.5 * lv[i * d + j]);
+        klPerDimension[j] += k[i * d + j] / n;
+      }
+      meanNorm[start + i] = Math.sqrt(s);
+    }
+  }
+  return { sigma, meanNorm, klPerDimension, medianSigma: median(sigma), medianMeanNorm: median(meanNorm) };
+}
+
+/**
+ * The per-dimension KL penalty on a grid: value[i][j] = −½(1 + log σ_i² − μ_j² − σ_i²) for
+ * σ = sigmas[i], μ = means[j] (rows follow σ, columns μ, as a Plotly surface expects).
+ * Computed by the math core's klToStandardNormalPerDimension.
+ */
+export function klPenaltySurface(means: ArrayLike<number>, sigmas: ArrayLike<number>): number[][] {
+  const fn = 'klPenaltySurface';
+  checkFiniteArray(fn, 'means', means);
+  checkFiniteArray(fn, 'sigmas', sigmas);
+  if (means.length === 0 || sigmas.length === 0) throw new RangeError(`${fn}: means and sigmas must not be empty`);
+  for (let i = 0; i < sigmas.length; i++) {
+    if (!(sigmas[i] > 0)) throw new RangeError(`${fn}: sigmas must be > 0, got ${sigmas[i]} at index ${i}`);
+  }
+  const m = means.length;
+  const s = sigmas.length;
+  const mu = new Float32Array(m * s);
+  const lv = new Float32Array(m * s);
+  for (let i = 0; i < s; i++) {
+    for (let j = 0; j < m; j++) {
+      mu[i * m + j] = means[j];
+      lv[i * m + j] = 2 * Math.log(sigmas[i]);
+    }
+  }
+  const values = tf.tidy(() => klToStandardNormalPerDimension({ mean: tf.tensor2d(mu, [m * s, 1]), logVariance: tf.tensor2d(lv, [m * s, 1]) }).dataSync());
+  const out: number[][] = [];
+  for (let i = 0; i < s; i++) out.push(Array.from(values.subarray(i * m, (i + 1) * m)));
+  return out;
+}
