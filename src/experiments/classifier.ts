@@ -71,7 +71,7 @@ export interface TrainClassifierOptions {
 }
 
 /** Batch mean of the cross-entropy −log p(y_i | x_i) (nats). */
-export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, classes: number): tf.Scalar {
+export function classifierCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, classes: number): tf.Scalar {
   return tf.tidy(() => {
     const logProbabilities = tf.logSoftmax(logits);
     const oneHot = tf.oneHot(labels, classes);
@@ -120,7 +120,7 @@ export async function trainDigitClassifier(options: TrainClassifierOptions): Pro
         const loss = tf.tidy(() => {
           const x = tf.tensor2d(xs, [rows, f]);
           const y = tf.tensor1d(ys, 'int32');
-          return optimizer.minimize(() => crossEntropy(classifier.network.apply(x), y, classes), true, variables) as tf.Scalar;
+          return optimizer.minimize(() => classifierCrossEntropy(classifier.network.apply(x), y, classes), true, variables) as tf.Scalar;
         });
         sum += loss.dataSync()[0];
         loss.dispose();

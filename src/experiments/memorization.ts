@@ -66,8 +66,8 @@ export function perExampleElbo(model: Vae, data: DataMatrix, random: Random, bat
 }
 
 /** Mean with its standard error. */
-export function meanWithError(values: ArrayLike<number>): MeanEstimate {
-  const fn = 'meanWithError';
+export function meanAndError(values: ArrayLike<number>): MeanEstimate {
+  const fn = 'meanAndError';
   checkFiniteArray(fn, 'values', values);
   const n = values.length;
   if (n < 1) throw new RangeError(`${fn}: values must not be empty`);
@@ -84,15 +84,15 @@ export function meanWithError(values: ArrayLike<number>): MeanEstimate {
  * error of a difference of independent means √(SE_train² + SE_heldOut²).
  */
 export function generalizationGap(train: ArrayLike<number>, heldOut: ArrayLike<number>): { gap: number; standardError: number; train: MeanEstimate; heldOut: MeanEstimate } {
-  const a = meanWithError(train);
-  const b = meanWithError(heldOut);
+  const a = meanAndError(train);
+  const b = meanAndError(heldOut);
   return { gap: a.mean - b.mean, standardError: Math.sqrt(a.standardError ** 2 + b.standardError ** 2), train: a, heldOut: b };
 }
 
 /** Median of a list (mean of the two middle values for an even count). */
-export function median(values: ArrayLike<number>): number {
-  checkFiniteArray('median', 'values', values);
-  if (values.length === 0) throw new RangeError('median: values must not be empty');
+export function medianOfValues(values: ArrayLike<number>): number {
+  checkFiniteArray('medianOfValues', 'values', values);
+  if (values.length === 0) throw new RangeError('medianOfValues: values must not be empty');
   const sorted = Float64Array.from(values).sort();
   const h = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[h] : 0.5 * (sorted[h - 1] + sorted[h]);
@@ -143,7 +143,7 @@ export function encoderSpread(model: InferenceModel & { inputSize: number }, dat
       meanNorm[start + i] = Math.sqrt(s);
     }
   }
-  return { sigma, meanNorm, klPerDimension, medianSigma: median(sigma), medianMeanNorm: median(meanNorm) };
+  return { sigma, meanNorm, klPerDimension, medianSigma: medianOfValues(sigma), medianMeanNorm: medianOfValues(meanNorm) };
 }
 
 /**

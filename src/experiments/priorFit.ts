@@ -177,8 +177,8 @@ export function sampleAggregatePosterior(aggregate: AggregatePosterior, count: n
 }
 
 /** Prior draws z ~ N(0, I) as a row-major Float64Array [count, d] (the float32 draws of Random.normals). */
-export function samplePrior(count: number, latentSize: number, random: Random): Float64Array {
-  const fn = 'samplePrior';
+export function priorSamplesFloat64(count: number, latentSize: number, random: Random): Float64Array {
+  const fn = 'priorSamplesFloat64';
   checkInteger(fn, 'count', count, 1);
   checkInteger(fn, 'latentSize', latentSize, 1);
   checkRandom(fn, 'random', random);
@@ -220,7 +220,7 @@ export function priorFit(aggregate: AggregatePosterior, random: Random, options:
   const logPatQ = priorLogDensityRows(fromQ, d);
   const klQP = meanEstimate(logQatQ.map((v, i) => v - logPatQ[i]));
 
-  const fromP = samplePrior(samples, d, random);
+  const fromP = priorSamplesFloat64(samples, d, random);
   const logQatP = aggregatePosteriorLogDensity(aggregate, fromP);
   const logPatP = priorLogDensityRows(fromP, d);
   const klPQ = meanEstimate(logPatP.map((v, i) => v - logQatP[i]));

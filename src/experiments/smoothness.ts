@@ -81,8 +81,8 @@ export function interpolationSmoothness(model: Vae, x: tf.Tensor2D, a: number, b
 }
 
 /** A square grid of 2-D latent points, `count` per axis over [−extent, extent] ([count², 2], row by row from the top: z₂ descending). */
-export function latentGrid(count: number, extent: number): tf.Tensor2D {
-  const fn = 'latentGrid';
+export function squareLatentGrid(count: number, extent: number): tf.Tensor2D {
+  const fn = 'squareLatentGrid';
   checkInteger(fn, 'count', count, 2);
   checkNumber(fn, 'extent', extent, Number.MIN_VALUE);
   const values = new Float32Array(count * count * 2);

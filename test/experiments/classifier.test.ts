@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/random';
 import { binaryPatterns } from '../../src/data/synthetic';
 import {
-  DigitClassifier, classifierAccuracy, crossEntropy, judgeImages, labelInformationStandardError, summarizePredictions, trainDigitClassifier,
+  DigitClassifier, classifierAccuracy, classifierCrossEntropy, judgeImages, labelInformationStandardError, summarizePredictions, trainDigitClassifier,
 } from '../../src/experiments/classifier';
 
 beforeAll(async () => {
@@ -46,11 +46,11 @@ describe('summarizePredictions', () => {
   });
 });
 
-describe('crossEntropy', () => {
+describe('classifierCrossEntropy', () => {
   it('is the batch mean of −log softmax at the label', () => {
     const logits = tf.tensor2d([[1, 2, 3], [0, 0, 0]]);
     const labels = tf.tensor1d([2, 0], 'int32');
-    const got = crossEntropy(logits, labels, 3);
+    const got = classifierCrossEntropy(logits, labels, 3);
     const lse = Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3));
     expect(got.dataSync()[0]).toBeCloseTo(0.5 * ((lse - 3) + Math.log(3)), 5);
     tf.dispose([logits, labels, got]);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/random';
 import { Vae } from '../../src/models/vae';
-import { encoderSpread, generalizationGap, klPenaltySurface, median, perExampleElbo } from '../../src/experiments/memorization';
+import { encoderSpread, generalizationGap, klPenaltySurface, medianOfValues, perExampleElbo } from '../../src/experiments/memorization';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -52,9 +52,9 @@ describe('generalizationGap / median', () => {
     expect(g.standardError).toBeCloseTo(Math.sqrt(se1 ** 2 + se2 ** 2), 12);
   });
   it('median of odd and even counts; rejects empty input', () => {
-    expect(median([5, 1, 3])).toBe(3);
-    expect(median([4, 1, 3, 2])).toBe(2.5);
-    expect(() => median([])).toThrow(/median: values must not be empty/);
+    expect(medianOfValues([5, 1, 3])).toBe(3);
+    expect(medianOfValues([4, 1, 3, 2])).toBe(2.5);
+    expect(() => medianOfValues([])).toThrow(/medianOfValues: values must not be empty/);
   });
 });
 
@@ -76,7 +76,7 @@ describe('encoderSpread', () => {
       }
     }
     klDim.forEach((k, j) => expect(s.klPerDimension[j]).toBeCloseTo(k, 5));
-    expect(s.medianMeanNorm).toBeCloseTo(median(Array.from(s.meanNorm)), 12);
+    expect(s.medianMeanNorm).toBeCloseTo(medianOfValues(Array.from(s.meanNorm)), 12);
     tf.dispose([x, q.mean, q.logVariance]);
     vae.dispose();
   });

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/random';
 import { Vae } from '../../src/models/vae';
-import { interpolationSmoothness, latentGrid, latentPath, pathSmoothness } from '../../src/experiments/smoothness';
+import { interpolationSmoothness, squareLatentGrid, latentPath, pathSmoothness } from '../../src/experiments/smoothness';
 import { imageMosaic, mosaicFigure } from '../../src/experiments/reasons';
 
 beforeAll(async () => {
@@ -30,7 +30,7 @@ describe('pathSmoothness', () => {
   });
 });
 
-describe('latentPath / latentGrid', () => {
+describe('latentPath / squareLatentGrid', () => {
   it('path: endpoints and midpoint', () => {
     const a = tf.tensor2d([[0, 2]]);
     const b = tf.tensor2d([[4, -2]]);
@@ -39,7 +39,7 @@ describe('latentPath / latentGrid', () => {
     tf.dispose([a, b, p]);
   });
   it('grid: corners, top row first', () => {
-    const g = latentGrid(3, 2);
+    const g = squareLatentGrid(3, 2);
     const v = g.arraySync();
     expect(v[0]).toEqual([-2, 2]);
     expect(v[2]).toEqual([2, 2]);
