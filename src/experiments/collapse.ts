@@ -6,7 +6,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../random';
 import { logSumExp } from '../exact/linearAlgebra';
-import { ExampleMean, meanWithStandardError } from './betaSweep';
+import { ExampleMean, RateDistortion, meanWithStandardError, rateDistortion } from './betaSweep';
+import type { Vae } from '../models/vae';
+import type { DataMatrix } from '../data/matrix';
+import { columnVariances } from '../train/metrics';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -142,4 +145,74 @@ export function meanPixelEntropy(probabilities: tf.Tensor2D): number {
     if (v < 1) total -= (1 - v) * Math.log(1 - v);
   }
   return total / n;
+}
+
+/** What notebook 05 records of each model of the β sweep (all on the same examples, ε and prior draws). */
+export interface BetaModelSummary {
+  rateDistortion: RateDistortion;
+  /** encoderMutualInformation on the first `miCount` examples. */
+  mutualInformation: ExampleMean;
+  /** pixelSpread of decodes of `priorCount` draws z ~ p(z). */
+  priorDecodeSpread: number;
+  /** meanPixelEntropy of those decodes (nats per image). */
+  priorDecodeEntropy: number;
+  /** Units with Cov_x(E_q[z_u]) > 0.01 (Burda et al. 2015). */
+  activeUnits: number;
+  /** Units with mean KL_u > 0.1 nats. */
+  informativeUnits: number;
+  /** exp(½ · mean of log σ²) over examples and dimensions: the typical encoder σ. */
+  typicalEncoderSigma: number;
+  /** Decoder means of the first `showCount` examples through the encoder mean, row-major. */
+  reconstructions: Float32Array;
+  /** Decoder means of the first `showCount` prior draws, row-major. */
+  priorSamples: Float32Array;
+}
+
+/**
+ * Measures one model of a β sweep: rate and distortion per example (ε from Random(seed)), the
+ * encoder's mutual information, active and informative units, and what the decoder makes of
+ * prior draws (z from Random(seed + 1)). The same seed for every model makes the comparison paired.
+ */
+export function summarizeBetaModel(
+  model: Vae, data: DataMatrix,
+  options: { seed: number; showCount?: number; priorCount?: number; miCount?: number },
+): BetaModelSummary {
+  const fn = 'summarizeBetaModel';
+  if (options === null || typeof options !== 'object' || !Number.isInteger(options.seed) || options.seed < 0 || options.seed >= 0xffffffff) {
+    throw new RangeError(`${fn}: options.seed must be an integer in [0, 2^32 − 1)`);
+  }
+  const showCount = options.showCount ?? 8;
+  const priorCount = options.priorCount ?? 200;
+  const miCount = Math.min(options.miCount ?? 500, data.count);
+  if (!Number.isInteger(showCount) || showCount < 1 || showCount > Math.min(data.count, priorCount)) {
+    throw new RangeError(`${fn}: options.showCount must be an integer in [1, min(data.count, priorCount)], got ${showCount}`);
+  }
+  const rd = rateDistortion(model, data, new Random(options.seed));
+  const latent = model.latentSize;
+  const mutualInformation = encoderMutualInformation(
+    rd.encoderMean.subarray(0, miCount * latent), rd.encoderLogVariance.subarray(0, miCount * latent), latent, new Random(options.seed + 2),
+  );
+  const variances = columnVariances(rd.encoderMean, data.count, latent);
+  let activeUnits = 0;
+  for (const v of variances) if (v > 0.01) activeUnits++;
+  let sumLogVariance = 0;
+  for (const v of rd.encoderLogVariance) sumLogVariance += v;
+  const priorRandom = new Random(options.seed + 1);
+  const decodes = tf.tidy(() => model.decode(model.samplePriorLatents(priorCount, priorRandom)));
+  const shown = tf.tidy(() => model.reconstruct(tf.tensor2d(data.values.subarray(0, showCount * data.features), [showCount, data.features])));
+  try {
+    return {
+      rateDistortion: rd,
+      mutualInformation,
+      priorDecodeSpread: pixelSpread(decodes),
+      priorDecodeEntropy: meanPixelEntropy(decodes),
+      activeUnits,
+      informativeUnits: informativeUnits(rd.ratePerDimension),
+      typicalEncoderSigma: Math.exp(0.5 * (sumLogVariance / rd.encoderLogVariance.length)),
+      reconstructions: Float32Array.from(shown.dataSync()),
+      priorSamples: Float32Array.from(decodes.dataSync().subarray(0, showCount * data.features)),
+    };
+  } finally {
+    tf.dispose([decodes, shown]);
+  }
 }

@@ -77,3 +77,30 @@ describe('meanPixelEntropy', () => {
     tf.dispose([half, crisp, one]);
   });
 });
+
+describe('summarizeBetaModel', () => {
+  it('agrees with its parts computed separately, pairs models through the seed, and leaks nothing', async () => {
+    const { summarizeBetaModel, pixelSpread: spread, informativeUnits: informative } = await import('../../src/experiments/collapse');
+    const { rateDistortion } = await import('../../src/experiments/betaSweep');
+    const { Vae } = await import('../../src/models/vae');
+    const model = new Vae({ inputSize: 16, latentSize: 3, hiddenSizes: [8] }, new Random(2));
+    const r = new Random(3);
+    const data = { values: Float32Array.from({ length: 30 * 16 }, () => (r.uniform() < 0.4 ? 1 : 0)), count: 30, features: 16 };
+    const before = tf.memory().numTensors;
+    const s = summarizeBetaModel(model, data, { seed: 7, showCount: 4, priorCount: 20, miCount: 30 });
+    expect(tf.memory().numTensors).toBe(before);
+    const rd = rateDistortion(model, data, new Random(7));
+    expect(Array.from(s.rateDistortion.rate)).toEqual(Array.from(rd.rate));
+    expect(s.informativeUnits).toBe(informative(rd.ratePerDimension));
+    const z = tf.tensor2d(new Random(8).normals(20 * 3), [20, 3]);
+    const decodes = model.decode(z);
+    expect(s.priorDecodeSpread).toBeCloseTo(spread(decodes), 6);
+    expect(Array.from(s.priorSamples)).toEqual(Array.from(decodes.dataSync().subarray(0, 4 * 16)));
+    let sumLv = 0;
+    for (const v of rd.encoderLogVariance) sumLv += v;
+    expect(s.typicalEncoderSigma).toBeCloseTo(Math.exp(0.5 * sumLv / rd.encoderLogVariance.length), 10);
+    expect(s.reconstructions.length).toBe(4 * 16);
+    tf.dispose([z, decodes]);
+    model.dispose();
+  });
+});
