@@ -183,8 +183,12 @@ async function child(engine, dir, opts) {
   result.epochSeconds = [];
   for (let r = 0; r < (slow ? 1 : opts.epochs); r++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const { batches } = R.trainEpoch(vae, x, order, 128, random, sample);
+    const cpu = process.cpuUsage(c0);
     result.epochSeconds.push(((performance.now() - t0) / 1000) * (fullBatches / batches));
+    // CPU time of the whole process (all its threads): less sensitive to a busy machine.
+    (result.epochCpuSeconds = result.epochCpuSeconds || []).push(((cpu.user + cpu.system) / 1e6) * (fullBatches / batches));
   }
   result.sampledBatches = sample < fullBatches ? sample : null;
   result.tensorLeak = tf.memory().numTensors - tensorsBefore;
@@ -295,13 +299,14 @@ async function main() {
     if (noTorch !== null) console.log(`PyTorch peer skipped: ${noTorch}`);
     const engines = opts.engines || ENGINES;
     const slowEngines = new Set(['wasm', 'cpu']);
-    const byEngine = new Map(engines.map((e) => [e, { engine: e, epochSeconds: [] }]));
-    let torch = noTorch === null ? { epochSeconds: [] } : null;
+    const byEngine = new Map(engines.map((e) => [e, { engine: e, epochSeconds: [], epochCpuSeconds: [] }]));
+    let torch = noTorch === null ? { epochSeconds: [], epochCpuSeconds: [] } : null;
     const merge = (into, r) => {
       if (r.error || r.skipped) { into.error = r.error; into.skipped = r.skipped; return; }
       into.epochSeconds.push(...r.epochSeconds);
+      into.epochCpuSeconds.push(...(r.epochCpuSeconds || []));
       if (r.trainerEpochSeconds !== undefined) (into.trainerEpochs = into.trainerEpochs || []).push(r.trainerEpochSeconds);
-      for (const k of Object.keys(r)) if (k !== 'epochSeconds' && r[k] !== undefined) into[k] = r[k];
+      for (const k of Object.keys(r)) if (!/^epoch(Cpu)?Seconds$/.test(k) && r[k] !== undefined) into[k] = r[k];
     };
     for (let round = 0; round < opts.reps; round++) {
       if (torch !== null && !torch.error) {
@@ -335,11 +340,15 @@ async function main() {
 
     const torchEpoch = torch && !torch.error && torch.epochSeconds.length ? median(torch.epochSeconds) : null;
     console.log('');
-    console.log('engine          epoch s   × PyTorch   GEMM GFLOP/s plain / XᵀdY / dYWᵀ   leak   note');
-    if (torchEpoch !== null) console.log(`${'pytorch'.padEnd(15)} ${fmt(torchEpoch, 3).padStart(7)}   ${'1.00'.padStart(9)}   ${'(torch ' + torch.torch + ', ' + torch.threads + ' thread; ' + torch.epochSeconds.length + ' epoch(s) timed)'}`);
+    const torchCpu = torchEpoch !== null && torch.epochCpuSeconds.length ? median(torch.epochCpuSeconds) : null;
+    console.log('engine          epoch s   × PyTorch   CPU s   × PyTorch   GEMM GFLOP/s plain / XᵀdY / dYWᵀ   leak   note');
+    if (torchEpoch !== null) {
+      console.log(`${'pytorch'.padEnd(15)} ${fmt(torchEpoch, 3).padStart(7)}   ${'1.00'.padStart(9)}   ${fmt(torchCpu, 3).padStart(5)}   ${'1.00'.padStart(9)}   ` +
+        `(torch ${torch.torch}, ${torch.threads} thread; ${torch.epochSeconds.length} epoch(s) timed)`);
+    }
     for (const r of results) {
       if (r.error || r.skipped) {
-        console.log(`${r.engine.padEnd(15)} ${'-'.padStart(7)}   ${'-'.padStart(9)}   skipped: ${r.error || r.skipped}`);
+        console.log(`${r.engine.padEnd(15)} ${'-'.padStart(7)}   ${'-'.padStart(9)}   ${'-'.padStart(5)}   ${'-'.padStart(9)}   skipped: ${r.error || r.skipped}`);
         continue;
       }
       const e = median(r.epochSeconds);
@@ -348,9 +357,13 @@ async function main() {
       const paired = torchEpoch !== null && r.epochSeconds.length === torch.epochSeconds.length && r.epochSeconds.length > 1;
       const ratio = torchEpoch === null ? null
         : paired ? median(r.epochSeconds.map((x, i) => x / torch.epochSeconds[i])) : e / torchEpoch;
+      const c = r.epochCpuSeconds.length ? median(r.epochCpuSeconds) : null;
+      const pairedCpu = torchCpu !== null && c !== null && r.epochCpuSeconds.length === torch.epochCpuSeconds.length && r.epochCpuSeconds.length > 1;
+      const cpuRatio = torchCpu === null || c === null ? null
+        : pairedCpu ? median(r.epochCpuSeconds.map((x, i) => x / torch.epochCpuSeconds[i])) : c / torchCpu;
       const g = r.gemm;
       const note = (r.sampledBatches ? `timed ${r.sampledBatches} batches, scaled to the epoch; ` : '') + `${r.epochSeconds.length} epoch(s) timed`;
-      console.log(`${r.engine.padEnd(15)} ${fmt(e, 3).padStart(7)}   ${(ratio !== null ? fmt(ratio) : '-').padStart(9)}   ` +
+      console.log(`${r.engine.padEnd(15)} ${fmt(e, 3).padStart(7)}   ${(ratio !== null ? fmt(ratio) : '-').padStart(9)}   ${fmt(c, 3).padStart(5)}   ${(cpuRatio !== null ? fmt(cpuRatio) : '-').padStart(9)}   ` +
         `${fmt(g.plain, 1).padStart(8)} / ${fmt(g.transA, 1).padStart(6)} / ${fmt(g.transB, 1).padStart(6)}           ${String(r.tensorLeak).padStart(4)}   ${note}`);
     }
     for (const r of results) {
