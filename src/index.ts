@@ -57,3 +57,5 @@ export * from './experiments/priorFit';
 export * from './experiments/memorization';
 export * from './experiments/smoothness';
 export * from './experiments/reasons';
+export * from './experiments/elbo01';
+export * from './experiments/gap';
