@@ -16,6 +16,9 @@ import { quadrature2d, QuadratureOptions, QuadratureResult } from '../exact/quad
 import { logMeanExp } from '../objectives/monteCarlo';
 import { logWeightsOf, sampleJoint } from '../objectives/sampleJoint';
 import type { GenerativeModel, InferenceModel } from '../objectives/types';
+import { cholesky, forwardSubstitute, logDetFromCholesky } from '../exact/linearAlgebra';
+
+const LOG_2PI = Math.log(2 * Math.PI);
 
 /** The gap of one x, by quadrature, with the error estimates behind it (nats). */
 export interface QuadratureGap {
@@ -258,4 +261,83 @@ export function importanceWeightedCurve(
     for (let i = 0; i < n; i++) { s += perExample[i]; v += perExampleStandardError[i] ** 2; }
     return { k, replicates, value: s / n, standardError: Math.sqrt(v) / n, perExample, perExampleStandardError };
   });
+}
+
+/**
+ * KL(q ‖ N(mean, covariance)) by Monte Carlo, independent of any closed form:
+ *   (1/S) Σ_s [log q(z_s) − log N(z_s; mean, covariance)],  z_s ~ q (diagonal Gaussian),
+ * with the standard error of that average. covariance is L×L row-major, positive definite.
+ */
+export function monteCarloKlToGaussian(
+  q: { mean: ArrayLike<number>; logVariance: ArrayLike<number> }, mean: ArrayLike<number>, covariance: ArrayLike<number>,
+  random: Random, samples: number,
+): { value: number; standardError: number } {
+  const fn = 'monteCarloKlToGaussian';
+  const l = mean.length;
+  if (!q || q.mean.length !== l || q.logVariance.length !== l) throw new RangeError(`${fn}: q.mean and q.logVariance must have ${l} entries like mean`);
+  if (covariance.length !== l * l) throw new RangeError(`${fn}: covariance must be ${l}×${l} row-major (${l * l} numbers), got ${covariance.length}`);
+  if (!(random instanceof Random)) throw new TypeError(`${fn}: random must be a Random`);
+  if (!Number.isInteger(samples) || samples < 2) throw new RangeError(`${fn}: samples must be an integer >= 2, got ${samples}`);
+  const factor = cholesky(covariance, l, fn);
+  const logNormP = -0.5 * (l * LOG_2PI + logDetFromCholesky(factor, l));
+  let sumLogVar = 0;
+  for (let j = 0; j < l; j++) sumLogVar += q.logVariance[j];
+  const logNormQ = -0.5 * (l * LOG_2PI + sumLogVar);
+  let sum = 0;
+  let sumSquares = 0;
+  const z = new Float64Array(l);
+  const diff = new Float64Array(l);
+  for (let s = 0; s < samples; s++) {
+    let quadQ = 0;
+    for (let j = 0; j < l; j++) {
+      const e = random.normal();
+      z[j] = q.mean[j] + Math.exp(0.5 * q.logVariance[j]) * e;
+      quadQ += e * e;
+      diff[j] = z[j] - mean[j];
+    }
+    const y = forwardSubstitute(factor, l, diff);
+    let quadP = 0;
+    for (let j = 0; j < l; j++) quadP += y[j] * y[j];
+    const v = logNormQ - 0.5 * quadQ - (logNormP - 0.5 * quadP);
+    sum += v;
+    sumSquares += v * v;
+  }
+  const value = sum / samples;
+  const variance = Math.max(0, (sumSquares - samples * value * value) / (samples - 1));
+  return { value, standardError: Math.sqrt(variance / samples) };
+}
+
+/**
+ * Plotly traces of one quadrature result for a subplot: the true posterior p_θ(z|x) as a heatmap
+ * on its grid (every `stride`-th node, density rounded to 4 significant digits) and the contours
+ * of q's density on the same nodes. `axes` names the subplot's axes (e.g. {x: 'x2', y: 'y2'}).
+ */
+export function posteriorHeatmapTraces(
+  result: QuadratureResult, q: { mean: ArrayLike<number>; logVariance: ArrayLike<number> },
+  axes: { x: string; y: string } = { x: 'x', y: 'y' }, stride = 2, showScale = false,
+): Array<Record<string, unknown>> {
+  const fn = 'posteriorHeatmapTraces';
+  if (!result || !result.grid || !(result.logPosterior instanceof Float64Array)) throw new TypeError(`${fn}: result must come from quadrature2d`);
+  if (!Number.isInteger(stride) || stride < 1) throw new RangeError(`${fn}: stride must be an integer >= 1, got ${stride}`);
+  const { axis0, axis1 } = result.grid;
+  const i0 = Array.from({ length: Math.ceil(axis0.length / stride) }, (_, k) => k * stride);
+  const i1 = Array.from({ length: Math.ceil(axis1.length / stride) }, (_, k) => k * stride);
+  const round = (v: number): number => Number(v.toPrecision(4));
+  const n1 = axis1.length;
+  // Rows of z are values of z₂ (axis1), columns values of z₁ (axis0): z₁ runs left to right.
+  const posterior = i1.map((j) => i0.map((i) => round(Math.exp(result.logPosterior[i * n1 + j]))));
+  const qDensity = i1.map((j) => i0.map((i) => {
+    let logQ = 0;
+    const z = [axis0[i], axis1[j]];
+    for (let u = 0; u < 2; u++) logQ += -0.5 * (LOG_2PI + q.logVariance[u] + (z[u] - q.mean[u]) ** 2 / Math.exp(q.logVariance[u]));
+    return round(Math.exp(logQ));
+  }));
+  const x = i0.map((i) => round(axis0[i]));
+  const y = i1.map((j) => round(axis1[j]));
+  return [
+    { type: 'heatmap', x, y, z: posterior, colorscale: 'Viridis', showscale: showScale, xaxis: axes.x, yaxis: axes.y,
+      name: 'true posterior p_θ(z|x)', colorbar: showScale ? { title: { text: 'density' } } : undefined },
+    { type: 'contour', x, y, z: qDensity, contours: { coloring: 'lines' }, line: { color: 'white', width: 1.5 }, showscale: false,
+      ncontours: 6, xaxis: axes.x, yaxis: axes.y, name: 'encoder q_φ(z|x)' },
+  ];
 }
