@@ -65,7 +65,7 @@ export function derivationChainFigure(series: readonly NamedDerivation[], title:
     layout[`yaxis${suffix}`] = { title: { text: 'value (nats)' } };
     const drop = result.steps[2].value - result.steps[3].value;
     (layout.annotations as Record<string, unknown>[]).push({
-      x: 3.5, y: 0.5 * (result.steps[2].value + result.steps[3].value), xref: `x${suffix}`, yref: `y${suffix}`,
+      x: 4.15, y: 0.5 * (result.steps[2].value + result.steps[3].value), xref: `x${suffix}`, yref: `y${suffix}`,
       text: `Jensen drop<br>${drop.toPrecision(3)} nats`, showarrow: false, xanchor: 'left',
     });
     return {
