@@ -10,6 +10,7 @@ export * as tensorChecks from './tensorChecks';
 
 // Compute engine: which tfjs backend runs, and why.
 export * from './engine/select';
+export { createAdam, FusedAdamOptimizer } from './engine/adam';
 
 // Distributions: q_φ(z|x), p(z), p_θ(x|z).
 export * from './distributions/gaussian';
