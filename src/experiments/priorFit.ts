@@ -17,6 +17,7 @@ import { DiagonalGaussian, checkDiagonalGaussian, LOG_2PI } from '../distributio
 import type { InferenceModel } from '../objectives/types';
 import { DataMatrix, checkDataMatrix } from '../data/matrix';
 import { checkMatrix, checkInteger, checkRandom, shapeString } from '../tensorChecks';
+import { meanWithStandardError } from './betaSweep';
 
 /** The mixture components as float64 arrays: means and variances, row-major [N, d]. */
 export interface AggregatePosterior {
@@ -34,13 +35,8 @@ export interface MeanEstimate {
 }
 
 function meanEstimate(values: ArrayLike<number>): MeanEstimate {
-  const n = values.length;
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += values[i];
-  const mean = sum / n;
-  let ss = 0;
-  for (let i = 0; i < n; i++) ss += (values[i] - mean) ** 2;
-  return { mean, standardError: n > 1 ? Math.sqrt(ss / (n - 1) / n) : NaN, samples: n };
+  const { mean, standardError, count } = meanWithStandardError(values);
+  return { mean, standardError, samples: count };
 }
 
 /** Copies an encoder output (mean, logVariance [N, d]) into an AggregatePosterior. Does not dispose it. */
