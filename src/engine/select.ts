@@ -92,7 +92,7 @@ async function withoutStartupNoise<T>(fn: () => Promise<T>): Promise<T> {
  * failure. Mark the greeting as already given (the field the backend checks), which hides
  * that one message and nothing else.
  */
-function silenceCpuGreeting(): void {
+export function silenceCpuGreeting(): void {
   const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
   if (cpu !== null && typeof cpu === 'object' && 'firstUse' in cpu) cpu.firstUse = false;
 }
