@@ -8,7 +8,7 @@ const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const { ROOT, jupyterEnv } = require('../state');
 const TOOLS = ['release', 'autograde', 'mark'];
 
 function python() {
@@ -27,15 +27,7 @@ function python() {
 function main(argv) {
   const [tool, ...args] = argv;
   if (!TOOLS.includes(tool)) throw new Error(`usage: run.js ${TOOLS.join('|')} [arguments]`);
-  const local = path.join(ROOT, '.jupyter');
-  const existing = (process.env.JUPYTER_PATH || '').split(path.delimiter).filter((p) => p && p !== local);
-  const env = {
-    ...process.env,
-    JUPYTER_PATH: [local, ...existing].join(path.delimiter),
-    ELBO_LAB_ROOT: ROOT,
-    PYTHONUNBUFFERED: '1',
-  };
-  const result = spawnSync(python(), [path.join(__dirname, `${tool}.py`), ...args], { stdio: 'inherit', env });
+  const result = spawnSync(python(), [path.join(__dirname, `${tool}.py`), ...args], { stdio: 'inherit', env: jupyterEnv() });
   if (result.error) throw result.error;
   return result.status ?? 1;
 }

@@ -44,14 +44,8 @@ export function estimateElbo(
   return withBatchMeans(parts, form, samples);
 }
 
-interface PerExampleElbo {
-  elbo: Float64Array;
-  reconstruction: Float64Array;
-  kl: Float64Array;
-  elboStandardError: Float64Array;
-  reconstructionStandardError: Float64Array;
-  klStandardError: Float64Array;
-}
+/** The per-example arrays of an ElboEstimate, filled before the batch means are added. */
+type PerExampleElbo = Omit<ElboEstimate, 'form' | 'samples' | 'batchMean'>;
 
 function emptyPerExample(n: number): PerExampleElbo {
   const f = (): Float64Array => new Float64Array(n);
