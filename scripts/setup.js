@@ -20,6 +20,8 @@ const DEBIAN_JUPYTER = ['jupyter-notebook', 'jupyter-nbconvert', 'jupyter-client
 const DEBIAN_OPTIONAL = {
   'dataset-fashion-mnist': 'Fashion-MNIST for the data module',
   'libopenblas-dev': 'OpenBLAS for the native BLAS engine',
+  chromium: 'headless Chromium for chart images, the book and the browser tests',
+  libvulkan1: 'the Vulkan loader for the WebGPU engine (SwiftShader from chromium where no GPU driver exists)',
 };
 
 class SetupError extends Error {}
