@@ -5,7 +5,7 @@
  *   tfjs-node-gpu  @tensorflow/tfjs-node-gpu (TensorFlow C library with CUDA), if the user installed it
  *   tfjs-node      @tensorflow/tfjs-node (TensorFlow C library on the CPU), if the user installed it
  *   wasm-blas      tfjs wasm backend + matmuls by the system BLAS through native/ (zero copy)
- *   wasm-fast      tfjs wasm backend + matmuls that keep transposed products on XNNPACK
+ *   wasm-fast      tfjs wasm backend + matmuls by our WebAssembly SIMD GEMM (no native code)
  *   wasm           tfjs wasm backend as shipped
  *   cpu            tfjs plain JavaScript backend
  * The choice is made once, printed in one line with the reason, and can be forced with
@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { activeKernelSet, installKernelSet, restoreStockKernels } from './kernels/shared';
-import { wasmFastKernels } from './kernels/wasmFast';
+import { gemmAvailable, wasmFastKernels } from './kernels/wasmFast';
 import { loadBlasAddon, nativeAddonPath, nativeBlasKernels } from './kernels/nativeBlas';
 
 export const ENGINE_NAMES = ['tfjs-node-gpu', 'tfjs-node', 'wasm-blas', 'wasm-fast', 'wasm', 'cpu'] as const;
@@ -150,7 +150,7 @@ function starters(options: EngineOptions): Record<EngineName, Starter> {
     'wasm-fast': async () => {
       await useWasm();
       installKernelSet('wasm-fast', wasmFastKernels());
-      return 'wasm backend with transposed matmuls kept on XNNPACK';
+      return gemmAvailable() ? 'wasm backend with matmuls by the WebAssembly SIMD GEMM' : 'wasm backend with transposed matmuls kept on XNNPACK (no WebAssembly SIMD here)';
     },
     wasm: async () => {
       await useWasm();

@@ -18,7 +18,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type * as tf from '@tensorflow/tfjs';
 import { projectRoot } from '../../paths';
-import { KernelArgs, operands, planMatMul, sharedIdentity, StockKernel, stockKernel } from './shared';
+import { KernelArgs, operands, planMatMul, sharedCast, sharedIdentity, StockKernel, stockKernel } from './shared';
+import { leadingAxesSum } from './sum';
 import { fastFusedMatMul } from './wasmFast';
 
 /** The addon's exports (see native/src/elbo_blas.cc). */
@@ -111,5 +112,8 @@ export function nativeBlasKernels(addon: BlasAddon): Record<string, StockKernel>
     if (n > 0) addon.softplus(args.backend.wasm.HEAPF32, floatOffset(args.backend, x), floatOffset(args.backend, out), n);
     return out;
   };
-  return { BatchMatMul: batchMatMul, _FusedMatMul: fusedMatMul, Identity: sharedIdentity, Softplus: softplus };
+  return {
+    BatchMatMul: batchMatMul, _FusedMatMul: fusedMatMul, Identity: sharedIdentity, Cast: sharedCast, Softplus: softplus,
+    Sum: leadingAxesSum,
+  };
 }

@@ -19,6 +19,7 @@ export interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
+  Memory?: new (descriptor: { initial: number }) => WasmMemory;
 }
 /** The global WebAssembly object, typed by WasmApi. */
 export function webAssembly(): WasmApi {
@@ -191,6 +192,18 @@ export function sharedIdentity(args: KernelArgs): tf.TensorInfo {
   const x = args.inputs.x;
   if (x === undefined) throw new Error('engine: Identity called without input x');
   if (x.dtype === 'string') return stockKernel('Identity')(args);
+  args.backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+/**
+ * Cast to the tensor's own dtype without the copy (tfjs casts float32 gradients to float32 in
+ * several backward functions); a real conversion goes to the stock kernel.
+ */
+export function sharedCast(args: KernelArgs): tf.TensorInfo {
+  const x = args.inputs.x;
+  if (x === undefined) throw new Error('engine: Cast called without input x');
+  if (x.dtype !== args.attrs.dtype || x.dtype === 'string') return stockKernel('Cast')(args);
   args.backend.incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }

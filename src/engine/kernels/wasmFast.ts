@@ -1,21 +1,27 @@
 /**
- * The pure-wasm fast engine: BatchMatMul and _FusedMatMul for the wasm backend that never
- * take the stock scalar loop for a single (unbatched) matrix product.
+ * The pure-wasm fast engine's kernels for the tfjs wasm backend: every single (unbatched)
+ * float32 matrix product, plain or fused with a bias and ReLU, by the hand-assembled SIMD GEMM
+ * of ./wasmGemm; Sum over leading axes (bias gradients) by the same GEMM (./sum); softplus by
+ * ./wasmSimd; Identity and same-dtype Cast without copies.
  *
- * Why: tfjs-backend-wasm sends a matmul to XNNPACK's fully-connected operator only when
- * neither operand is transposed; every transposed product, which is every gradient of a
- * dense layer (dX = dY·Wᵀ, dW = Xᵀ·dY), falls to a blocked scalar loop roughly ten times
- * slower. Here a transposed product is rewritten as one or two cheap explicit transposes
- * (the wasm Transpose kernel) around a non-transposed product that XNNPACK runs:
- *   Aᵀ·B       = transpose(A) · B
- *   A·Bᵀ       = A · transpose(B)              or  transpose(B · transpose(A))
- *   Aᵀ·Bᵀ      = transpose(B · A)
- * choosing for A·Bᵀ whichever moves fewer floats (XNNPACK also repacks its right operand).
- * Batched products (batch > 1) keep the stock kernel: it has no fast path for them anyway.
+ * Why: the stock backend sends a product to XNNPACK only when neither operand is transposed;
+ * every transposed product, which is every gradient of a dense layer (dX = dY·Wᵀ,
+ * dW = Xᵀ·dY), falls to a blocked scalar loop roughly ten times slower; and XNNPACK re-packs
+ * the weights at each call, which in training (new weights every step) costs about as much
+ * as a small product. The GEMM reads Aᵀ through strides and needs an explicit transpose only
+ * for a transposed right operand.
+ *
+ * Where WebAssembly SIMD is missing, transposed products are rewritten instead as explicit
+ * transposes (the wasm Transpose kernel) around a non-transposed product that XNNPACK runs:
+ *   Aᵀ·B = transpose(A)·B,   A·Bᵀ = A·transpose(B) or transpose(B·transpose(A)),   Aᵀ·Bᵀ = transpose(B·A),
+ * choosing for A·Bᵀ whichever moves fewer floats. Batched products (batch > 1) keep the stock
+ * kernel: it has no fast path for them anyway.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { simdFor } from './wasmSimd';
-import { KernelArgs, MatMulPlan, operands, planMatMul, sharedIdentity, stockKernel, StockKernel, view } from './shared';
+import { gemm, gemmFor, heapOf } from './wasmGemm';
+import { leadingAxesSum } from './sum';
+import { KernelArgs, MatMulPlan, operands, planMatMul, sharedCast, sharedIdentity, stockKernel, StockKernel, view, webAssembly } from './shared';
 
 function transpose2d(backend: KernelArgs['backend'], x: tf.TensorInfo, rows: number, cols: number): tf.TensorInfo {
   const t = stockKernel('Transpose')({
@@ -96,6 +102,39 @@ export function matMulViaPlainProducts(
   return out;
 }
 
+/**
+ * C = op(A)·op(B) (+bias) (ReLU) by the SIMD GEMM of ./wasmGemm: A is read through strides
+ * (transposed or not), a transposed B is transposed explicitly first. Null where that GEMM
+ * cannot run (no WebAssembly SIMD): then callers take the XNNPACK route.
+ */
+function simdMatMul(
+  backend: KernelArgs['backend'], a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean,
+  plan: MatMulPlan, bias: tf.TensorInfo | null, relu: boolean,
+): tf.TensorInfo | null {
+  const memory = backend.wasm.asm?.memory;
+  const fns = memory !== undefined ? gemmFor(memory) : null;
+  if (fns === null) return null;
+  const { M, N, K } = plan;
+  const out = backend.makeOutput([M, N], 'float32');
+  if (M * N === 0) return out;
+  const bRowMajor = transposeB && K > 0 ? transpose2d(backend, b, N, K) : b;
+  try {
+    gemm(fns, heapOf(backend), {
+      M, N, K,
+      a: K > 0 ? backend.getMemoryOffset(a.dataId) : 0,
+      rowStrideA: transposeA ? 1 : K,
+      colStrideA: transposeA ? M : 1,
+      b: K > 0 ? backend.getMemoryOffset(bRowMajor.dataId) : 0,
+      c: backend.getMemoryOffset(out.dataId),
+      bias: bias === null ? 0 : backend.getMemoryOffset(bias.dataId),
+      relu,
+    });
+  } finally {
+    if (bRowMajor !== b) dispose(backend, bRowMajor);
+  }
+  return out;
+}
+
 /** BatchMatMul kernel for the wasm backend; see the file comment. */
 export function fastBatchMatMul(args: KernelArgs): tf.TensorInfo {
   const stock = stockKernel('BatchMatMul');
@@ -103,17 +142,19 @@ export function fastBatchMatMul(args: KernelArgs): tf.TensorInfo {
   const transposeA = args.attrs.transposeA === true;
   const transposeB = args.attrs.transposeB === true;
   const plan = planMatMul(a.shape, b.shape, transposeA, transposeB);
-  if ((!transposeA && !transposeB) || !isSingle(plan) || a.dtype !== 'float32' || b.dtype !== 'float32') {
-    return stock(args);
-  }
+  if (!isSingle(plan) || a.dtype !== 'float32' || b.dtype !== 'float32') return stock(args);
+  const simd = simdMatMul(args.backend, a, b, transposeA, transposeB, plan, null, false);
+  if (simd !== null) return view(simd, plan.outShape);
+  if (!transposeA && !transposeB) return stock(args);
   const out = matMulViaPlainProducts(args.backend, stock, a, b, transposeA, transposeB, plan);
   return view(out, plan.outShape);
 }
 
 /**
- * _FusedMatMul kernel (matmul + bias + activation) for the wasm backend. Dense layers call
- * it untransposed, which goes straight to the stock kernel; transposed operands are
- * transposed explicitly first so the bias and activation stay fused in XNNPACK.
+ * _FusedMatMul kernel (matmul + bias + activation) for the wasm backend: the SIMD GEMM with
+ * its bias and ReLU epilogue for the activations it has (linear, relu) and a length-N bias;
+ * otherwise XNNPACK, with transposed operands transposed explicitly first so the bias and
+ * activation stay fused there.
  */
 export function fastFusedMatMul(args: KernelArgs): tf.TensorInfo {
   const stock = stockKernel('_FusedMatMul');
@@ -125,13 +166,24 @@ export function fastFusedMatMul(args: KernelArgs): tf.TensorInfo {
   const scalarBias = plan !== null ? expandScalarBias(backend, args.inputs.bias, plan.N) : null;
   const inputs = scalarBias === null ? args.inputs : { ...args.inputs, bias: scalarBias };
   try {
-    if ((!transposeA && !transposeB) || !isSingle(plan)) {
-      return stock({ ...args, inputs });
-    }
+    if (!isSingle(plan)) return stock({ ...args, inputs });
+    const activation = args.attrs.activation ?? 'linear';
+    const bias = inputs.bias ?? null;
+    const simdReady = (activation === 'linear' || activation === 'relu') && inputs.preluActivationWeights === undefined &&
+      a.dtype === 'float32' && b.dtype === 'float32' && (bias === null || isVectorOfLength(bias, plan.N));
+    const simd = simdReady ? simdMatMul(backend, a, b, transposeA, transposeB, plan, bias, activation === 'relu') : null;
+    if (simd !== null) return view(simd, plan.outShape);
+    if (!transposeA && !transposeB) return stock({ ...args, inputs });
     return fusedViaPlain(backend, stock, { ...args, inputs }, a, b, transposeA, transposeB, plan);
   } finally {
     if (scalarBias !== null) dispose(backend, scalarBias);
   }
+}
+
+/** A float32 bias holding exactly N values along its last axis (shape [N], [1, N], …). */
+function isVectorOfLength(t: tf.TensorInfo, N: number): boolean {
+  return t.dtype === 'float32' && t.shape.length >= 1 && t.shape[t.shape.length - 1] === N &&
+    t.shape.reduce((p, d) => p * d, 1) === N;
 }
 
 /**
@@ -192,7 +244,16 @@ export function simdSoftplus(args: KernelArgs): tf.TensorInfo {
   return out;
 }
 
+/** Can the SIMD GEMM run in this process (WebAssembly SIMD present)? */
+export function gemmAvailable(): boolean {
+  const memory = webAssembly().Memory;
+  return memory !== undefined && gemmFor(new memory({ initial: 1 })) !== null;
+}
+
 /** The kernels of the pure-wasm fast engine, by kernel name. */
 export function wasmFastKernels(): Record<string, StockKernel> {
-  return { BatchMatMul: fastBatchMatMul, _FusedMatMul: fastFusedMatMul, Identity: sharedIdentity, Softplus: simdSoftplus };
+  return {
+    BatchMatMul: fastBatchMatMul, _FusedMatMul: fastFusedMatMul, Identity: sharedIdentity, Cast: sharedCast,
+    Softplus: simdSoftplus, Sum: leadingAxesSum,
+  };
 }

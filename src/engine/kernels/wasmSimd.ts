@@ -19,6 +19,7 @@
  */
 
 import { WasmMemory, webAssembly } from './shared';
+import { F32, F32X4, functionBody, get, I32, I32_ADD, load, moduleBytes, set, simd, store, V128 } from './wasmAssembler';
 
 /** (w, m, v, g, wOut, mOut, vOut, n, β₁, c₁, β₂, c₂, α, s, ε) => void */
 export type SimdAdam = (
@@ -26,41 +27,10 @@ export type SimdAdam = (
   beta1: number, c1: number, beta2: number, c2: number, alpha: number, s: number, eps: number,
 ) => void;
 
-function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...leb(body.length), ...body];
-}
-
-function name(s: string): number[] {
-  return [...leb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
-}
-
-const I32 = 0x7f;
-const F32 = 0x7d;
-const V128 = 0x7b;
-// Opcodes (core and SIMD proposal).
-const get = (i: number): number[] => [0x20, ...leb(i)];
-const set = (i: number): number[] => [0x21, ...leb(i)];
-const simd = (op: number): number[] => [0xfd, ...leb(op)];
-const LOAD = [...simd(0x00), 0x02, 0x00]; // v128.load align=4 offset=0
-const STORE = [...simd(0x0b), 0x02, 0x00]; // v128.store
-const SPLAT = simd(0x13); // f32x4.splat
-const SQRT = simd(0xe3);
-const ADD = simd(0xe4);
-const SUB = simd(0xe5);
-const MUL = simd(0xe6);
-const DIV = simd(0xe7);
-const I32_ADD = [0x6a];
+const LOAD = load();
+const STORE = store();
+const SPLAT = F32X4.splat;
+const { sqrt: SQRT, add: ADD, sub: SUB, mul: MUL, div: DIV } = F32X4;
 
 // Parameter and local indices.
 const [W, M, V, G, WO, MO, VO, N] = [0, 1, 2, 3, 4, 5, 6, 7];
@@ -90,20 +60,12 @@ function adamBody(): number[] {
     ...DIV, ...SUB, ...STORE);
   code.push(...get(I), 0x41, 16, ...I32_ADD, ...set(I)); // i += 16
   code.push(0x0c, 0, 0x0b, 0x0b); // br loop; end loop; end block
-  code.push(0x0b); // end function
-  const locals = [2, 2, I32, 10, V128]; // 2 groups: 2 × i32, 10 × v128
-  const body = [...locals, ...code];
-  return [...leb(body.length), ...body];
+  return functionBody([[2, I32], [10, V128]], code);
 }
 
 const f32 = (x: number): number[] => [0x43, ...new Uint8Array(Float32Array.of(x).buffer)];
 const splat = (x: number): number[] => [...f32(x), ...SPLAT];
-const ABS = simd(0xe0);
-const NEG = simd(0xe1);
-const MIN = simd(0xe8);
-const MAX = simd(0xe9);
-const GT = simd(0x44);
-const NEAREST = simd(0x6a);
+const { abs: ABS, neg: NEG, min: MIN, max: MAX, gt: GT, nearest: NEAREST } = F32X4;
 const BITSELECT = simd(0x52);
 const TRUNC_SAT = simd(0xf8); // i32x4.trunc_sat_f32x4_s
 const I32X4_SPLAT = simd(0x11);
@@ -143,25 +105,17 @@ function softplusBody(): number[] {
   code.push(...get(S), ...horner(S2, [1 / 17, 1 / 15, 1 / 13, 1 / 11, 1 / 9, 1 / 7, 1 / 5, 1 / 3, 1]), ...MUL,
     ...splat(2), ...MUL, ...ADD, ...STORE);
   code.push(...get(I_), 0x41, 16, ...I32_ADD, ...set(I_));
-  code.push(0x0c, 0, 0x0b, 0x0b, 0x0b);
-  const locals = [2, 2, I32, 7, V128];
-  const body = [...locals, ...code];
-  return [...leb(body.length), ...body];
+  code.push(0x0c, 0, 0x0b, 0x0b);
+  return functionBody([[2, I32], [7, V128]], code);
 }
 
 /** The module's bytes: imports env.memory, exports adam and softplus. */
 export function simdModuleBytes(): Uint8Array {
   const adamParams = [I32, I32, I32, I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32];
-  const softplusParams = [I32, I32, I32];
-  const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [2, 0x60, ...leb(adamParams.length), ...adamParams, 0, 0x60, ...leb(softplusParams.length), ...softplusParams, 0]),
-    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 0x01]),
-    ...section(3, [2, 0, 1]),
-    ...section(7, [2, ...name('adam'), 0x00, 0, ...name('softplus'), 0x00, 1]),
-    ...section(10, [2, ...adamBody(), ...softplusBody()]),
-  ];
-  return Uint8Array.from(bytes);
+  return moduleBytes([
+    { name: 'adam', params: adamParams, body: adamBody() },
+    { name: 'softplus', params: [I32, I32, I32], body: softplusBody() },
+  ]);
 }
 
 /** (x, out, n) => void: out = softplus(x) for n floats (n a multiple of 4), byte offsets. */
