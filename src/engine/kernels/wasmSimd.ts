@@ -65,11 +65,12 @@ function adamBody(): number[] {
 
 const f32 = (x: number): number[] => [0x43, ...new Uint8Array(Float32Array.of(x).buffer)];
 const splat = (x: number): number[] => [...f32(x), ...SPLAT];
-const { abs: ABS, neg: NEG, min: MIN, max: MAX, gt: GT, nearest: NEAREST } = F32X4;
+const { abs: ABS, neg: NEG, gt: GT, nearest: NEAREST } = F32X4;
+// pmin/pmax are one instruction on x64 (min/max handle NaN and ±0 in several); both keep a NaN
+// in their first operand, which is all softplus needs.
+const PMIN = simd(0xea);
+const PMAX = simd(0xeb);
 const BITSELECT = simd(0x52);
-const TRUNC_SAT = simd(0xf8); // i32x4.trunc_sat_f32x4_s
-const I32X4_SPLAT = simd(0x11);
-const I32X4_ADD = simd(0xae);
 const I32X4_SHL = simd(0xab);
 
 /** Horner's rule for Σ cᵢ·uⁱ (coefficients from the highest power) with u in local `u`. */
@@ -89,19 +90,21 @@ function softplusBody(): number[] {
   code.push(...get(I_), ...get(NB_), 0x4f, 0x0d, 1);
   code.push(...at2(X_), ...LOAD, ...set(X));
   code.push(...get(X), ...ABS, ...set(AX));
-  code.push(...get(AX), ...splat(87), ...MIN, ...set(R)); // R = min(|x|, 87) for now
+  code.push(...get(AX), ...splat(87), ...PMIN, ...set(R)); // R = min(|x|, 87) for now
   code.push(...get(R), ...splat(-1.4426950408889634), ...MUL, ...NEAREST, ...set(KF)); // k
   code.push(...get(R), ...NEG, ...get(KF), ...splat(0.693145751953125), ...MUL, ...SUB,
     ...get(KF), ...splat(1.428606765330187e-6), ...MUL, ...SUB, ...set(R)); // r = −|x| − k·ln2
   code.push(...horner(R, [1 / 5040, 1 / 720, 1 / 120, 1 / 24, 1 / 6, 0.5, 1, 1])); // e^r
   // i32.const 127 is 0xff 0x00 in signed LEB128.
-  code.push(...get(KF), ...TRUNC_SAT, 0x41, 0xff, 0x00, ...I32X4_SPLAT, ...I32X4_ADD, 0x41, 23, ...I32X4_SHL); // 2^k
+  // 2^k for integral k in [−126, 0]: k + 2²³ + 127 is exact and holds k + 127 in its low mantissa
+  // bits; shifted left by 23 they become the exponent field (the rest shifts out).
+  code.push(...get(KF), ...splat(8388735), ...ADD, 0x41, 23, ...I32X4_SHL);
   code.push(...MUL, ...set(T));
   code.push(...splat(0), ...get(T), ...get(AX), ...splat(87), ...GT, ...BITSELECT, ...set(T)); // |x| > 87: t = 0
   code.push(...get(T), ...splat(2), ...get(T), ...ADD, ...DIV, ...set(S));
   code.push(...get(S), ...get(S), ...MUL, ...set(S2));
   code.push(...get(OUT), ...get(I_), ...I32_ADD);
-  code.push(...get(X), ...splat(0), ...MAX);
+  code.push(...get(X), ...splat(0), ...PMAX);
   code.push(...get(S), ...horner(S2, [1 / 17, 1 / 15, 1 / 13, 1 / 11, 1 / 9, 1 / 7, 1 / 5, 1 / 3, 1]), ...MUL,
     ...splat(2), ...MUL, ...ADD, ...STORE);
   code.push(...get(I_), 0x41, 16, ...I32_ADD, ...set(I_));
