@@ -73,9 +73,16 @@ export function negativeElboPerExample(vae: ReferenceVae, x: tf.Tensor2D, noise:
   });
 }
 
-/** Rows `order[start..end)` of `x` (count × 784) as a tensor. */
+/**
+ * Rows `order[start..end)` of `x` (count × 784) as a tensor. The rows are gathered in one
+ * staging buffer reused across batches (tensor creation copies it into the backend), as a data
+ * loader would, so a batch leaves no 400 KB array for the garbage collector.
+ */
+let staging = new Float32Array(0);
 function batchTensor(x: Float32Array, order: Int32Array, start: number, end: number): tf.Tensor2D {
-  const rows = new Float32Array((end - start) * PIXELS);
+  const size = (end - start) * PIXELS;
+  if (staging.length < size) staging = new Float32Array(size);
+  const rows = staging.subarray(0, size);
   for (let r = start; r < end; r++) rows.set(x.subarray(order[r] * PIXELS, (order[r] + 1) * PIXELS), (r - start) * PIXELS);
   return tf.tensor2d(rows, [end - start, PIXELS]);
 }

@@ -211,6 +211,10 @@ export async function trainVae(options: TrainOptions): Promise<TrainResult> {
   let stoppedBy: string | null = null;
   let epochValues = bernoulliData && binarization === 'dynamic' ? new Float32Array(trainValues.length) : trainValues;
   const dynamicBinarizer = binarization === 'dynamic' ? createBinarizer(data.values) : null;
+  // One staging buffer for every batch: the batch tensor made from it is disposed (end of the
+  // step's tidy) before the next batch overwrites it, and no 400 KB array per step is left to
+  // the garbage collector.
+  const staging = new Float32Array(batchSize * features);
 
   try {
     if (options.evaluateInitial ?? true) {
@@ -229,7 +233,7 @@ export async function trainVae(options: TrainOptions): Promise<TrainResult> {
       const batchLosses = new Float64Array(batchesPerEpoch);
       for (let b = 0; b < batchesPerEpoch; b++) {
         const rows = Math.min(batchSize, n - b * batchSize);
-        const xs = new Float32Array(rows * features);
+        const xs = staging.subarray(0, rows * features);
         for (let i = 0; i < rows; i++) {
           const r = order[b * batchSize + i];
           xs.set(epochValues.subarray(r * features, (r + 1) * features), i * features);
