@@ -103,6 +103,8 @@ describe.skipIf(missing !== null)('webgpu engine over SwiftShader', () => {
   it('reads values synchronously and asynchronously alike, from the GPU (not a CPU-forwarded copy)', async () => {
     await initEngine({ engine: 'webgpu', print: false });
     const before = tf.memory().numTensors;
+    const gpuBytes = (): number => (tf.memory() as tf.MemoryInfo & { numBytesInGPU: number }).numBytesInGPU;
+    const bytesBefore = gpuBytes();
     const random = new Random(41);
     // Large enough that tfjs-backend-webgpu runs it on the GPU; transposed, as in backprop.
     const a = randomTensor(random, [40, 60]);
@@ -118,6 +120,8 @@ describe.skipIf(missing !== null)('webgpu engine over SwiftShader', () => {
     expect(Array.from(ints.dataSync())).toEqual(Array.from(sync, (v) => (v > 0 ? 1 : 0)));
     tf.dispose([a, b, c, c2, ints]);
     expect(tf.memory().numTensors).toBe(before);
+    // The staging buffers of the reads went back to the pool too.
+    expect(gpuBytes()).toBe(bytesBefore);
   });
 
   it('computes the ELBO, KL and IWAE functions (and the rest of the math core) as the cpu backend does', async () => {
@@ -126,9 +130,9 @@ describe.skipIf(missing !== null)('webgpu engine over SwiftShader', () => {
     await initEngine({ engine: 'webgpu', print: false });
     const gpu = runCoreCases();
     expect(gpu.length).toBe(cpu.length);
-    // float32 on a GPU: exp/log/sqrt within a few ulps (not correctly rounded) and other
-    // summation orders; the values are O(1–100), so 1e-4 relative is a few hundred ulps.
-    gpu.forEach((values, i) => expectClose(values, cpu[i], 1e-4, 1e-4));
+    // float32 on a GPU: WGSL's exp/log/sqrt are a few ulps off (not correctly rounded) and
+    // sums run in other orders. 1e-5 is ~100 ulps; SwiftShader measured within 3e-7 relative.
+    gpu.forEach((values, i) => expectClose(values, cpu[i], 1e-5, 1e-5));
     expectCoreAnchors(gpu, 3);
   });
 
@@ -146,14 +150,15 @@ describe.skipIf(missing !== null)('webgpu engine over SwiftShader', () => {
     const mc = metrics(onCpu);
     // Metrics not computed in an epoch are NaN on both.
     expect(m.map(Number.isNaN)).toEqual(mc.map(Number.isNaN));
-    expectClose(m.filter((v) => !Number.isNaN(v)), mc.filter((v) => !Number.isNaN(v)), 1e-3, 1e-3);
-    // Each Adam step moves a weight by about the learning rate at most, whatever the gradient,
-    // so rounding-level gradient differences cannot move weights apart by more than a few
-    // steps' worth; agreeing much more closely than that shows the same updates were made.
+    expectClose(m.filter((v) => !Number.isNaN(v)), mc.filter((v) => !Number.isNaN(v)), 1e-4, 1e-4);
+    // An Adam step moves a weight by up to about the learning rate (3e-3) whatever the
+    // gradient's size, so a weight with a near-zero gradient may differ by rounding alone more
+    // than its value suggests; 1e-4 still catches any step made differently (SwiftShader
+    // measured within 3e-8).
     const wg = onGpu.model.getWeights();
     onGpu.model.dispose();
     expect(wg.length).toBe(wc.length);
-    wg.forEach((w, i) => expectClose(w, wc[i], 1e-3, 1e-4));
+    wg.forEach((w, i) => expectClose(w, wc[i], 1e-4, 1e-4));
     expect(tf.memory().numTensors).toBe(before);
   });
 
