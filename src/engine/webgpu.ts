@@ -263,7 +263,7 @@ function makeReadSync(backend: WebGpuBackendLike, original: (dataId: object) => 
     // mapping that never completes ends the loop by the clock (a minute: a CPU fallback on
     // a busy machine can take seconds for large graphs).
     const deadline = Date.now() + 60_000;
-    while (staging.mapState !== 'mapped') {
+    for (let polls = 0; staging.mapState !== 'mapped'; polls++) {
       const why = s.pump === undefined ? 'Dawn\'s event pump was not captured; use await tensor.data()'
         : staging.mapState === 'unmapped' || Date.now() > deadline ? `mapping the staging buffer failed (${failure === null ? staging.mapState : firstLine(failure)})` : null;
       if (why !== null) {
@@ -271,6 +271,9 @@ function makeReadSync(backend: WebGpuBackendLike, original: (dataId: object) => 
         throw new Error(`webgpu readSync: ${why}`);
       }
       s.pump!();
+      // After a short spin, sleep between polls (up to 1 ms) rather than take a CPU core from
+      // the GPU's driver threads, which on a CPU fallback do the computing.
+      if (polls >= 16) Atomics.wait(SLEEPER, 0, 0, Math.min(1, 0.01 * 1.25 ** (polls - 16)));
     }
     const bytes = staging.getMappedRange().slice(0);
     staging.unmap();
@@ -295,6 +298,8 @@ async function findDawnPump(backend: WebGpuBackendLike): Promise<void> {
   }
   if (state().pump === undefined) throw new Error('webgpu: Dawn\'s event pump not found (a changed `webgpu` package?); synchronous reads are impossible');
 }
+
+const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
 
 /** Replaces the active webgpu backend's readSync (once per backend instance). */
 async function enableSyncReads(): Promise<void> {
