@@ -30,14 +30,14 @@ export interface WebGpuAdapterSummary {
   fallback: boolean;
 }
 
-interface AdapterInfoLike {
+export interface AdapterInfoLike {
   vendor?: string;
   architecture?: string;
   device?: string;
   description?: string;
   isFallbackAdapter?: boolean;
 }
-interface AdapterLike {
+export interface AdapterLike {
   info?: AdapterInfoLike;
   isFallbackAdapter?: boolean;
 }
@@ -119,7 +119,7 @@ async function importEsm(file: string): Promise<unknown> {
  * dawn.node completes asynchronous work (buffer mapping among it) in Dawn's ProcessEvents,
  * which it schedules by calling the global `setImmediate` with a native callback. Keeping
  * that callback lets a synchronous read call it in a loop until its buffer is mapped.
- * Installed before Dawn first schedules anything (Dawn keeps the function it found); every
+ * Installed before Dawn first schedules anything (Dawn keeps the function it first finds); every
  * call is passed on unchanged, and only callbacks scheduled during our own calls into Dawn
  * (see `inDawn`) are kept, so a bound function from other code is never taken for Dawn's.
  */
@@ -174,7 +174,8 @@ export function describeAdapter(a: WebGpuAdapterSummary): string {
   return `${head}${desc}${a.fallback ? '; a CPU fallback, not a GPU' : ''}`;
 }
 
-function summarize(adapter: AdapterLike): WebGpuAdapterSummary {
+/** What the engine line needs from a WebGPU adapter, and whether it is a CPU fallback. */
+export function summarizeAdapter(adapter: AdapterLike): WebGpuAdapterSummary {
   const info = adapter.info ?? {};
   const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
   const summary = {
@@ -187,8 +188,14 @@ function summarize(adapter: AdapterLike): WebGpuAdapterSummary {
 }
 
 function resolveDawn(specifier: string): string {
+  let root = process.cwd();
   try {
-    return require.resolve(specifier, { paths: [projectRoot(), process.cwd()] });
+    root = projectRoot();
+  } catch {
+    // Outside the repository (src/ used as a library): resolve from the working directory.
+  }
+  try {
+    return require.resolve(specifier, { paths: [root, process.cwd()] });
   } catch {
     throw new WebGpuUnavailable(`${specifier} is not installed`);
   }
@@ -351,7 +358,7 @@ export async function startWebGpu(options: StartWebGpuOptions = {}): Promise<Web
     // The same request tfjs-backend-webgpu makes, so this is the adapter it will use.
     const adapter = await inDawn(() => gpu.requestAdapter({ powerPreference: 'high-performance' }));
     if (adapter === null) throw new WebGpuUnavailable('Dawn found no WebGPU adapter (no usable Vulkan, Metal or D3D12 driver)');
-    s.adapter = summarize(adapter);
+    s.adapter = summarizeAdapter(adapter);
   }
   const adapter = s.adapter;
   if (options.requireGpu && adapter.fallback) {

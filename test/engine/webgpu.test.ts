@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initEngine } from '../../src/engine/select';
 import { ADAM_KERNEL, createAdam } from '../../src/engine/adam';
-import { webGpuAdapter } from '../../src/engine/webgpu';
+import { describeAdapter, summarizeAdapter, webGpuAdapter } from '../../src/engine/webgpu';
 import { Random } from '../../src/random';
 import { binaryPatterns } from '../../src/data/synthetic';
 import { trainVae, TrainResult } from '../../src/train/train';
@@ -74,6 +74,21 @@ function metrics(result: TrainResult): number[] {
   for (const { seconds, ...rest } of [result.initial!, ...result.history]) walk(rest);
   return out;
 }
+
+// Runs everywhere: the rule that decides whether automatic selection may take an adapter.
+describe('WebGPU adapter summary', () => {
+  it('calls an adapter a CPU fallback when Dawn says so or the driver is a known software one, and a GPU otherwise', () => {
+    const gpu = summarizeAdapter({ info: { vendor: 'nvidia', architecture: 'ampere', device: '', description: 'NVIDIA GeForce RTX 3060', isFallbackAdapter: false } });
+    expect(gpu).toEqual({ vendor: 'nvidia', architecture: 'ampere', device: '', description: 'NVIDIA GeForce RTX 3060', fallback: false });
+    expect(describeAdapter(gpu)).toBe('nvidia ampere, NVIDIA GeForce RTX 3060');
+    expect(summarizeAdapter({ info: { vendor: 'google', description: 'SwiftShader driver 5.0.0', isFallbackAdapter: true } }).fallback).toBe(true);
+    expect(summarizeAdapter({ info: { vendor: 'mesa' }, isFallbackAdapter: true }).fallback).toBe(true);
+    const lavapipe = summarizeAdapter({ info: { vendor: 'mesa', architecture: '', device: 'llvmpipe (LLVM 15.0.6, 256 bits)', description: '' } });
+    expect(lavapipe.fallback).toBe(true);
+    expect(describeAdapter(lavapipe)).toBe('mesa llvmpipe (LLVM 15.0.6, 256 bits); a CPU fallback, not a GPU');
+    expect(describeAdapter(summarizeAdapter({}))).toBe('unnamed adapter');
+  });
+});
 
 describe.skipIf(missing !== null)('webgpu engine over SwiftShader', () => {
   it('is not chosen automatically on a CPU fallback adapter, and says why in the line', async () => {
