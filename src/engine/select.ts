@@ -19,7 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 import { activeKernelSet, installKernelSet, restoreStockKernels } from './kernels/shared';
 import { wasmFastKernels } from './kernels/wasmFast';
 import { loadBlasAddon, nativeAddonPath, nativeBlasKernels } from './kernels/nativeBlas';
-import { describeAdapter, startWebGpu, WebGpuAdapterSummary, WebGpuUnavailable } from './webgpu';
+import { describeAdapter, startWebGpu, WebGpuAdapterSummary } from './webgpu';
 
 export const ENGINE_NAMES = ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm-blas', 'wasm-fast', 'wasm', 'cpu'] as const;
 export type EngineName = typeof ENGINE_NAMES[number];
@@ -225,7 +225,7 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
         chosen = { name, what: await run[name]() };
         return;
       } catch (err) {
-        skipped.push({ name, why: err instanceof NotInstalled ? 'not installed' : err instanceof WebGpuUnavailable ? err.message : firstLine(err) });
+        skipped.push({ name, why: err instanceof NotInstalled ? 'not installed' : firstLine(err) });
       }
     }
   });
