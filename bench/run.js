@@ -20,7 +20,7 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 const { root } = require('./tsRequire');
 
-const ENGINES = ['tfjs-node-gpu', 'tfjs-node', 'wasm-blas', 'wasm-fast', 'wasm', 'cpu'];
+const ENGINES = ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm-blas', 'wasm-fast', 'wasm', 'cpu'];
 const SEED = 20240601;
 
 function parseArgs(argv) {
@@ -159,7 +159,12 @@ async function child(engine, dir, opts) {
     result.skipped = info.skipped.find((k) => k.name === engine)?.why ?? 'not available';
     return result;
   }
-  const slow = engine === 'wasm' || engine === 'cpu';
+  // WebGPU on a CPU fallback adapter (SwiftShader) is as slow as the stock engines.
+  const slow = engine === 'wasm' || engine === 'cpu' || (info.adapter !== undefined && info.adapter.fallback);
+  if (info.adapter !== undefined) {
+    const { describeAdapter } = require('../src/engine/webgpu.ts');
+    Object.assign(result, { adapter: describeAdapter(info.adapter), slow });
+  }
   if (opts.gemm) {
     result.gemm = gemmRates(tf, !slow);
     if (engine === 'wasm-blas') result.blas = blasPeak();
@@ -194,7 +199,7 @@ async function child(engine, dir, opts) {
   result.tensorLeak = tf.memory().numTensors - tensorsBefore;
   R.disposeReferenceVae(vae);
 
-  if (opts.trainer) Object.assign(result, await trainerRun(dir, meta, opts));
+  if (opts.trainer && !slow) Object.assign(result, await trainerRun(dir, meta, opts));
   if (meta.elboEpochs > 0 && opts.elbo) {
     const train = readF32(dir, 'train.bin');
     const orders = readI32(dir, 'trainOrders.bin');
@@ -314,7 +319,7 @@ async function main() {
       }
       for (const engine of engines) {
         const into = byEngine.get(engine);
-        if (into.error || into.skipped || (slowEngines.has(engine) && round > 0)) continue;
+        if (into.error || into.skipped || ((slowEngines.has(engine) || into.slow) && round > 0)) continue;
         const args = [process.execPath, __filename, '--child', engine, '--dir', dir, '--epochs', '1'];
         if (round === 0) args.push('--gemm');
         if (!slowEngines.has(engine)) args.push('--trainer');
@@ -323,7 +328,7 @@ async function main() {
     }
     if (torch !== null && torch.error) console.log(`PyTorch peer failed: ${torch.error}`);
     // The ELBO comparison: PyTorch and the best available ELBO Lab engine, same budget.
-    const best = engines.map((e) => byEngine.get(e)).find((r) => !r.error && !r.skipped && !slowEngines.has(r.engine));
+    const best = engines.map((e) => byEngine.get(e)).find((r) => !r.error && !r.skipped && !r.slow && !slowEngines.has(r.engine));
     if (opts.elboEpochs > 0) {
       if (torch !== null && !torch.error) {
         const t = runChild([PYTHON, path.join(__dirname, 'torch_vae.py'), dir, '0', '1'], threads);
@@ -362,7 +367,8 @@ async function main() {
       const cpuRatio = torchCpu === null || c === null ? null
         : pairedCpu ? median(r.epochCpuSeconds.map((x, i) => x / torch.epochCpuSeconds[i])) : c / torchCpu;
       const g = r.gemm;
-      const note = (r.sampledBatches ? `timed ${r.sampledBatches} batches, scaled to the epoch; ` : '') + `${r.epochSeconds.length} epoch(s) timed`;
+      const note = (r.sampledBatches ? `timed ${r.sampledBatches} batches, scaled to the epoch; ` : '') + `${r.epochSeconds.length} epoch(s) timed` +
+        (r.adapter ? `; adapter ${r.adapter}` : '');
       console.log(`${r.engine.padEnd(15)} ${fmt(e, 3).padStart(7)}   ${(ratio !== null ? fmt(ratio) : '-').padStart(9)}   ${fmt(c, 3).padStart(5)}   ${(cpuRatio !== null ? fmt(cpuRatio) : '-').padStart(9)}   ` +
         `${fmt(g.plain, 1).padStart(8)} / ${fmt(g.transA, 1).padStart(6)} / ${fmt(g.transB, 1).padStart(6)}           ${String(r.tensorLeak).padStart(4)}   ${note}`);
     }

@@ -3,6 +3,9 @@
  *
  * Order of preference, best first:
  *   tfjs-node-gpu  @tensorflow/tfjs-node-gpu (TensorFlow C library with CUDA), if the user installed it
+ *   webgpu         @tensorflow/tfjs-backend-webgpu on Dawn (npm `webgpu`): Vulkan, Metal or D3D12;
+ *                  chosen automatically only on a real GPU adapter, never on a CPU fallback
+ *                  such as SwiftShader (which ELBO_LAB_ENGINE=webgpu still allows)
  *   tfjs-node      @tensorflow/tfjs-node (TensorFlow C library on the CPU), if the user installed it
  *   wasm-blas      tfjs wasm backend + matmuls by the system BLAS through native/ (zero copy)
  *   wasm-fast      tfjs wasm backend + matmuls by our WebAssembly SIMD GEMM (no native code)
@@ -16,8 +19,9 @@ import * as tf from '@tensorflow/tfjs';
 import { activeKernelSet, installKernelSet, restoreStockKernels } from './kernels/shared';
 import { gemmAvailable, wasmFastKernels } from './kernels/wasmFast';
 import { loadBlasAddon, nativeAddonPath, nativeBlasKernels } from './kernels/nativeBlas';
+import { describeAdapter, startWebGpu, WebGpuAdapterSummary } from './webgpu';
 
-export const ENGINE_NAMES = ['tfjs-node-gpu', 'tfjs-node', 'wasm-blas', 'wasm-fast', 'wasm', 'cpu'] as const;
+export const ENGINE_NAMES = ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm-blas', 'wasm-fast', 'wasm', 'cpu'] as const;
 export type EngineName = typeof ENGINE_NAMES[number];
 
 export interface EngineOptions {
@@ -27,8 +31,8 @@ export interface EngineOptions {
   print?: boolean;
   /** Where the line goes (default console.log: stdout, never stderr). */
   log?: (line: string) => void;
-  /** Module specifiers for the optional tfjs-node engines (tests point them at broken modules). */
-  modules?: { 'tfjs-node-gpu'?: string; 'tfjs-node'?: string };
+  /** Module specifiers for the optional engines (tests point them at broken modules). */
+  modules?: { 'tfjs-node-gpu'?: string; 'tfjs-node'?: string; webgpu?: string };
   /** Path of the native BLAS addon (default native/build/Release/elbo_blas.node). */
   nativeAddonPath?: string;
 }
@@ -38,8 +42,10 @@ export interface EngineInfo {
   name: EngineName;
   /** Why this one, including why better ones were passed over. */
   reason: string;
-  /** The tfjs backend name now active ('tensorflow', 'wasm' or 'cpu'). */
+  /** The tfjs backend name now active ('tensorflow', 'webgpu', 'wasm' or 'cpu'). */
   backend: string;
+  /** The WebGPU adapter, when the engine is webgpu (fallback: true for a CPU implementation). */
+  adapter?: WebGpuAdapterSummary;
   /** Engines tried before this one, each with why it was not used. */
   skipped: { name: EngineName; why: string }[];
 }
@@ -111,7 +117,7 @@ async function useWasm(): Promise<void> {
 
 type Starter = () => Promise<string>;
 
-function starters(options: EngineOptions): Record<EngineName, Starter> {
+function starters(options: EngineOptions, requested: EngineName | 'auto', found: { adapter?: WebGpuAdapterSummary }): Record<EngineName, Starter> {
   const nodeEngine = (name: 'tfjs-node-gpu' | 'tfjs-node'): Starter => async () => {
     const specifier = options.modules?.[name] ?? DEFAULT_MODULES[name];
     let resolved: string;
@@ -140,6 +146,13 @@ function starters(options: EngineOptions): Record<EngineName, Starter> {
   };
   return {
     'tfjs-node-gpu': nodeEngine('tfjs-node-gpu'),
+    // Only an explicit request for webgpu accepts a CPU fallback adapter.
+    webgpu: async () => {
+      const adapter = await startWebGpu({ module: options.modules?.webgpu, requireGpu: requested !== 'webgpu' });
+      restoreStockKernels();
+      found.adapter = adapter;
+      return `WebGPU through Dawn on ${describeAdapter(adapter)}`;
+    },
     'tfjs-node': nodeEngine('tfjs-node'),
     'wasm-blas': async () => {
       const addon = loadBlasAddon(options.nativeAddonPath ?? nativeAddonPath());
@@ -202,7 +215,8 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
   }
 
   const start = requested === 'auto' ? 0 : ENGINE_NAMES.indexOf(requested);
-  const run = starters(options);
+  const found: { adapter?: WebGpuAdapterSummary } = {};
+  const run = starters(options, requested, found);
   const skipped: { name: EngineName; why: string }[] = [];
   let chosen: { name: EngineName; what: string } | null = null;
   await withoutStartupNoise(async () => {
@@ -225,6 +239,7 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
   const passed = skipped.map((k) => `${k.name}: ${k.why}`);
   const reason = [`${picked.what}; ${how}`, ...passed, ...notes].join('; ');
   const info: EngineInfo = { name: picked.name, reason, backend: tf.getBackend(), skipped };
+  if (picked.name === 'webgpu' && found.adapter !== undefined) info.adapter = found.adapter;
   s.current = { key, info };
   if (options.print !== false) (options.log ?? console.log)(`ELBO Lab engine: ${info.name} (${reason})`);
   return info;

@@ -65,13 +65,32 @@ describe('initEngine', () => {
   it('reports a module that is not installed as such', async () => {
     const out = collect();
     const info = await initEngine({
-      engine: 'tfjs-node-gpu', modules: { 'tfjs-node-gpu': missing, 'tfjs-node': missing }, nativeAddonPath: notAnAddon, log: out.log,
+      engine: 'tfjs-node-gpu', modules: { 'tfjs-node-gpu': missing, webgpu: missing, 'tfjs-node': missing }, nativeAddonPath: notAnAddon, log: out.log,
     });
     expect(info.name).toBe('wasm-fast');
-    expect(info.skipped.slice(0, 2)).toEqual([
-      { name: 'tfjs-node-gpu', why: 'not installed' }, { name: 'tfjs-node', why: 'not installed' },
+    expect(info.skipped.slice(0, 3)).toEqual([
+      { name: 'tfjs-node-gpu', why: 'not installed' }, { name: 'webgpu', why: `${missing} is not installed` }, { name: 'tfjs-node', why: 'not installed' },
     ]);
     expect(out.lines).toHaveLength(1);
+  });
+
+  it('skips a webgpu package that fails to load with one reason, before any driver is touched', async () => {
+    // A Vulkan driver file that exists (the engine checks for one before loading Dawn); the
+    // module throws on import, so nothing ever reads it.
+    const saved = process.env.VK_ICD_FILENAMES;
+    process.env.VK_ICD_FILENAMES = path.join(dir, 'icd.json');
+    fs.writeFileSync(process.env.VK_ICD_FILENAMES, '{}');
+    try {
+      const out = collect();
+      const info = await initEngine({ engine: 'webgpu', modules: { webgpu: throwing, 'tfjs-node': missing }, nativeAddonPath: notAnAddon, log: out.log });
+      expect(info.name).toBe('wasm-fast');
+      expect(info.skipped[0]).toEqual({ name: 'webgpu', why: `${throwing} failed to load: libtensorflow.so.2: cannot open shared object file: No such file or directory` });
+      expect(out.lines).toHaveLength(1);
+      expect(out.lines[0]).toMatch(/^ELBO Lab engine: wasm-fast \(.*; webgpu requested; webgpu: .*failed to load: /);
+    } finally {
+      if (saved === undefined) delete process.env.VK_ICD_FILENAMES;
+      else process.env.VK_ICD_FILENAMES = saved;
+    }
   });
 
   it('is idempotent: the same request again neither prints nor re-registers kernels', async () => {
@@ -114,7 +133,7 @@ describe('initEngine', () => {
       expect(out.lines[0]).toMatch(/forced by ELBO_LAB_ENGINE/);
 
       process.env.ELBO_LAB_ENGINE = 'gpu-please';
-      const noted = await initEngine({ log: collect().log, modules: { 'tfjs-node-gpu': missing, 'tfjs-node': missing } });
+      const noted = await initEngine({ log: collect().log, modules: { 'tfjs-node-gpu': missing, webgpu: missing, 'tfjs-node': missing } });
       expect(noted.reason).toMatch(/ignored ELBO_LAB_ENGINE=gpu-please/);
     } finally {
       if (saved === undefined) delete process.env.ELBO_LAB_ENGINE;
