@@ -16,6 +16,7 @@
     var figures = document.querySelectorAll('figure.book-chart');
     if (figures.length > 0 && !window.Plotly) {
       console.error('book: Plotly did not load (assets/plotly.min.js); showing the static images');
+      Array.prototype.forEach.call(figures, function (f) { f.classList.add('failed'); });
       return;
     }
     Array.prototype.forEach.call(figures, function (figureElement) {
