@@ -4,7 +4,8 @@
 //   1. the page checker on generated pages (a right one passes, one with an empty chart fails);
 //   2. every page of build/book/ (build it first: `npm run book`), a screenshot of each in
 //      build/screenshots/;
-//   3. a live session: classic Jupyter Notebook, notebook 00 run through the UI.
+//   3. a live session: classic Jupyter Notebook, notebook 00 run through the UI, then its signed
+//      executed copy opened (trusted, charts shown without running).
 // Without Chromium it says so in one line and skips, except under CI (CI=true), where that fails.
 // Writes build/browser-report.json ({ passed, failed, skipped, checks }); exit 1 when a check failed.
 'use strict';
@@ -80,7 +81,8 @@ async function main(args) {
     await browser.close();
   }
   if (!args.includes('--no-live')) {
-    const live = await liveSession(LIVE_NOTEBOOK, { screenshot: path.join(SHOTS, 'live-session.png') });
+    const executed = path.join(ROOT, 'build', 'notebooks', path.basename(LIVE_NOTEBOOK));
+    const live = await liveSession(LIVE_NOTEBOOK, { screenshot: path.join(SHOTS, 'live-session.png'), executed: fs.existsSync(executed) ? executed : undefined });
     record({ name: `live session: ${path.basename(LIVE_NOTEBOOK)} run through the classic Notebook UI`, ok: live.problems.length === 0, problems: live.problems, seconds: live.seconds });
   }
   return report(checks);

@@ -137,6 +137,14 @@ function judgeChart(chart) {
   return problems;
 }
 
+/** Wait for web fonts: where KaTeX math is shown, until a KaTeX face has loaded (10 s at most;
+ * font loads start lazily at layout, so `document.fonts.ready` alone can resolve too early). */
+async function settleFonts(page) {
+  await page.waitForFunction(() => document.querySelectorAll('.katex').length === 0 ||
+    Array.from(document.fonts).some((f) => /KaTeX/.test(f.family) && f.status === 'loaded'), null, { timeout: 10_000, polling: 100 }).catch(() => {});
+  await page.evaluate(() => document.fonts.ready.then(() => true));
+}
+
 /**
  * Open `url` in a new page of `context`, wait for its charts, judge it and save a full-page
  * screenshot to `screenshot` (when given). Requests that would leave the machine are recorded
@@ -163,7 +171,7 @@ async function checkPage(context, url, { screenshot, expect = {}, timeoutMs = 60
     await page.waitForFunction(() => Array.from(document.querySelectorAll('figure.book-chart'))
       .every((f) => f.classList.contains('drawn') || f.classList.contains('failed')), null, { timeout: timeoutMs })
       .catch(() => {});
-    await page.evaluate(() => (document.fonts ? document.fonts.ready.then(() => true) : true));
+    await settleFonts(page);
     const stats = await page.evaluate(collectStats, { scope: 'body', chartSelector: '.book-plot' });
     if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
     const problems = judgePage({ ...stats, consoleErrors, external, failedRequests }, expect);
@@ -173,4 +181,4 @@ async function checkPage(context, url, { screenshot, expect = {}, timeoutMs = 60
   }
 }
 
-module.exports = { isLocalUrl, collectStats, judgePage, checkPage };
+module.exports = { isLocalUrl, collectStats, judgePage, checkPage, settleFonts };

@@ -1,7 +1,9 @@
 // A live session, as a student has it: the classic Jupyter Notebook (Debian's, with the project's
 // kernel registry) on a free port with a token, a copy of a notebook opened in Chromium, every
 // cell run through the UI (Cell > Run All), and the output area checked for a drawn Plotly chart
-// and typeset KaTeX. The server, its kernels and the browser are stopped afterwards.
+// and typeset KaTeX. Then the signed executed copy (build/notebooks/, when present) is opened in the
+// same server: it must be trusted and show its charts and math without running anything. The
+// server, its kernels and the browser are stopped afterwards.
 'use strict';
 
 const crypto = require('crypto');
@@ -12,7 +14,7 @@ const path = require('path');
 const { spawn } = require('child_process');
 const { ROOT, readState, jupyterEnv } = require('../state');
 const { launchChromium } = require('../chromium');
-const { collectStats, isLocalUrl, judgePage } = require('./check');
+const { collectStats, isLocalUrl, judgePage, settleFonts } = require('./check');
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -75,22 +77,48 @@ async function stopServer({ server, base, token }) {
 }
 
 /** A scratch folder beside the notebooks' own layout (src/ reachable as ./src), so the stored notebook is never saved over. */
-function scratchCopy(notebook) {
+function scratchCopy(notebook, executed) {
   const folder = path.join(ROOT, 'build', 'live-session', String(process.pid));
   fs.rmSync(folder, { recursive: true, force: true });
   fs.mkdirSync(folder, { recursive: true });
   fs.copyFileSync(notebook, path.join(folder, path.basename(notebook)));
+  if (executed) fs.copyFileSync(executed, path.join(folder, EXECUTED_NAME));
   fs.symlinkSync(path.join(ROOT, 'src'), path.join(folder, 'src'), 'dir');
   return folder;
+}
+
+const EXECUTED_NAME = 'executed-copy.ipynb';
+
+/** Open a notebook page and wait until it is loaded (and, with `kernel`, its kernel connected). */
+async function openNotebook(page, server, name, { kernel = true } = {}) {
+  await page.goto(`${server.base}/notebooks/${encodeURIComponent(name)}?token=${server.token}`, { waitUntil: 'load', timeout: 60_000 });
+  await page.waitForFunction((needKernel) => {
+    const j = window.Jupyter;
+    return j && j.notebook && j.notebook._fully_loaded && (!needKernel || (j.notebook.kernel && j.notebook.kernel.is_connected()));
+  }, kernel, { timeout: 120_000 });
+}
+
+/** The signed executed copy, opened without running: trusted, its charts drawn, its math typeset. */
+async function checkExecutedCopy(page, server) {
+  await openNotebook(page, server, EXECUTED_NAME, { kernel: false });
+  await page.waitForFunction(() => document.querySelectorAll('#notebook .elbo-lab-plot.js-plotly-plot').length > 0, null, { timeout: 30_000 }).catch(() => {});
+  await settleFonts(page);
+  const trusted = await page.evaluate(() => window.Jupyter.notebook.trusted);
+  const stats = await page.evaluate(collectStats, { scope: '#notebook .output_area', chartSelector: '.elbo-lab-plot' });
+  const problems = [];
+  if (trusted !== true) problems.push('the executed copy is not trusted (not signed?): the Notebook will not run its chart scripts');
+  if (stats.charts.length === 0) problems.push('the executed copy shows no Plotly chart');
+  problems.push(...judgePage(stats, { katex: true }));
+  return problems.map((p) => `executed copy: ${p}`);
 }
 
 /**
  * Run `notebook` live; resolves to { problems, seconds, screenshot, stats }. `timeoutMs` bounds
  * the whole run of the cells.
  */
-async function liveSession(notebook, { screenshot, timeoutMs = 240_000 } = {}) {
+async function liveSession(notebook, { screenshot, executed, timeoutMs = 240_000 } = {}) {
   const started = Date.now();
-  const folder = scratchCopy(notebook);
+  const folder = scratchCopy(notebook, executed);
   const log = [];
   const problems = [];
   let browser = null;
@@ -101,17 +129,18 @@ async function liveSession(notebook, { screenshot, timeoutMs = 240_000 } = {}) {
     browser = await launchChromium();
     const page = await browser.context.newPage();
     const external = [];
+    const consoleErrors = [];
+    page.on('console', (message) => { if (message.type() === 'error') consoleErrors.push(message.text()); });
+    page.on('pageerror', (error) => consoleErrors.push(String(error.message || error)));
     await page.route('**/*', (route) => {
       if (isLocalUrl(route.request().url())) return route.continue();
       external.push(route.request().url());
       return route.abort('blockedbyclient');
     });
-    const name = path.basename(notebook);
-    await page.goto(`${server.base}/notebooks/${encodeURIComponent(name)}?token=${server.token}`, { waitUntil: 'load', timeout: 60_000 });
-    await page.waitForFunction(() => {
-      const j = window.Jupyter;
-      return j && j.notebook && j.notebook._fully_loaded && j.notebook.kernel && j.notebook.kernel.is_connected();
-    }, null, { timeout: 120_000 });
+    await openNotebook(page, server, path.basename(notebook));
+    // Errors logged while the page loads are the front end's own (e.g. Debian's Notebook enables a
+    // widgets extension it does not ship); from here on, errors come from running the cells.
+    const ownErrors = consoleErrors.length;
     // Through the UI, as a student would: the Cell menu, then Run All.
     await page.click('#celllink');
     await page.click('#run_all_cells > a');
@@ -122,16 +151,22 @@ async function liveSession(notebook, { screenshot, timeoutMs = 240_000 } = {}) {
       const failed = document.querySelectorAll('#notebook .output_error').length > 0;
       return !busy && (failed || typeof last.input_prompt_number === 'number');
     }, null, { timeout: timeoutMs, polling: 500 });
-    await page.evaluate(() => (document.fonts ? document.fonts.ready.then(() => true) : true));
+    await settleFonts(page);
     stats = await page.evaluate(collectStats, { scope: '#notebook .output_area', chartSelector: '.elbo-lab-plot' });
     const outputErrors = await page.$$eval('#notebook .output_error', (nodes) => nodes.map((n) => n.textContent.trim().slice(0, 300)));
     for (const text of outputErrors) problems.push(`a cell failed: ${text}`);
     if (stats.charts.length === 0) problems.push('no Plotly chart in the output area');
-    problems.push(...judgePage({ ...stats, external }, { katex: true }));
+    problems.push(...judgePage({ ...stats, external, consoleErrors: consoleErrors.slice(ownErrors) }, { katex: true }));
     if (screenshot) {
       // The Notebook scrolls inside its own panel: show the chart's output area.
       await page.locator('#notebook .elbo-lab-plot').first().scrollIntoViewIfNeeded().catch(() => {});
       await page.screenshot({ path: screenshot });
+    }
+    if (executed) {
+      const second = await browser.context.newPage();
+      second.on('pageerror', (error) => problems.push(`executed copy: page error: ${error.message}`));
+      problems.push(...await checkExecutedCopy(second, server));
+      await second.close();
     }
   } catch (error) {
     problems.push(`${error.message.split('\n')[0]}${log.length ? `\n    server log (end): ${log.join('').slice(-600)}` : ''}`);
