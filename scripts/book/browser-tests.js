@@ -7,12 +7,14 @@
 //   3. a live session: classic Jupyter Notebook, notebook 00 run through the UI, then its signed
 //      executed copy opened (trusted, charts shown without running).
 // Without Chromium it says so in one line and skips, except under CI (CI=true), where that fails.
-// Writes build/browser-report.json ({ passed, failed, skipped, checks }); exit 1 when a check failed.
+// Writes build/browser-report.json (or --report FILE): { passed, failed, skipped, checks }; exit 1
+// when a check failed.
 'use strict';
 
 const fs = require('fs');
 const path = require('path');
-const { ROOT } = require('../state');
+const { spawnSync } = require('child_process');
+const { ROOT, readState } = require('../state');
 const { findChromium, launchChromium } = require('../chromium');
 const { checkPage } = require('./check');
 const { checkerSelfTest } = require('./selftest');
@@ -20,7 +22,8 @@ const { liveSession } = require('./live');
 
 const BOOK = path.join(ROOT, 'build', 'book');
 const SHOTS = path.join(ROOT, 'build', 'screenshots');
-const REPORT = path.join(ROOT, 'build', 'browser-report.json');
+const reportArg = process.argv.indexOf('--report');
+const REPORT = reportArg > 0 ? path.resolve(process.argv[reportArg + 1]) : path.join(ROOT, 'build', 'browser-report.json');
 const LIVE_NOTEBOOK = path.join(ROOT, 'notebooks', '00-start-here.ipynb');
 
 function report(checks, skipped = '') {
@@ -44,10 +47,19 @@ function bookPages() {
   return JSON.parse(fs.readFileSync(manifest, 'utf8'));
 }
 
+/** The classic Notebook's version (6.x) for the setup's Python, or null when it is not installed. */
+function classicNotebook() {
+  const done = spawnSync(readState().python, ['-c', 'import notebook; print(notebook.__version__)'], { encoding: 'utf8' });
+  const version = done.status === 0 ? done.stdout.trim() : '';
+  return /^[4-6]\./.test(version) ? version : null;
+}
+
+const underCI = () => process.env.CI === 'true' || process.env.CI === '1';
+
 async function main(args) {
   if (!findChromium()) {
     const line = 'browser tests: no Chromium found (sudo apt-get install chromium, or set ELBO_LAB_CHROMIUM)';
-    if (process.env.CI === 'true' || process.env.CI === '1') {
+    if (underCI()) {
       process.stdout.write(`${line}; required under CI\n`);
       return report([{ name: 'Chromium installed', ok: false, problems: [line] }]);
     }
@@ -80,7 +92,11 @@ async function main(args) {
   } finally {
     await browser.close();
   }
-  if (!args.includes('--no-live')) {
+  if (!args.includes('--no-live') && !classicNotebook()) {
+    const line = 'live session: the classic Jupyter Notebook (6.x) is not installed (sudo apt-get install jupyter-notebook)';
+    if (underCI()) record({ name: 'classic Notebook installed', ok: false, problems: [line] });
+    else process.stdout.write(`${line}; skipped\n`);
+  } else if (!args.includes('--no-live')) {
     const executed = path.join(ROOT, 'build', 'notebooks', path.basename(LIVE_NOTEBOOK));
     const live = await liveSession(LIVE_NOTEBOOK, { screenshot: path.join(SHOTS, 'live-session.png'), executed: fs.existsSync(executed) ? executed : undefined });
     record({ name: `live session: ${path.basename(LIVE_NOTEBOOK)} run through the classic Notebook UI`, ok: live.problems.length === 0, problems: live.problems, seconds: live.seconds });

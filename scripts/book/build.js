@@ -184,6 +184,14 @@ function headingIds(html) {
   return found;
 }
 
+/** Text for <title>: math spans as readable letters (no TeX in a browser tab). */
+function plainTitle(source) {
+  const names = { phi: 'φ', theta: 'θ', mid: ' | ', mu: 'μ', sigma: 'σ', beta: 'β', ge: '≥', le: '≤' };
+  return source.replace(/\$+([^$]*)\$+/g, (_m, tex) => tex
+    .replace(/\\([a-zA-Z]+)/g, (_c, name) => names[name] || '')
+    .replace(/[{}_^]/g, '').replace(/\s+/g, ' ').trim());
+}
+
 function inlineMath(source, where) {
   const { text: body, spans } = extractMath(source);
   return restoreMath(escapeHtml(body), spans, where);
@@ -245,7 +253,7 @@ function buildSite(notebooks, out, { python = readState().python, toc = TOC } = 
     const body = plans[index].blocks.map((render) => render(html, context)).join('\n');
     anchors[name] = headingIds(body);
     const file = path.join(out, `${name}.html`);
-    fs.writeFileSync(file, pageHtml({ title: titles[name].replace(/\$/g, ''), body, nav: navHtml(names, index, titles) }));
+    fs.writeFileSync(file, pageHtml({ title: plainTitle(titles[name]), body, nav: navHtml(names, index, titles) }));
     pages.push({ name, file, charts: plans[index].charts() });
   });
   const entries = toc.filter((entry) => notebooks[entry.notebook]).map((entry) => {
@@ -301,4 +309,4 @@ if (require.main === module) {
   }
 }
 
-module.exports = { buildBook, buildSite, prepareExecuted, isAssetOutput, headingIds };
+module.exports = { buildBook, buildSite, prepareExecuted, isAssetOutput, headingIds, plainTitle };

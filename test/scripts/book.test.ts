@@ -28,6 +28,7 @@ interface TocEntry { level: number; title: string; notebook: string; heading?: s
 const build = require(path.join(ROOT, 'scripts', 'book', 'build')) as {
   buildSite(notebooks: Record<string, unknown>, out: string, options?: { python?: string; toc?: TocEntry[] }): { index: string; pages: Array<{ name: string; file: string; charts: number }> };
   isAssetOutput(data: Record<string, unknown>): boolean;
+  plainTitle(source: string): string;
 };
 const { TOC } = require(path.join(ROOT, 'scripts', 'book', 'toc')) as { TOC: TocEntry[] };
 const selftest = require(path.join(ROOT, 'scripts', 'book', 'selftest')) as {
@@ -194,6 +195,10 @@ describe('buildSite', () => {
     })).toThrow(/«Step 9» expects a heading starting «Step 9» in nb-a/);
   });
 
+  it('gives pages a <title> without TeX', () => {
+    expect(build.plainTitle('04 — Why keep $q_\\phi(z\\mid x)$ close to $p(z)$?')).toBe('04 — Why keep qφ(z | x) close to p(z)?');
+  });
+
   it('recognises library and stylesheet outputs, and only those', () => {
     expect(build.isAssetOutput(library.data)).toBe(true);
     expect(build.isAssetOutput({ 'text/html': '<style>.katex{}</style>', 'text/plain': '' })).toBe(true);
@@ -259,5 +264,30 @@ describe('the page checker in Chromium', () => {
     } finally {
       await browser.close();
     }
+  });
+});
+
+describe('scripts/book/browser-tests.js without Chromium', () => {
+  const run = (env: Record<string, string>) => {
+    const report = path.join(tempDir('browser'), 'report.json');
+    const done = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'book', 'browser-tests.js'), '--report', report], {
+      encoding: 'utf8', env: { ...process.env, CI: '', ELBO_LAB_CHROMIUM: '/nonexistent/chromium', ELBO_LAB_NO_SYSTEM_CHROMIUM: '1', ...env },
+    });
+    return { done, report: JSON.parse(fs.readFileSync(report, 'utf8')) as { passed: number; failed: number; skipped: string } };
+  };
+
+  it('says so in one line and skips', () => {
+    const { done, report } = run({});
+    expect(done.status).toBe(0);
+    expect(done.stdout.split('\n')[0]).toMatch(/^browser tests: no Chromium found .*; skipped$/);
+    expect(report).toMatchObject({ passed: 0, failed: 0 });
+    expect(report.skipped).toMatch(/no Chromium found/);
+  });
+
+  it('fails under CI', () => {
+    const { done, report } = run({ CI: 'true' });
+    expect(done.status).toBe(1);
+    expect(done.stdout.split('\n')[0]).toMatch(/no Chromium found .*; required under CI$/);
+    expect(report).toMatchObject({ passed: 0, failed: 1 });
   });
 });
