@@ -317,8 +317,7 @@ def add_plot_images(nb) -> None:
     import subprocess
     import tempfile
 
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-               if PLOTLY_MIME in o.get("data", {}) and "image/png" not in o.get("data", {})]
+    outputs = [o for o in plot_outputs(nb) if "image/png" not in o["data"]]
     if not outputs:
         return
     with tempfile.TemporaryDirectory() as folder:
@@ -335,6 +334,29 @@ def add_plot_images(nb) -> None:
         for output, png in zip(outputs, json.loads(images.read_text())):
             if png:
                 output["data"]["image/png"] = png
+
+
+def plot_outputs(nb) -> list:
+    return [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+            if PLOTLY_MIME in o.get("data", {})]
+
+
+def finish_executed(path: Path) -> dict:
+    """Bring an executed copy up to date for the book: PNG copies of charts that lack one, and a
+    signature (rewritten and signed again only when something changed or it was not trusted)."""
+    import nbformat
+    from nbformat.sign import NotebookNotary
+
+    nb = read_notebook(path)
+    charts = plot_outputs(nb)
+    before = sum("image/png" in o["data"] for o in charts)
+    add_plot_images(nb)
+    images = sum("image/png" in o["data"] for o in charts)
+    notary = NotebookNotary()
+    if images != before or not notary.check_signature(nb):
+        write_executed(nb, path)
+    return {"notebook": str(path), "charts": len(charts), "images": images,
+            "signed": notary.check_signature(read_notebook(path))}
 
 
 def write_html(nb, html_path: Path) -> None:
@@ -364,7 +386,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--continue-on-error", action="store_true", help="run later cells after a failure")
     parser.add_argument("--no-html", action="store_true", help="skip the static HTML copies in build/html")
     parser.add_argument("--no-images", action="store_true", help="skip PNG copies of charts in the executed notebooks")
+    parser.add_argument("--finish", action="store_true",
+                        help="do not run: give the given EXECUTED copies their missing chart PNGs and a signature; "
+                             "prints one JSON line per notebook")
     args = parser.parse_args(argv)
+    if args.finish:
+        for path in [Path(a) for a in args.notebooks]:
+            try:
+                print(json.dumps(finish_executed(path)), flush=True)
+            except NotebookInputError as error:
+                print(f"nbrun: {error}", file=sys.stderr)
+                return 2
+        return 0
 
     paths = discover(args.notebooks)
     if not paths:

@@ -9,12 +9,7 @@ const fs = require('fs');
 const path = require('path');
 
 const ROOT = path.resolve(__dirname, '..');
-
-function findChromium() {
-  const system = process.env.ELBO_LAB_NO_SYSTEM_CHROMIUM ? [] : ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
-  const candidates = [process.env.ELBO_LAB_CHROMIUM, ...system];
-  return candidates.find((c) => c && fs.existsSync(c)) || null;
-}
+const { LAUNCH_ARGS, findChromium } = require('./chromium');
 
 async function main() {
   const [input, output] = process.argv.slice(2);
@@ -33,7 +28,7 @@ async function main() {
   const browser = await chromium.launch({
     executablePath,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: LAUNCH_ARGS,
   });
   try {
     const page = await browser.newPage();

@@ -3,8 +3,11 @@
 //   1. strict type-check of src/, test/, bench/ with the project's TypeScript;
 //   2. src/ compiled by tslab's own TypeScript 5.0.4 (what a notebook import uses);
 //   3. vitest: the unit tests under test/;
-//   4. every notebook under notebooks/, executed headless with the project's kernel.
-// `npm test -- --skip-notebooks` (or --only-notebooks) runs a part.
+//   4. every notebook under notebooks/, executed headless with the project's kernel;
+//   5. the book (build/book/, from step 4's executed copies) and the browser tests in Chromium:
+//      the page checker's self-test, every book page, a live classic-Notebook session.
+// `npm test -- --skip-notebooks` runs steps 1-3 (no notebooks, so no book: step 5 is skipped too);
+// `--only-notebooks` runs steps 4-5; `--skip-browser` leaves out step 5.
 'use strict';
 
 const fs = require('fs');
@@ -98,12 +101,30 @@ function notebooks() {
   return { ok: status === 0, passed, failed };
 }
 
+/** Build the book from the executed copies, then run the browser tests; counts come from their report. */
+function bookAndBrowser() {
+  const built = run(process.execPath, [path.join(ROOT, 'scripts', 'book', 'build.js')]);
+  const report = path.join(ROOT, 'build', 'browser-report.json');
+  fs.rmSync(report, { force: true });
+  if (!built) return { ok: false, passed: 0, failed: 1 };
+  const ok = run(process.execPath, [path.join(ROOT, 'scripts', 'book', 'browser-tests.js')]);
+  try {
+    const result = JSON.parse(fs.readFileSync(report, 'utf8'));
+    return { ok: ok && result.failed === 0, passed: 1 + result.passed, failed: result.failed || (ok ? 0 : 1) };
+  } catch {
+    return { ok: false, passed: 1, failed: 1 }; // the browser tests stopped before writing their report
+  }
+}
+
 if (!args.has('--only-notebooks')) {
   step('type-check (TypeScript, strict)', typecheck);
   step("src/ under tslab's TypeScript 5.0.4", tslabCompile);
   step('unit tests (vitest)', unitTests);
 }
-if (!args.has('--skip-notebooks')) step('notebooks (nbclient, tslab kernel)', notebooks);
+if (!args.has('--skip-notebooks')) {
+  step('notebooks (nbclient, tslab kernel)', notebooks);
+  if (!args.has('--skip-browser')) step('book and browser tests (Chromium, live Notebook)', bookAndBrowser);
+}
 
 process.stdout.write('\n');
 for (const r of results) {

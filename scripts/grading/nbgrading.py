@@ -290,6 +290,16 @@ def student_version(nb):
     return nb
 
 
+def student_source(cell, language: str = LANGUAGE) -> str:
+    """One cell's source as students get it (the transformations of student_version, for one
+    cell; used by the book, which shows executed notebooks without their solutions)."""
+    stub = CODE_STUBS.get(language, CODE_STUB) if cell.get("cell_type") == "code" else TEXT_STUB
+    source, replaced = _replace_solution_regions(cell.get("source", ""), stub)
+    if not replaced and is_solution(cell):
+        source = stub
+    return _remove_hidden_tests(source)
+
+
 def exercises(nb) -> List[dict]:
     """The graded cells of a notebook, in order: grade_id, points, index."""
     return [

@@ -1,0 +1,312 @@
+#!/usr/bin/env node
+// The book: `npm run book` turns the executed notebooks (build/notebooks/, the test run's copies;
+// missing ones are run first, `--run` runs them all again) into a static, offline site in
+// build/book/: index.html (the course text's table of contents) and one page per notebook, with
+// Markdown math typeset by KaTeX at build time, interactive Plotly charts drawn from their JSON,
+// each with its PNG copy as a fallback, and every asset (KaTeX CSS and fonts, Plotly) copied in.
+// Before building, the executed copies get PNG copies of their charts and a signature
+// (scripts/nbrun.py --finish), so GitHub, nbviewer and the classic Notebook show them too.
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const { spawnSync } = require('child_process');
+const { ROOT, readState } = require('../state');
+const { TOC, bookNotebooks } = require('./toc');
+const { extractMath, restoreMath } = require('./math');
+
+const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
+const ASSETS = path.join(__dirname, 'assets');
+
+const text = (value) => (Array.isArray(value) ? value.join('') : value == null ? '' : String(value));
+const escapeHtml = (s) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+// eslint-disable-next-line no-control-regex
+const stripAnsi = (s) => s.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
+
+/** Outputs that only load a library or stylesheet into a live notebook (the book loads its own copies). */
+function isAssetOutput(data) {
+  const html = text(data['text/html']).trim();
+  return text(data['text/plain']).trim() === '' && /^<(script|style)\b/i.test(html);
+}
+
+/** Everything that needs Python (Markdown, code highlighting, student sources), in one call. */
+function renderMarkdownBatch(items, python) {
+  if (items.length === 0) return { html: [], css: '' };
+  const done = spawnSync(python, [path.join(__dirname, 'markdown.py')], {
+    input: JSON.stringify({ items }),
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
+  if (done.error) throw done.error;
+  if (done.status !== 0) throw new Error(`book: scripts/book/markdown.py failed: ${done.stderr.trim().split('\n').pop()}`);
+  return JSON.parse(done.stdout);
+}
+
+/**
+ * A notebook as a list of blocks; Markdown (with math cut out) and code go to one batch for Python,
+ * and each block's HTML is assembled once the batch is back (`finish`).
+ */
+function planNotebook(name, notebook, queue) {
+  const ask = (item) => queue.push(item) - 1;
+  const markdown = (source, where) => {
+    const { text: body, spans } = extractMath(source);
+    const slot = ask({ kind: 'markdown', text: body });
+    return (html) => restoreMath(html[slot], spans, where);
+  };
+  const blocks = [];
+  let charts = 0;
+  notebook.cells.forEach((cell, index) => {
+    const where = `${name}, cell ${index}`;
+    if (cell.cell_type === 'markdown') {
+      const render = markdown(text(cell.source), where);
+      blocks.push((html) => `<section class="book-markdown">${render(html)}</section>`);
+      return;
+    }
+    if (cell.cell_type !== 'code') return;
+    const slot = ask({ kind: 'code', cell: { ...cell, source: text(cell.source), outputs: [] } });
+    const outputs = (cell.outputs || []).map((output) => planOutput(output, `${where}`, markdown, () => (charts += 1)));
+    blocks.push((html, context) =>
+      `<section class="book-cell">\n<details class="book-input" open><summary>code</summary>${html[slot]}</details>\n` +
+      `<div class="book-outputs">${outputs.map((render) => render(html, context)).join('\n')}</div>\n</section>`);
+  });
+  return { blocks, charts: () => charts };
+}
+
+/** One output as HTML (a function of the batch's HTML, for Markdown outputs). */
+function planOutput(output, where, markdown, nextChart) {
+  const none = () => '';
+  if (output.output_type === 'stream') {
+    const body = escapeHtml(stripAnsi(text(output.text)));
+    return () => `<pre class="book-stream book-${output.name === 'stderr' ? 'stderr' : 'stdout'}">${body}</pre>`;
+  }
+  if (output.output_type === 'error') {
+    const trace = stripAnsi((output.traceback || []).join('\n')) || `${output.ename}: ${output.evalue}`;
+    return () => `<pre class="book-error">${escapeHtml(trace)}</pre>`;
+  }
+  const data = output.data || {};
+  if (isAssetOutput(data)) return none;
+  if (data[PLOTLY_MIME]) {
+    const number = nextChart();
+    return (html, context) => chartHtml(data, number, context);
+  }
+  if (data['text/html'] !== undefined) {
+    const body = text(data['text/html']);
+    return () => `<div class="book-html">${body}</div>`;
+  }
+  if (data['image/png']) {
+    const body = text(data['image/png']).replace(/\s/g, '');
+    return () => `<img class="book-image" alt="image output" src="data:image/png;base64,${body}">`;
+  }
+  if (data['text/markdown'] !== undefined) {
+    const render = markdown(text(data['text/markdown']), where);
+    return (html) => `<div class="book-markdown-output">${render(html)}</div>`;
+  }
+  if (data['text/latex'] !== undefined) {
+    const render = markdown(text(data['text/latex']), where);
+    return (html) => `<div class="book-latex">${render(html)}</div>`;
+  }
+  if (data['text/plain'] !== undefined) {
+    const body = escapeHtml(text(data['text/plain']));
+    return () => (body.trim() ? `<pre class="book-plain">${body}</pre>` : '');
+  }
+  return none;
+}
+
+/** A chart: a div that assets/book.js draws from the JSON beside it, and its PNG as the fallback. */
+function chartHtml(data, number, context) {
+  const figure = data[PLOTLY_MIME];
+  const layout = figure.layout || {};
+  const id = `chart-${number}`;
+  const height = typeof layout.height === 'number' ? layout.height : 420;
+  const title = typeof layout.title === 'string' ? layout.title : (layout.title && layout.title.text) || `chart ${number}`;
+  const png = text(data['image/png']).replace(/\s/g, '');
+  let fallback = '<p class="book-chart-missing">(no static image of this chart: Chromium was not available when the notebook ran)</p>';
+  if (png) {
+    const file = `${context.name}-${id}.png`;
+    fs.writeFileSync(path.join(context.out, 'images', file), Buffer.from(png, 'base64'));
+    fallback = `<img class="book-chart-fallback" src="images/${file}" alt="${escapeHtml(`${title} (static image)`)}">`;
+  }
+  const html = text(data['text/html']);
+  const end = html.lastIndexOf('</script>');
+  const caption = end >= 0 ? html.slice(end + '</script>'.length).trim() : '';
+  const json = JSON.stringify({ data: figure.data || [], layout, config: figure.config || {} }).replace(/<\//g, '<\\/');
+  return `<figure class="book-chart" id="${id}">\n` +
+    `<div class="book-plot" style="height:${height}px"></div>\n${fallback}\n` +
+    `<script type="application/json" class="book-figure">${json}</script>\n` +
+    (caption ? `<figcaption>${caption}</figcaption>\n` : '') +
+    '</figure>';
+}
+
+/** The page frame shared by the index and the notebook pages. */
+function pageHtml({ title, body, nav = '' }) {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)} — ELBO Lab</title>
+<link rel="stylesheet" href="assets/katex/katex.min.css">
+<link rel="stylesheet" href="assets/pygments.css">
+<link rel="stylesheet" href="assets/book.css">
+<script src="assets/plotly.min.js" defer></script>
+<script src="assets/book.js" defer></script>
+</head>
+<body>
+<nav class="book-nav">${nav}</nav>
+<main class="book-main">
+${body}
+</main>
+<nav class="book-nav book-nav-bottom">${nav}</nav>
+</body>
+</html>
+`;
+}
+
+/** The notebook's first-level heading (its title), TeX source. */
+function notebookTitle(notebook, name) {
+  for (const cell of notebook.cells) {
+    if (cell.cell_type !== 'markdown') continue;
+    const heading = /^#\s+(.+)$/m.exec(text(cell.source));
+    if (heading) return heading[1].trim();
+  }
+  return name;
+}
+
+/** Heading ids of a rendered page, by heading text (for the table of contents' sub-entries). */
+function headingIds(html) {
+  const found = [];
+  const pattern = /<h([1-6]) id="([^"]+)">([\s\S]*?)<\/h\1>/g;
+  let match;
+  while ((match = pattern.exec(html))) {
+    const plain = match[3].replace(/<span class="katex-mathml">[\s\S]*?<\/span>/g, '').replace(/<[^>]+>/g, '').replace(/¶/g, '').trim();
+    found.push({ id: match[2], text: plain });
+  }
+  return found;
+}
+
+/** Text for <title>: math spans as readable letters (no TeX in a browser tab). */
+function plainTitle(source) {
+  const names = { phi: 'φ', theta: 'θ', mid: ' | ', mu: 'μ', sigma: 'σ', beta: 'β', ge: '≥', le: '≤' };
+  return source.replace(/\$+([^$]*)\$+/g, (_m, tex) => tex
+    .replace(/\\([a-zA-Z]+)/g, (_c, name) => names[name] || '')
+    .replace(/[{}_^]/g, '').replace(/\s+/g, ' ').trim());
+}
+
+function inlineMath(source, where) {
+  const { text: body, spans } = extractMath(source);
+  return restoreMath(escapeHtml(body), spans, where);
+}
+
+function indexHtml(entries, titles) {
+  const link = (entry) => `<a href="${entry.notebook}.html${entry.anchor ? `#${entry.anchor}` : ''}">${inlineMath(entry.title, 'table of contents')}</a>`;
+  const items = [];
+  entries.forEach((entry, i) => {
+    if (entry.level !== 1) return;
+    const subs = [];
+    for (let j = i + 1; j < entries.length && entries[j].level > 1; j++) subs.push(`<li>${link(entries[j])}</li>`);
+    items.push(`<li>${link(entry)} <span class="book-toc-notebook">${inlineMath(titles[entry.notebook], 'table of contents')}</span>` +
+      (subs.length ? `\n<ul>${subs.join('')}</ul>` : '') + '</li>');
+  });
+  const body = '<h1>ELBO Lab — the book</h1>\n' +
+    '<p>The executed course notebooks, one page each, in the order of the course text. Every equation is typeset, every chart ' +
+    'is interactive (hover, zoom) and every claim was checked when the notebooks ran. Run them yourself with ' +
+    '<code>npm start</code>.</p>\n' +
+    `<ul class="book-toc">\n${items.join('\n')}\n</ul>`;
+  return pageHtml({ title: 'Contents', body });
+}
+
+function navHtml(names, index, titles) {
+  const link = (i, rel) => (i >= 0 && i < names.length
+    ? `<a rel="${rel}" href="${names[i]}.html">${rel === 'prev' ? '← ' : ''}${inlineMath(titles[names[i]], 'navigation')}${rel === 'next' ? ' →' : ''}</a>`
+    : '<span></span>');
+  return `${link(index - 1, 'prev')}<a href="index.html">Contents</a>${link(index + 1, 'next')}`;
+}
+
+function copyAssets(out, css) {
+  const assets = path.join(out, 'assets');
+  const katex = path.join(ROOT, 'node_modules', 'katex', 'dist');
+  fs.mkdirSync(path.join(assets, 'katex'), { recursive: true });
+  fs.copyFileSync(path.join(katex, 'katex.min.css'), path.join(assets, 'katex', 'katex.min.css'));
+  fs.cpSync(path.join(katex, 'fonts'), path.join(assets, 'katex', 'fonts'), { recursive: true });
+  fs.copyFileSync(path.join(ROOT, 'node_modules', 'plotly.js-dist-min', 'plotly.min.js'), path.join(assets, 'plotly.min.js'));
+  for (const file of ['book.css', 'book.js']) fs.copyFileSync(path.join(ASSETS, file), path.join(assets, file));
+  fs.writeFileSync(path.join(assets, 'pygments.css'), css);
+}
+
+/**
+ * Build the site from executed notebooks `{ name: notebookJson }` into `out`; returns the pages
+ * written. Pure apart from the files it writes (the tests build generated notebooks with it).
+ */
+function buildSite(notebooks, out, { python = readState().python, toc = TOC } = {}) {
+  const names = Object.keys(notebooks);
+  fs.rmSync(out, { recursive: true, force: true });
+  fs.mkdirSync(path.join(out, 'images'), { recursive: true });
+  const queue = [];
+  const plans = names.map((name) => planNotebook(name, notebooks[name], queue));
+  const { html, css } = renderMarkdownBatch(queue, python);
+  copyAssets(out, css);
+  const titles = Object.fromEntries(names.map((name) => [name, notebookTitle(notebooks[name], name)]));
+  const pages = [];
+  const anchors = {};
+  names.forEach((name, index) => {
+    const context = { name, out };
+    const body = plans[index].blocks.map((render) => render(html, context)).join('\n');
+    anchors[name] = headingIds(body);
+    const file = path.join(out, `${name}.html`);
+    fs.writeFileSync(file, pageHtml({ title: plainTitle(titles[name]), body, nav: navHtml(names, index, titles) }));
+    pages.push({ name, file, charts: plans[index].charts() });
+  });
+  const entries = toc.filter((entry) => notebooks[entry.notebook]).map((entry) => {
+    if (!entry.heading) return entry;
+    const heading = anchors[entry.notebook].find((h) => h.text.startsWith(entry.heading));
+    if (!heading) throw new Error(`book: the table of contents entry «${entry.title}» expects a heading starting «${entry.heading}» in ${entry.notebook}`);
+    return { ...entry, anchor: heading.id };
+  });
+  const index = path.join(out, 'index.html');
+  fs.writeFileSync(index, indexHtml(entries, titles));
+  // What the browser tests check: every page and the number of charts it must show.
+  const manifest = [{ file: 'index.html', charts: 0 }, ...pages.map((p) => ({ file: path.basename(p.file), charts: p.charts }))];
+  fs.writeFileSync(path.join(out, 'pages.json'), JSON.stringify(manifest, null, 2));
+  return { index, pages };
+}
+
+/** Executed copies for the book: missing ones are run; all get chart PNGs and a signature. */
+function prepareExecuted(from, { run = false } = {}) {
+  const { runNotebooks } = require('../run-notebooks');
+  const names = bookNotebooks();
+  const missing = names.filter((name) => run || !fs.existsSync(path.join(from, `${name}.ipynb`)));
+  if (missing.length > 0) {
+    process.stdout.write(`book: running ${missing.join(', ')} first\n`);
+    const status = runNotebooks(['--out', from, ...missing.map((name) => path.join(ROOT, 'notebooks', `${name}.ipynb`))]);
+    if (status !== 0) process.stdout.write('book: some notebooks failed; their pages show the error\n');
+  }
+  const paths = names.map((name) => path.join(from, `${name}.ipynb`));
+  const done = spawnSync(readState().python, [path.join(ROOT, 'scripts', 'nbrun.py'), '--finish', ...paths], { encoding: 'utf8' });
+  if (done.status !== 0) throw new Error(`book: nbrun.py --finish failed: ${(done.stderr || done.stdout).trim()}`);
+  return done.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+}
+
+function buildBook({ from = path.join(ROOT, 'build', 'notebooks'), out = path.join(ROOT, 'build', 'book'), run = false } = {}) {
+  const prepared = prepareExecuted(from, { run });
+  const notebooks = Object.fromEntries(bookNotebooks().map((name) => [name, JSON.parse(fs.readFileSync(path.join(from, `${name}.ipynb`), 'utf8'))]));
+  const site = buildSite(notebooks, out);
+  return { ...site, prepared };
+}
+
+if (require.main === module) {
+  try {
+    const started = Date.now();
+    const { index, pages, prepared } = buildBook({ run: process.argv.includes('--run') });
+    for (const p of prepared) {
+      const name = path.basename(p.notebook);
+      process.stdout.write(`  ${name}: ${p.charts} charts, ${p.images} with PNG copies, ${p.signed ? 'signed' : 'NOT signed'}\n`);
+    }
+    const charts = pages.reduce((sum, p) => sum + p.charts, 0);
+    process.stdout.write(`book: ${pages.length} pages, ${charts} charts in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${path.relative(process.cwd(), index)}\n`);
+  } catch (error) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+module.exports = { buildBook, buildSite, prepareExecuted, isAssetOutput, headingIds, plainTitle };

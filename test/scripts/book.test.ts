@@ -1,0 +1,293 @@
+// The book (scripts/book/): math extraction and typesetting, the page checker's verdicts, the site
+// built from generated notebooks, the table of contents against the notebooks, nbrun.py --finish,
+// and (with Chromium) the checker failing a page whose chart has empty data.
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, setupPython, tempDir } from './helpers';
+
+interface Span { tex: string; display: boolean }
+const math = require(path.join(ROOT, 'scripts', 'book', 'math')) as {
+  extractMath(markdown: string): { text: string; spans: Span[] };
+  restoreMath(html: string, spans: Span[], where?: string): string;
+};
+interface ChartStats {
+  id: string; state: string; traces: number; emptyTraces: string[]; svgExpected: number; svgDrawn: number;
+  glExpected: boolean; glCanvases: number; cartesian: boolean; titles: Array<{ axis: string; expected: string; shown: string }>; fallback: string;
+}
+interface PageStats {
+  charts: ChartStats[]; absoluteRefs: string[]; errorOutputs: number; rawTex: string[]; katexNodes: number; katexErrors: number;
+  katexFontsLoaded: number; katexFontErrors: string[]; consoleErrors?: string[]; external?: string[]; failedRequests?: string[];
+}
+const check = require(path.join(ROOT, 'scripts', 'book', 'check')) as {
+  isLocalUrl(url: string): boolean;
+  judgePage(stats: PageStats, expect?: { charts?: number; katex?: boolean; relative?: boolean }): string[];
+};
+interface TocEntry { level: number; title: string; notebook: string; heading?: string }
+const build = require(path.join(ROOT, 'scripts', 'book', 'build')) as {
+  buildSite(notebooks: Record<string, unknown>, out: string, options?: { python?: string; toc?: TocEntry[] }): { index: string; pages: Array<{ name: string; file: string; charts: number }> };
+  isAssetOutput(data: Record<string, unknown>): boolean;
+  plainTitle(source: string): string;
+};
+const { TOC } = require(path.join(ROOT, 'scripts', 'book', 'toc')) as { TOC: TocEntry[] };
+const selftest = require(path.join(ROOT, 'scripts', 'book', 'selftest')) as {
+  chartNotebook(traces: unknown[]): { cells: Array<Record<string, unknown>> };
+  checkerSelfTest(context: unknown): Promise<Array<{ name: string; ok: boolean; problems: string[] }>>;
+  TINY_PNG: string;
+};
+const chromium = require(path.join(ROOT, 'scripts', 'chromium')) as {
+  findChromium(): string | null;
+  launchChromium(): Promise<{ context: unknown; close(): Promise<void> }>;
+};
+
+describe('extractMath', () => {
+  it('cuts out inline and display math, in order, leaving placeholders Markdown does not touch', () => {
+    const { text, spans } = math.extractMath('The bound $\\log p_\\theta(x)$ holds:\n\n$$a_1 = \\frac{b}{c}$$\n\nand $q_*$.');
+    expect(spans).toEqual([
+      { tex: '\\log p_\\theta(x)', display: false },
+      { tex: 'a_1 = \\frac{b}{c}', display: true },
+      { tex: 'q_*', display: false },
+    ]);
+    expect(text).toBe('The bound ELBOMATH0X holds:\n\nELBOMATH1X\n\nand ELBOMATH2X.');
+  });
+
+  it('leaves code spans, fenced code, escaped dollars and prices alone', () => {
+    const source = 'Use `$x$` here, \\$5 there, $5 and $6 elsewhere.\n```ts\nconst s = "$y$";\n```\n';
+    const { text, spans } = math.extractMath(source);
+    expect(spans).toEqual([]);
+    expect(text).toBe(source);
+  });
+
+  it('does not run inline math across a blank line, and rejects an unclosed $$', () => {
+    expect(math.extractMath('$a\n\nb$').spans).toEqual([]);
+    expect(() => math.extractMath('$$\\frac{1}{2}')).toThrow(/unclosed \$\$/);
+  });
+});
+
+describe('restoreMath', () => {
+  it('puts KaTeX HTML + MathML in text and plain letters in attributes', () => {
+    const { text, spans } = math.extractMath('## Why $q(z)$?\n\n$$\\frac{a}{b}$$');
+    const html = `<h2 id="Why-${text.match(/ELBOMATH0X/)![0]}">${text}</h2>`;
+    const out = math.restoreMath(html, spans);
+    expect(out).not.toMatch(/ELBOMATH/);
+    expect(out).toMatch(/^<h2 id="Why-qz">/);
+    expect(out.match(/class="katex"/g)).toHaveLength(2);
+    expect(out.match(/class="katex-display"/g)).toHaveLength(1);
+    expect(out).toContain('<annotation encoding="application/x-tex">\\frac{a}{b}</annotation>');
+  });
+
+  it('names the place and the TeX KaTeX cannot typeset', () => {
+    const { text, spans } = math.extractMath('$\\frac{a}$');
+    expect(() => math.restoreMath(text, spans, 'nb, cell 3')).toThrow(/nb, cell 3: KaTeX cannot typeset «\\frac\{a\}»/);
+  });
+});
+
+describe('the page checker (judgePage, isLocalUrl)', () => {
+  const chart = (over: Partial<ChartStats> = {}): ChartStats => ({
+    id: 'chart-1', state: 'drawn', traces: 2, emptyTraces: [], svgExpected: 2, svgDrawn: 2, glExpected: false, glCanvases: 0, cartesian: true,
+    titles: [{ axis: 'xaxis', expected: 'epoch', shown: 'epoch' }, { axis: 'yaxis', expected: 'nats', shown: 'nats' }], fallback: 'loaded', ...over,
+  });
+  const page = (over: Partial<PageStats> = {}): PageStats => ({
+    charts: [chart()], absoluteRefs: [], errorOutputs: 0, rawTex: [], katexNodes: 3, katexErrors: 0, katexFontsLoaded: 2, katexFontErrors: [], ...over,
+  });
+  const strict = { charts: 1, katex: true, relative: true };
+
+  it('passes a right page', () => {
+    expect(check.judgePage(page(), strict)).toEqual([]);
+  });
+
+  it('fails a chart with empty data, one with an empty trace, and one that drew fewer traces', () => {
+    expect(check.judgePage(page({ charts: [chart({ traces: 0, svgExpected: 0, svgDrawn: 0 })] }), strict))
+      .toEqual(['chart-1: the figure has no traces (empty data)']);
+    expect(check.judgePage(page({ charts: [chart({ emptyTraces: ['β = 4'] })] }), strict)).toEqual(['chart-1: trace «β = 4» has no data points']);
+    expect(check.judgePage(page({ charts: [chart({ svgDrawn: 1 })] }), strict)).toEqual(['chart-1: drew 1 of 2 traces']);
+    expect(check.judgePage(page({ charts: [chart({ glExpected: true, glCanvases: 0 })] }), strict)).toEqual(['chart-1: its WebGL traces drew no canvas']);
+    expect(check.judgePage(page({ charts: [chart({ state: 'failed' })] }), strict)).toEqual(['chart-1: not drawn (failed)']);
+  });
+
+  it('fails missing or wrong axis titles and a missing fallback image', () => {
+    expect(check.judgePage(page({ charts: [chart({ titles: [{ axis: 'xaxis', expected: 'epoch', shown: 'epoch' }] })] }), strict))
+      .toEqual(['chart-1: no y-axis title shown']);
+    expect(check.judgePage(page({ charts: [chart({ titles: [{ axis: 'xaxis', expected: 'epoch', shown: '' }, { axis: 'yaxis', expected: 'nats', shown: 'nats' }] })] }), strict))
+      .toEqual(['chart-1: no x-axis title shown', 'chart-1: xaxis title shows «», expected «epoch»']);
+    expect(check.judgePage(page({ charts: [chart({ fallback: 'broken' })] }), strict)).toEqual(['chart-1: static fallback image broken']);
+  });
+
+  it('fails raw TeX, missing KaTeX, console errors, outside requests, absolute resources and a wrong chart count', () => {
+    expect(check.judgePage(page({ rawTex: ['$$\\frac{a}{b}$$'] }), strict)).toEqual(['raw TeX left in the text: «$$\\frac{a}{b}$$»']);
+    expect(check.judgePage(page({ katexNodes: 0 }), strict)).toEqual(['no KaTeX nodes: the page shows no typeset math']);
+    expect(check.judgePage(page({ katexFontsLoaded: 0 }), strict)).toEqual(['no KaTeX font loaded (math set in fallback fonts)']);
+    expect(check.judgePage(page({ consoleErrors: ['boom'] }), strict)).toEqual(['console error: boom']);
+    expect(check.judgePage(page({ external: ['https://cdn.example/katex.css'] }), strict)).toEqual(['request leaves the machine: https://cdn.example/katex.css']);
+    expect(check.judgePage(page({ absoluteRefs: ['/usr/share/javascript/mathjax/MathJax.js'] }), strict)).toHaveLength(1);
+    expect(check.judgePage(page({ absoluteRefs: ['/usr/share/javascript/mathjax/MathJax.js'] }), { charts: 1 })).toEqual([]);
+    expect(check.judgePage(page(), { charts: 2 })).toEqual(['1 chart(s) on the page, 2 expected']);
+    expect(check.judgePage(page({ errorOutputs: 1 }), strict)).toHaveLength(1);
+  });
+
+  it('knows which requests stay on the machine', () => {
+    for (const url of ['file:///tmp/a.html', 'data:image/png;base64,AA', 'http://127.0.0.1:8888/api', 'ws://localhost:1/x', 'http://[::1]:80/']) {
+      expect(check.isLocalUrl(url), url).toBe(true);
+    }
+    for (const url of ['https://cdn.jsdelivr.net/npm/katex', 'http://localhost.example.com/', 'http://10.0.0.1/', 'not a url']) {
+      expect(check.isLocalUrl(url), url).toBe(false);
+    }
+  });
+});
+
+describe('buildSite', () => {
+  const solutionCell = {
+    cell_type: 'code', execution_count: 2, outputs: [],
+    metadata: { nbgrader: { grade: false, solution: true, locked: false, grade_id: 'ex1', schema_version: 3 } },
+    source: 'function f(): number {\n  // BEGIN SOLUTION\n  return 42; // the answer line\n  // END SOLUTION\n}',
+  };
+  const library = { output_type: 'display_data', metadata: {}, data: { 'text/html': '<script>window.BIG_LIBRARY = 1;</script><div style="display:none">Plotly library loaded for this notebook</div>', 'text/plain': '' } };
+
+  function site() {
+    const notebook = selftest.chartNotebook([{ type: 'scatter', x: [1, 2], y: [3, 4], name: 'line' }]);
+    (notebook.cells[1].outputs as unknown[]).unshift(library);
+    notebook.cells.push(solutionCell);
+    const out = tempDir('book');
+    const result = build.buildSite({ 'nb-a': notebook }, out, { python: setupPython(), toc: [{ level: 1, title: 'Part $a$', notebook: 'nb-a' }] });
+    return { out, result, html: fs.readFileSync(result.pages[0].file, 'utf8') };
+  }
+
+  it('writes a page with typeset math, the chart JSON, its PNG, and no library outputs or solutions', () => {
+    const { out, result, html } = site();
+    expect(result.pages).toEqual([{ name: 'nb-a', file: path.join(out, 'nb-a.html'), charts: 1 }]);
+    expect(html).not.toMatch(/ELBOMATH|\$\$|BIG_LIBRARY|the answer line/);
+    expect(html.match(/class="katex"/g)).toHaveLength(2);
+    expect(html).toContain('YOUR CODE HERE');
+    const json = /<script type="application\/json" class="book-figure">([\s\S]*?)<\/script>/.exec(html);
+    expect(JSON.parse(json![1]).data).toEqual([{ type: 'scatter', x: [1, 2], y: [3, 4], name: 'line' }]);
+    const png = /<img class="book-chart-fallback" src="(images\/[^"]+)"/.exec(html)![1];
+    expect(fs.readFileSync(path.join(out, png)).equals(Buffer.from(selftest.TINY_PNG, 'base64'))).toBe(true);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'pages.json'), 'utf8'))).toEqual([{ file: 'index.html', charts: 0 }, { file: 'nb-a.html', charts: 1 }]);
+  });
+
+  it('copies every asset the pages use, references them relatively, and names no machine path', () => {
+    const { out, html } = site();
+    const index = fs.readFileSync(path.join(out, 'index.html'), 'utf8');
+    for (const page of [html, index]) {
+      const refs = [...page.matchAll(/<(?:script|link|img)[^>]*(?:src|href)="([^"]+)"/g)].map((m) => m[1]).filter((r) => !r.startsWith('data:'));
+      expect(refs.length).toBeGreaterThan(0);
+      for (const ref of refs) {
+        expect(ref, ref).toMatch(/^[a-z0-9]/i);
+        expect(ref, ref).not.toMatch(/^[a-z]+:/i);
+        expect(fs.existsSync(path.join(out, ref)), ref).toBe(true);
+      }
+      expect(page).not.toContain(ROOT);
+      expect(page).not.toContain('/usr/share');
+    }
+    const css = fs.readFileSync(path.join(out, 'assets', 'katex', 'katex.min.css'), 'utf8');
+    const fonts = [...css.matchAll(/url\((fonts\/[^)]+)\)/g)].map((m) => m[1]);
+    expect(fonts.length).toBeGreaterThan(20);
+    for (const font of fonts) expect(fs.existsSync(path.join(out, 'assets', 'katex', font)), font).toBe(true);
+    expect(index).toContain('href="nb-a.html"');
+    expect(index).toMatch(/Part <span class="katex">/);
+  });
+
+  it('tells a table-of-contents heading that is not in its notebook', () => {
+    const out = tempDir('book');
+    expect(() => build.buildSite({ 'nb-a': selftest.chartNotebook([]) }, out, {
+      python: setupPython(), toc: [{ level: 2, title: 'Step 9', notebook: 'nb-a', heading: 'Step 9' }],
+    })).toThrow(/«Step 9» expects a heading starting «Step 9» in nb-a/);
+  });
+
+  it('gives pages a <title> without TeX', () => {
+    expect(build.plainTitle('04 — Why keep $q_\\phi(z\\mid x)$ close to $p(z)$?')).toBe('04 — Why keep qφ(z | x) close to p(z)?');
+  });
+
+  it('recognises library and stylesheet outputs, and only those', () => {
+    expect(build.isAssetOutput(library.data)).toBe(true);
+    expect(build.isAssetOutput({ 'text/html': '<style>.katex{}</style>', 'text/plain': '' })).toBe(true);
+    expect(build.isAssetOutput({ 'text/html': '<span class="katex">x</span>', 'text/plain': 'x' })).toBe(false);
+    expect(build.isAssetOutput({ 'text/html': '<table></table>', 'text/plain': '' })).toBe(false);
+  });
+});
+
+describe('the table of contents', () => {
+  const notebooks = fs.readdirSync(path.join(ROOT, 'notebooks')).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort().map((f) => f.replace(/\.ipynb$/, ''));
+  const headings = (name: string): string[] => {
+    const nb = JSON.parse(fs.readFileSync(path.join(ROOT, 'notebooks', `${name}.ipynb`), 'utf8')) as { cells: Array<{ cell_type: string; source: string | string[] }> };
+    return nb.cells.filter((c) => c.cell_type === 'markdown')
+      .flatMap((c) => (Array.isArray(c.source) ? c.source.join('') : c.source).split('\n'))
+      .filter((l) => /^#{1,6} /.test(l)).map((l) => l.replace(/^#+\s*/, ''));
+  };
+
+  it('covers every notebook, in order, with section N in notebook 0N', () => {
+    expect([...new Set(TOC.map((e) => e.notebook))]).toEqual(notebooks);
+    for (const entry of TOC.filter((e) => e.level === 1 && /^\d\./.test(e.title))) {
+      expect(entry.notebook.slice(0, 2), entry.title).toBe(`0${entry.title[0]}`);
+    }
+  });
+
+  it('points every sub-entry at a heading its notebook has', () => {
+    for (const entry of TOC.filter((e) => e.heading)) {
+      expect(headings(entry.notebook).some((h) => h.startsWith(entry.heading!)), `${entry.notebook}: ${entry.heading}`).toBe(true);
+    }
+  });
+});
+
+describe('nbrun.py --finish', () => {
+  it('adds the missing chart PNG (with Chromium) and signs the executed copy', () => {
+    const dir = tempDir('finish');
+    const file = path.join(dir, 'executed.ipynb');
+    const notebook = selftest.chartNotebook([{ type: 'scatter', x: [1, 2, 3], y: [2, 1, 3] }]);
+    const output = (notebook.cells[1].outputs as Array<{ data: Record<string, unknown> }>)[0];
+    delete output.data['image/png'];
+    fs.writeFileSync(file, JSON.stringify({ ...notebook, metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } } }));
+    const done = spawnSync(setupPython(), [path.join(ROOT, 'scripts', 'nbrun.py'), '--finish', file], { encoding: 'utf8', timeout: 120_000 });
+    expect(done.status, done.stderr).toBe(0);
+    const line = JSON.parse(done.stdout.trim().split('\n').pop()!) as { charts: number; images: number; signed: boolean };
+    expect(line.charts).toBe(1);
+    expect(line.images).toBe(chromium.findChromium() ? 1 : 0);
+    expect(line.signed).toBe(true);
+    const trusted = spawnSync(setupPython(), ['-c', 'import sys, nbformat\nfrom nbformat.sign import NotebookNotary\nprint(NotebookNotary().check_signature(nbformat.read(sys.argv[1], 4)))', file], { encoding: 'utf8' });
+    expect(trusted.stdout.trim()).toBe('True');
+    if (chromium.findChromium()) {
+      const written = JSON.parse(fs.readFileSync(file, 'utf8')) as { cells: Array<{ outputs?: Array<{ data: Record<string, string> }> }> };
+      const png = Buffer.from(written.cells[1].outputs![0].data['image/png'], 'base64');
+      expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
+    }
+  });
+});
+
+describe('the page checker in Chromium', () => {
+  it.skipIf(!chromium.findChromium())('passes a generated right page and fails one whose chart has empty data', async () => {
+    const browser = await chromium.launchChromium();
+    try {
+      const results = await selftest.checkerSelfTest(browser.context);
+      expect(results.map((r) => r.name)).toEqual(['checker self-test: a right page passes', 'checker self-test: a chart with empty data fails']);
+      for (const result of results) expect(result.ok, `${result.name}: ${result.problems.join('; ')}`).toBe(true);
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
+describe('scripts/book/browser-tests.js without Chromium', () => {
+  const run = (env: Record<string, string>) => {
+    const report = path.join(tempDir('browser'), 'report.json');
+    const done = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'book', 'browser-tests.js'), '--report', report], {
+      encoding: 'utf8', env: { ...process.env, CI: '', ELBO_LAB_CHROMIUM: '/nonexistent/chromium', ELBO_LAB_NO_SYSTEM_CHROMIUM: '1', ...env },
+    });
+    return { done, report: JSON.parse(fs.readFileSync(report, 'utf8')) as { passed: number; failed: number; skipped: string } };
+  };
+
+  it('says so in one line and skips', () => {
+    const { done, report } = run({});
+    expect(done.status).toBe(0);
+    expect(done.stdout.split('\n')[0]).toMatch(/^browser tests: no Chromium found .*; skipped$/);
+    expect(report).toMatchObject({ passed: 0, failed: 0 });
+    expect(report.skipped).toMatch(/no Chromium found/);
+  });
+
+  it('fails under CI', () => {
+    const { done, report } = run({ CI: 'true' });
+    expect(done.status).toBe(1);
+    expect(done.stdout.split('\n')[0]).toMatch(/no Chromium found .*; required under CI$/);
+    expect(report).toMatchObject({ passed: 0, failed: 1 });
+  });
+});
