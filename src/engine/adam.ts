@@ -38,8 +38,7 @@ function adamStepKernel(args: KernelArgs): tf.TensorInfo[] {
   const alpha = a.learningRate / a.oneMinusAccBeta1;
   const s = 1 / Math.sqrt(a.oneMinusAccBeta2);
   const eps = a.epsilon;
-  const memory = backend.wasm.asm?.memory;
-  const simd = memory !== undefined ? simdFor(memory)?.adam ?? null : null;
+  const simd = simdFor(backend.wasm.asm?.memory)?.adam ?? null;
   let done = 0;
   if (simd !== null) {
     done = n - (n % 4);

@@ -26,6 +26,30 @@ export function webAssembly(): WasmApi {
   return (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 }
 
+/**
+ * The exports of the module `bytes()` instantiated on `memory` (the wasm backend's own, so its
+ * functions work on tensors in place), compiled once per memory; null without a memory or where
+ * the module does not validate or instantiate (no WebAssembly SIMD: callers then use the stock
+ * kernels or scalar loops).
+ */
+export function moduleOnMemory<T>(bytes: () => Uint8Array): (memory: WasmMemory | undefined) => T | null {
+  const cache = new WeakMap<WasmMemory, T | null>();
+  return (memory) => {
+    if (memory === undefined) return null;
+    if (cache.has(memory)) return cache.get(memory) ?? null;
+    let exports: T | null = null;
+    try {
+      const wasm = webAssembly();
+      const code = bytes();
+      if (wasm.validate(code)) exports = new wasm.Instance(new wasm.Module(code), { env: { memory } }).exports as unknown as T;
+    } catch {
+      exports = null;
+    }
+    cache.set(memory, exports);
+    return exports;
+  };
+}
+
 /** The members of tfjs-backend-wasm's BackendWasm that the kernels touch. */
 export interface WasmBackendLike {
   incRef(dataId: object): void;

@@ -20,8 +20,7 @@ function reducedAxes(axis: unknown, rank: number): number[] | null {
 export function leadingAxesSum(args: KernelArgs): tf.TensorInfo {
   const x = args.inputs.x;
   const backend = args.backend;
-  const memory = backend.wasm.asm?.memory;
-  const fns = memory !== undefined ? gemmFor(memory) : null;
+  const fns = gemmFor(backend.wasm.asm?.memory);
   const axes = x === undefined ? null : reducedAxes(args.attrs.axis, x.shape.length);
   const leading = axes !== null && axes.length < (x?.shape.length ?? 0) && axes.every((a, i) => a === i);
   if (x === undefined || x.dtype !== 'float32' || fns === null || axes === null || !leading) return stockKernel('Sum')(args);

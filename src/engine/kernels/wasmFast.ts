@@ -19,7 +19,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { simdFor } from './wasmSimd';
-import { gemm, gemmFor, heapOf } from './wasmGemm';
+import { gemm, gemmFor, gemmModuleBytes, heapOf } from './wasmGemm';
 import { leadingAxesSum } from './sum';
 import { KernelArgs, MatMulPlan, operands, planMatMul, sharedCast, sharedIdentity, stockKernel, StockKernel, view, webAssembly } from './shared';
 
@@ -111,8 +111,7 @@ function simdMatMul(
   backend: KernelArgs['backend'], a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean,
   plan: MatMulPlan, bias: tf.TensorInfo | null, relu: boolean,
 ): tf.TensorInfo | null {
-  const memory = backend.wasm.asm?.memory;
-  const fns = memory !== undefined ? gemmFor(memory) : null;
+  const fns = gemmFor(backend.wasm.asm?.memory);
   if (fns === null) return null;
   const { M, N, K } = plan;
   const out = backend.makeOutput([M, N], 'float32');
@@ -227,8 +226,7 @@ function fusedViaPlain(
 export function simdSoftplus(args: KernelArgs): tf.TensorInfo {
   const x = args.inputs.x;
   const backend = args.backend;
-  const memory = backend.wasm.asm?.memory;
-  const fns = memory !== undefined ? simdFor(memory) : null;
+  const fns = simdFor(backend.wasm.asm?.memory);
   if (x === undefined || x.dtype !== 'float32' || fns === null) return stockKernel('Softplus')(args);
   const out = backend.makeOutput(x.shape, 'float32');
   const n = x.shape.reduce((p, d) => p * d, 1);
@@ -246,8 +244,11 @@ export function simdSoftplus(args: KernelArgs): tf.TensorInfo {
 
 /** Can the SIMD GEMM run in this process (WebAssembly SIMD present)? */
 export function gemmAvailable(): boolean {
-  const memory = webAssembly().Memory;
-  return memory !== undefined && gemmFor(new memory({ initial: 1 })) !== null;
+  try {
+    return webAssembly().validate(gemmModuleBytes());
+  } catch {
+    return false;
+  }
 }
 
 /** The kernels of the pure-wasm fast engine, by kernel name. */

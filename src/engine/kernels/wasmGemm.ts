@@ -17,7 +17,7 @@
  * Edge tiles use 4×4, 1×8 and 1×4 variants of the same generator; the last N mod 4 columns
  * are summed in JavaScript.
  */
-import { WasmMemory, webAssembly } from './shared';
+import { moduleOnMemory } from './shared';
 import {
   AssembledFunction, BLOCK, br, brIf, END, F32X4, functionBody, get, i32, I32, I32_ADD, I32_EQZ, I32_GE_U, I32_MUL,
   I32_SUB, IF, load, loadSplat, LOOP, moduleBytes, set, store, V128, V128_ZERO,
@@ -122,25 +122,8 @@ interface GemmFunctions {
   gemm1x4: TileFunction;
 }
 
-const cache = new WeakMap<WasmMemory, GemmFunctions | null>();
-
-/** The tile functions bound to `memory`, or null where WebAssembly SIMD is unavailable. */
-export function gemmFor(memory: WasmMemory): GemmFunctions | null {
-  if (cache.has(memory)) return cache.get(memory) ?? null;
-  let fns: GemmFunctions | null = null;
-  try {
-    const bytes = gemmModuleBytes();
-    const wasm = webAssembly();
-    if (wasm.validate(bytes)) {
-      const exports = new wasm.Instance(new wasm.Module(bytes), { env: { memory } }).exports;
-      fns = exports as unknown as GemmFunctions;
-    }
-  } catch {
-    fns = null;
-  }
-  cache.set(memory, fns);
-  return fns;
-}
+/** The tile functions bound to `memory` (compiled once per memory), or null; see moduleOnMemory. */
+export const gemmFor = moduleOnMemory<GemmFunctions>(gemmModuleBytes);
 
 /** One product C[M×N] = A·B on the heap; offsets in bytes, strides in floats. */
 export interface GemmCall {

@@ -18,7 +18,7 @@
  * s = t/(2+t) ≤ 1/3, by its odd series; about 2 ulp from exact, NaN and ±∞ handled.
  */
 
-import { WasmMemory, webAssembly } from './shared';
+import { moduleOnMemory } from './shared';
 import { F32, F32X4, functionBody, get, I32, I32_ADD, load, moduleBytes, set, simd, store, V128 } from './wasmAssembler';
 
 /** (w, m, v, g, wOut, mOut, vOut, n, β₁, c₁, β₂, c₂, α, s, ε) => void */
@@ -129,28 +129,5 @@ export interface SimdFunctions {
   softplus: SimdSoftplus;
 }
 
-const cache = new WeakMap<WasmMemory, SimdFunctions | null>();
-
-/**
- * The SIMD functions bound to `memory`, or null where WebAssembly SIMD is unavailable (then
- * callers use scalar loops or the stock kernels). Compiled once per memory.
- */
-export function simdFor(memory: WasmMemory): SimdFunctions | null {
-  if (cache.has(memory)) return cache.get(memory) ?? null;
-  let fns: SimdFunctions | null = null;
-  try {
-    const bytes = simdModuleBytes();
-    const wasm = webAssembly();
-    if (wasm.validate(bytes)) {
-      const instance = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });
-      fns = {
-        adam: instance.exports.adam as unknown as SimdAdam,
-        softplus: instance.exports.softplus as unknown as SimdSoftplus,
-      };
-    }
-  } catch {
-    fns = null;
-  }
-  cache.set(memory, fns);
-  return fns;
-}
+/** The SIMD functions bound to `memory` (compiled once per memory), or null; see moduleOnMemory. */
+export const simdFor = moduleOnMemory<SimdFunctions>(simdModuleBytes);
