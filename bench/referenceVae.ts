@@ -1,6 +1,7 @@
 /**
- * The reference VAE of the benchmark, written out in plain tfjs so the benchmark measures
- * kernels, not a particular trainer: encoder 784-400-(20 mean, 20 logVariance) with ReLU,
+ * The reference VAE of the benchmark, written out in tfjs ops (ELBO Lab's fused ones from
+ * src/engine/fused, which fall back to stock ops on engines without their kernels) so the
+ * benchmark measures the engine, not a particular trainer: encoder 784-400-(20 mean, 20 logVariance) with ReLU,
  * decoder 20-400-784 with ReLU then Bernoulli logits, Adam 1e-3, batches of 128. The same
  * layers, initial weights, data and batch order are handed to PyTorch (bench/torch_vae.py).
  *
@@ -11,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../src/random';
 import { createAdam } from '../src/engine/adam';
+import { bernoulliNegativeLogLikelihood, dense as denseOp, gaussianKlToStandardNormalRows, gaussianSample } from '../src/engine/fused';
 
 export const LAYERS = [
   { name: 'fc1', in: 784, out: 400 },
@@ -56,7 +58,7 @@ export function disposeReferenceVae(vae: ReferenceVae): void {
 }
 
 function dense(vae: ReferenceVae, i: number, x: tf.Tensor2D, activation: 'relu' | 'linear'): tf.Tensor2D {
-  return tf.fused.matMul({ a: x, b: vae.weights[i] as tf.Tensor2D, bias: vae.biases[i], activation }) as tf.Tensor2D;
+  return denseOp(x, vae.weights[i] as tf.Tensor2D, vae.biases[i] as tf.Tensor1D, activation);
 }
 
 /** Per-example negative ELBO (nats, summed over pixels and latent dimensions): [batch]. */
@@ -65,11 +67,9 @@ export function negativeElboPerExample(vae: ReferenceVae, x: tf.Tensor2D, noise:
     const h = dense(vae, 0, x, 'relu');
     const mean = dense(vae, 1, h, 'linear');
     const logVariance = dense(vae, 2, h, 'linear');
-    const z = tf.add(mean, tf.mul(tf.exp(tf.mul(logVariance, 0.5)), noise)) as tf.Tensor2D;
+    const z = gaussianSample(mean, logVariance, noise);
     const logits = dense(vae, 4, dense(vae, 3, z, 'relu'), 'linear');
-    const reconstruction = tf.sum(tf.sub(tf.softplus(logits), tf.mul(x, logits)), 1);
-    const kl = tf.mul(tf.sum(tf.sub(tf.add(tf.square(mean), tf.exp(logVariance)), tf.add(logVariance, 1)), 1), 0.5);
-    return tf.add(reconstruction, kl) as tf.Tensor1D;
+    return tf.add(bernoulliNegativeLogLikelihood(logits, x), gaussianKlToStandardNormalRows(mean, logVariance)) as tf.Tensor1D;
   });
 }
 

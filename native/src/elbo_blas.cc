@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <string>
+#include <utility>
 
 #ifdef ELBO_USE_ACCELERATE
 #include <Accelerate/Accelerate.h>
@@ -104,17 +106,14 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// softplus(x) = log(1 + eˣ) = max(x, 0) + log1p(e^−|x|), branch-free so the compiler can
-// vectorise it (libm's expf/log1pf are scalar calls): e^−|x| = 2^k·2^f with a polynomial
-// for 2^f on [0, 1), and log1p(t) = 2·atanh(t / (2 + t)) by its odd series, which keeps
-// full relative accuracy for tiny t. Max error about 2 ulp of the result; NaN stays NaN.
-inline float SoftplusOne(float x) {
-  const float ax = x < 0.0f ? -x : x;
-  const float axc = ax > 87.0f ? 87.0f : ax;  // e^−87 is the last normal float scale; beyond, t = 0
-  // e^−|x| = 2^k · e^r with k = round(−|x|·log2 e) and |r| ≤ ½ ln 2 (ln 2 split hi + lo).
-  const float kf = static_cast<float>(static_cast<int32_t>(-axc * 1.44269504088896341f - 0.5f));
-  const float r = (-axc - kf * 0.693145751953125f) - kf * 1.428606765330187e-6f;
-  // e^r by its Taylor series to degree 7 (error below 1e-8 relative for |r| ≤ 0.35).
+// e^−a for a = |x| ≥ 0, branch-free so loops over it vectorise (libm's expf is a scalar
+// call): e^−a = 2^k · e^r with k = round(−a·log2 e), |r| ≤ ½ ln 2 (ln 2 split hi + lo), e^r by
+// its Taylor series to degree 7 (below 1e-8 relative); 0 beyond a = 87 (e^−87 is the last
+// normal float scale). NaN input gives an unspecified value: callers select NaN themselves.
+inline float ExpNegAbs(float a) {
+  const float ac = a > 87.0f ? 87.0f : a;
+  const float kf = static_cast<float>(static_cast<int32_t>(-ac * 1.44269504088896341f - 0.5f));
+  const float r = (-ac - kf * 0.693145751953125f) - kf * 1.428606765330187e-6f;
   float p = 1.0f / 5040.0f;
   p = p * r + 1.0f / 720.0f;
   p = p * r + 1.0f / 120.0f;
@@ -126,7 +125,14 @@ inline float SoftplusOne(float x) {
   const int32_t bits = (static_cast<int32_t>(kf) + 127) << 23;
   float scale;
   std::memcpy(&scale, &bits, sizeof scale);
-  const float t = ax > 87.0f ? 0.0f : p * scale;  // e^−|x| in [0, 1]
+  return a > 87.0f ? 0.0f : p * scale;
+}
+
+// softplus(x) = log(1 + eˣ) = max(x, 0) + log1p(e^−|x|), with log1p(t) = 2·atanh(t / (2 + t))
+// by its odd series, which keeps full relative accuracy for tiny t. Max error about 2 ulp of
+// the result; NaN stays NaN.
+inline float SoftplusOne(float x) {
+  const float t = ExpNegAbs(x < 0.0f ? -x : x);  // in [0, 1]
   const float s = t / (2.0f + t);                 // in [0, 1/3]
   const float s2 = s * s;
   float q = 1.0f / 17.0f;
@@ -139,6 +145,13 @@ inline float SoftplusOne(float x) {
   q = q * s2 + 1.0f / 3.0f;
   q = q * s2 + 1.0f;
   const float result = (x > 0.0f ? x : 0.0f) + 2.0f * s * q;
+  return x != x ? x : result;
+}
+
+// σ(x) = 1 / (1 + e^−x), from t = e^−|x|: 1/(1 + t) for x ≥ 0, t/(1 + t) below (no overflow).
+inline float SigmoidOne(float x) {
+  const float t = ExpNegAbs(x < 0.0f ? -x : x);
+  const float result = (x >= 0.0f ? 1.0f : t) / (1.0f + t);
   return x != x ? x : result;
 }
 
@@ -167,6 +180,126 @@ Napi::Value Softplus(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// Reads (Float32Array heap, offsets/sizes...) for the elementwise functions below; throws a
+// RangeError naming `name` and returns false when the arguments are not that.
+bool ReadHeapArgs(const Napi::CallbackInfo& info, const char* name, size_t count, float** base,
+                  int64_t* length, int64_t* values) {
+  Napi::Env env = info.Env();
+  if (info.Length() != count + 1 || !info[0].IsTypedArray() ||
+      info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    Napi::RangeError::New(env, std::string("elbo_blas.") + name + ": expected a Float32Array heap and " +
+                                   std::to_string(count) + " offsets/sizes").ThrowAsJavaScriptException();
+    return false;
+  }
+  for (size_t i = 0; i < count; ++i) {
+    if (!ReadSize(info, i + 1, &values[i])) {
+      Napi::RangeError::New(env, std::string("elbo_blas.") + name + ": offsets and sizes must be non-negative integers")
+          .ThrowAsJavaScriptException();
+      return false;
+    }
+  }
+  Napi::Float32Array heap = info[0].As<Napi::Float32Array>();
+  *base = heap.Data();
+  *length = static_cast<int64_t>(heap.ElementLength());
+  return true;
+}
+
+bool Inside(const Napi::CallbackInfo& info, const char* name, int64_t length,
+            std::initializer_list<std::pair<int64_t, int64_t>> operands) {
+  for (const auto& [offset, size] : operands) {
+    if (offset + size > length) {
+      Napi::RangeError::New(info.Env(), std::string("elbo_blas.") + name + ": an operand lies outside the heap")
+          .ThrowAsJavaScriptException();
+      return false;
+    }
+  }
+  return true;
+}
+
+// One row of the Bernoulli negative log-likelihood, element by element (vectorised: the
+// pointers do not alias): v[j] = softplus(l[j]) − x[j]·l[j] = −log p(x_j | l_j).
+void BernoulliTerms(const float* __restrict l, const float* __restrict x, float* __restrict v, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) v[j] = SoftplusOne(l[j]) - x[j] * l[j];
+}
+
+// Sum in eight interleaved partial sums (vectorised without reassociation flags).
+float SumOf(const float* v, int64_t n) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    for (int k = 0; k < 8; ++k) acc[k] += v[j + k];
+  }
+  float total = 0;
+  for (; j < n; ++j) total += v[j];
+  return total + ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+}
+
+// bernoulliNll(heap, logitsOffset, xOffset, outOffset, rows, cols):
+//   out[r] = Σ_c softplus(l[r,c]) − x[r,c]·l[r,c]  (−log p(x_r | logits l_r), summed over pixels)
+Napi::Value BernoulliNll(const Napi::CallbackInfo& info) {
+  float* base;
+  int64_t length, a[5];
+  if (!ReadHeapArgs(info, "bernoulliNll", 5, &base, &length, a)) return info.Env().Undefined();
+  const int64_t rows = a[3], cols = a[4];
+  if (!Inside(info, "bernoulliNll", length, {{a[0], rows * cols}, {a[1], rows * cols}, {a[2], rows}})) {
+    return info.Env().Undefined();
+  }
+  float terms[1024];
+  for (int64_t r = 0; r < rows; ++r) {
+    float total = 0;
+    for (int64_t c = 0; c < cols; c += 1024) {
+      const int64_t n = std::min<int64_t>(1024, cols - c);
+      BernoulliTerms(base + a[0] + r * cols + c, base + a[1] + r * cols + c, terms, n);
+      total += SumOf(terms, n);
+    }
+    base[a[2] + r] = total;
+  }
+  return info.Env().Undefined();
+}
+
+void BernoulliGradRow(const float* __restrict l, const float* __restrict x, float dy, float* __restrict out, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) out[j] = dy * (SigmoidOne(l[j]) - x[j]);
+}
+
+// bernoulliNllGrad(heap, logitsOffset, xOffset, dyOffset, outOffset, rows, cols):
+//   out[r,c] = dy[r]·(σ(l[r,c]) − x[r,c])  (the gradient of bernoulliNll's row r w.r.t. l[r,c])
+Napi::Value BernoulliNllGrad(const Napi::CallbackInfo& info) {
+  float* base;
+  int64_t length, a[6];
+  if (!ReadHeapArgs(info, "bernoulliNllGrad", 6, &base, &length, a)) return info.Env().Undefined();
+  const int64_t rows = a[4], cols = a[5];
+  if (!Inside(info, "bernoulliNllGrad", length,
+              {{a[0], rows * cols}, {a[1], rows * cols}, {a[2], rows}, {a[3], rows * cols}})) {
+    return info.Env().Undefined();
+  }
+  for (int64_t r = 0; r < rows; ++r) {
+    BernoulliGradRow(base + a[0] + r * cols, base + a[1] + r * cols, base[a[2] + r], base + a[3] + r * cols, cols);
+  }
+  return info.Env().Undefined();
+}
+
+void ReluBackwardLoop(const float* __restrict y, const float* __restrict dy, float* __restrict out, int64_t n) {
+  // NaN in y propagates (as tfjs's step does), so a diverging layer is not silently zeroed.
+  for (int64_t j = 0; j < n; ++j) {
+    const float yj = y[j];
+    const float g = dy[j];  // loaded unconditionally so the selects below vectorise
+    const float kept = yj > 0.0f ? g : 0.0f;
+    out[j] = yj != yj ? yj : kept;
+  }
+}
+
+// reluBackward(heap, yOffset, dyOffset, outOffset, n): out = dy where y > 0, else 0 (y is the
+// ReLU's output, so y > 0 exactly where its input was).
+Napi::Value ReluBackward(const Napi::CallbackInfo& info) {
+  float* base;
+  int64_t length, a[4];
+  if (!ReadHeapArgs(info, "reluBackward", 4, &base, &length, a)) return info.Env().Undefined();
+  const int64_t n = a[3];
+  if (!Inside(info, "reluBackward", length, {{a[0], n}, {a[1], n}, {a[2], n}})) return info.Env().Undefined();
+  ReluBackwardLoop(base + a[0], base + a[1], base + a[2], n);
+  return info.Env().Undefined();
+}
+
 Napi::Value Info(const Napi::CallbackInfo& info) {
 #if defined(ELBO_USE_ACCELERATE)
   return Napi::String::New(info.Env(), "Accelerate");
@@ -182,6 +315,9 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gemm", Napi::Function::New(env, Gemm));
   exports.Set("softplus", Napi::Function::New(env, Softplus));
+  exports.Set("bernoulliNll", Napi::Function::New(env, BernoulliNll));
+  exports.Set("bernoulliNllGrad", Napi::Function::New(env, BernoulliNllGrad));
+  exports.Set("reluBackward", Napi::Function::New(env, ReluBackward));
   exports.Set("info", Napi::Function::New(env, Info));
   return exports;
 }

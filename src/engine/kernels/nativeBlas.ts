@@ -4,7 +4,8 @@
  * in native/ (built by `node native/build.js`). Operands are read and the result written
  * directly in the wasm heap: the addon receives the heap as a Float32Array plus offsets.
  * Softplus (the Bernoulli log-likelihood's costliest elementwise op) is computed there too,
- * by a vectorised branch-free formula about 2 ulp from exact.
+ * by a vectorised branch-free formula about 2 ulp from exact, and so are the fused Bernoulli
+ * log-likelihood, its gradient and the ReLU gradient (./fused.ts).
  *
  * Threads: OpenBLAS reads OPENBLAS_NUM_THREADS once, when the library is loaded, so it is
  * set (to 1, unless the user set it) before the addon is required. One thread because the
@@ -21,9 +22,10 @@ import { projectRoot } from '../../paths';
 import { KernelArgs, operands, planMatMul, sharedCast, sharedIdentity, StockKernel, stockKernel } from './shared';
 import { leadingAxesSum } from './sum';
 import { fastFusedMatMul } from './wasmFast';
+import { FusedAddon, fusedKernels } from './fused';
 
 /** The addon's exports (see native/src/elbo_blas.cc). */
-export interface BlasAddon {
+export interface BlasAddon extends FusedAddon {
   gemm(
     heap: Float32Array, batch: number, M: number, N: number, K: number,
     transA: boolean, transB: boolean,
@@ -51,8 +53,10 @@ export function loadBlasAddon(addonPath: string = nativeAddonPath()): BlasAddon 
   // A computed require so bundlers and tslab leave it alone; the addon is optional.
   const nodeRequire: NodeRequire = require;
   const mod = nodeRequire(addonPath) as Partial<BlasAddon>;
-  if (typeof mod.gemm !== 'function' || typeof mod.softplus !== 'function' || typeof mod.info !== 'function') {
-    throw new Error(`${addonPath} is not the current ELBO Lab BLAS addon (gemm/softplus/info missing; run: node native/build.js)`);
+  const functions = ['gemm', 'softplus', 'bernoulliNll', 'bernoulliNllGrad', 'reluBackward', 'info'] as const;
+  const missing = functions.filter((name) => typeof mod[name] !== 'function');
+  if (missing.length > 0) {
+    throw new Error(`${addonPath} is not the current ELBO Lab BLAS addon (${missing.join('/')} missing; run: node native/build.js)`);
   }
   return mod as BlasAddon;
 }
@@ -114,6 +118,6 @@ export function nativeBlasKernels(addon: BlasAddon): Record<string, StockKernel>
   };
   return {
     BatchMatMul: batchMatMul, _FusedMatMul: fusedMatMul, Identity: sharedIdentity, Cast: sharedCast, Softplus: softplus,
-    Sum: leadingAxesSum,
+    Sum: leadingAxesSum, ...fusedKernels(addon),
   };
 }

@@ -138,6 +138,8 @@ const STATE_KEY = Symbol.for('elbo-lab.engine.kernels');
 interface SwapState {
   /** Stock configs saved the first time we replaced them, by kernel name. */
   stock: Map<string, tf.KernelConfig>;
+  /** Kernels of ours with no stock counterpart (the fused ops' kernels) registered now. */
+  added?: Set<string>;
   /** Which of our kernel sets is registered now ('stock' when none). */
   active: string;
 }
@@ -166,8 +168,12 @@ export function activeKernelSet(): string {
   return swapState().active;
 }
 
+/** Kernel names of ours that add a kernel rather than replace a stock one (see ../fused). */
+export const ADDED_KERNEL_PREFIX = 'ElboLab';
+
 /**
- * Replace the wasm kernels named in `kernels` by ours. Idempotent: the same set twice is a
+ * Replace the wasm kernels named in `kernels` by ours (names starting with ADDED_KERNEL_PREFIX
+ * are added instead: the fused ops' kernels, which the stock backend does not have). Idempotent: the same set twice is a
  * no-op; another set first restores the stock kernels. The wasm backend must already be
  * initialised, because the stock kernels' setup (binding their wasm functions) runs at
  * backend start-up; our configs carry the stock setupFunc so a later re-initialisation of
@@ -177,7 +183,14 @@ export function installKernelSet(setName: string, kernels: Record<string, StockK
   const state = swapState();
   if (state.active === setName) return;
   restoreStockKernels();
+  const added = state.added ?? new Set<string>();
+  state.added = added;
   for (const kernelName of Object.keys(kernels)) {
+    if (kernelName.startsWith(ADDED_KERNEL_PREFIX)) {
+      tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernels[kernelName] as unknown as tf.KernelFunc });
+      added.add(kernelName);
+      continue;
+    }
     const stock = tf.getKernel(kernelName, 'wasm');
     if (stock === undefined) {
       throw new Error(`engine: the wasm backend has no ${kernelName} kernel to replace`);
@@ -202,6 +215,10 @@ export function restoreStockKernels(): void {
     tf.unregisterKernel(kernelName, 'wasm');
     tf.registerKernel(config);
   }
+  for (const kernelName of state.added ?? []) {
+    if (tf.getKernel(kernelName, 'wasm') !== undefined) tf.unregisterKernel(kernelName, 'wasm');
+  }
+  state.added?.clear();
   state.active = 'stock';
 }
 

@@ -2,7 +2,7 @@
  * The pure-wasm fast engine's kernels for the tfjs wasm backend: every single (unbatched)
  * float32 matrix product, plain or fused with a bias and ReLU, by the hand-assembled SIMD GEMM
  * of ./wasmGemm; Sum over leading axes (bias gradients) by the same GEMM (./sum); softplus by
- * ./wasmSimd; Identity and same-dtype Cast without copies.
+ * ./wasmSimd; Identity and same-dtype Cast without copies; the fused ops' kernels (./fused).
  *
  * Why: the stock backend sends a product to XNNPACK only when neither operand is transposed;
  * every transposed product, which is every gradient of a dense layer (dX = dY·Wᵀ,
@@ -21,6 +21,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { simdFor } from './wasmSimd';
 import { gemm, gemmFor, gemmModuleBytes, heapOf } from './wasmGemm';
 import { leadingAxesSum } from './sum';
+import { fusedKernels } from './fused';
 import { KernelArgs, MatMulPlan, operands, planMatMul, sharedCast, sharedIdentity, stockKernel, StockKernel, view, webAssembly } from './shared';
 
 function transpose2d(backend: KernelArgs['backend'], x: tf.TensorInfo, rows: number, cols: number): tf.TensorInfo {
@@ -255,6 +256,6 @@ export function gemmAvailable(): boolean {
 export function wasmFastKernels(): Record<string, StockKernel> {
   return {
     BatchMatMul: fastBatchMatMul, _FusedMatMul: fastFusedMatMul, Identity: sharedIdentity, Cast: sharedCast,
-    Softplus: simdSoftplus, Sum: leadingAxesSum,
+    Softplus: simdSoftplus, Sum: leadingAxesSum, ...fusedKernels(),
   };
 }
