@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../random';
+import { dense, DenseActivation } from '../engine/fused';
 
-export type DenseActivation = 'relu' | 'linear';
+export type { DenseActivation };
 
 /** A dense layer y = act(x W + b) held as plain variables (W: [in, out], b: [out]). */
 export interface DenseLayer {
@@ -44,9 +45,12 @@ export function variableFrom(initial: tf.Tensor, name: string): tf.Variable {
   return v;
 }
 
-/** y = act(x W + b) in one fused kernel (matmul + bias + activation). */
+/**
+ * y = act(x W + b) by the engine's fused dense op: one kernel forward and one backward on the
+ * fast wasm engines (tfjs's own fused matMul un-fuses ReLU whenever gradients are recorded).
+ */
 export function applyDense(layer: DenseLayer, x: tf.Tensor2D): tf.Tensor2D {
-  return tf.fused.matMul({ a: x, b: layer.weight, bias: layer.bias, activation: layer.activation }) as tf.Tensor2D;
+  return dense(x, layer.weight, layer.bias, layer.activation);
 }
 
 /**

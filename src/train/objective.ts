@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { LOG_2PI } from '../distributions/gaussian';
 import type { Vae } from '../models/vae';
+import { bernoulliNegativeLogLikelihood, gaussianKlToStandardNormalRows, gaussianSample } from '../engine/fused';
 
 /*
- * The per-step training objective, written with raw tfjs ops on purpose.
+ * The per-step training objective, written with raw tfjs ops and the engine's fused ops on purpose.
  * The math core's functions (bernoulliLogLikelihood, klToStandardNormalPerDimension, ...) read
  * every value back to validate it. Inside a training step that costs two host loops over the
  * batch, and, worse, when a run diverges they throw from inside the gradient tape, which leaks
@@ -26,24 +27,24 @@ export function trainingObjective(model: Vae, x: tf.Tensor2D, noise: tf.Tensor2D
   return tf.tidy(() => {
     const encoded = model.encoderNetwork.apply(x);
     const [mean, logVariance] = tf.split(encoded, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
-    const z = tf.add(mean, tf.mul(tf.exp(tf.mul(logVariance, 0.5)), noise)) as tf.Tensor2D;
+    // The engine's fused ops (src/engine/fused.ts): one kernel each on the fast engines.
+    const z = gaussianSample(mean, logVariance, noise);
     const out = model.decoderNetwork.apply(z);
-    let perPixel: tf.Tensor;
+    let reconstructionSum: tf.Tensor; // Σ_i log p_θ(x_i|z_i) over the batch
     if (model.likelihood === 'bernoulli') {
-      perPixel = tf.sub(tf.mul(x, out), tf.softplus(out));
+      reconstructionSum = tf.neg(tf.sum(bernoulliNegativeLogLikelihood(out, x)));
     } else {
       const logVar = model.observationLogVariance ?? tf.scalar(model.config.observationLogVariance as number);
       const standardized = tf.mul(tf.squaredDifference(x, out), tf.exp(tf.neg(logVar)));
-      perPixel = tf.mul(tf.add(tf.add(standardized, logVar), LOG_2PI), -0.5);
+      reconstructionSum = tf.sum(tf.mul(tf.add(tf.add(standardized, logVar), LOG_2PI), -0.5));
     }
-    // Sum over everything / B = batch mean of the per-example sums, in one reduction.
-    const reconstructionBatchMean = tf.div(tf.sum(perPixel), x.shape[0]);
-    const klPerEntry = tf.mul(tf.sub(tf.sub(tf.add(logVariance, 1), tf.square(mean)), tf.exp(logVariance)), -0.5);
+    const reconstructionBatchMean = tf.div(reconstructionSum, x.shape[0]);
     let klTerm: tf.Tensor;
     if (freeBits > 0) {
+      const klPerEntry = tf.mul(tf.sub(tf.sub(tf.add(logVariance, 1), tf.square(mean)), tf.exp(logVariance)), -0.5);
       klTerm = tf.sum(tf.maximum(tf.mean(klPerEntry, 0), freeBits));
     } else {
-      klTerm = tf.div(tf.sum(klPerEntry), x.shape[0]);
+      klTerm = tf.div(tf.sum(gaussianKlToStandardNormalRows(mean, logVariance)), x.shape[0]);
     }
     return tf.sub(tf.mul(klTerm, beta), reconstructionBatchMean) as tf.Scalar;
   });
