@@ -54,6 +54,28 @@ describe('fused Adam', () => {
     expect(tf.memory().numTensors - before).toBe(stockLeft);
   });
 
+  it('updates unshared variables in place, and a variable someone else still sees out of place', () => {
+    const optimizer = createAdam(0.1);
+    const w = tf.variable(tf.tensor1d([1, 2, 3, 4, 5]), true, `adamtest/inplace/${Math.random()}`);
+    const loss = (): tf.Scalar => tf.sum(tf.square(w));
+    optimizer.minimize(loss); // creates the moments
+    const dataId = w.dataId;
+    const before = w.dataSync().slice();
+    optimizer.minimize(loss);
+    expect(w.dataId).toBe(dataId); // written where it was
+    const after = w.dataSync().slice();
+    // Adam's first steps move each parameter by about lr toward 0.
+    after.forEach((v, i) => expect(before[i] - v).toBeCloseTo(0.1, 2));
+    // A reshape shares the variable's data (wasm's Reshape copies nothing): the update must not reach it.
+    const snapshot = tf.reshape(w, [5, 1]);
+    optimizer.minimize(loss);
+    expect(w.dataId).not.toBe(dataId);
+    expect(Array.from(snapshot.dataSync())).toEqual(Array.from(after));
+    expect(w.dataSync()[0]).toBeLessThan(after[0]);
+    tf.dispose([snapshot, w]);
+    optimizer.dispose();
+  });
+
   it('uses the stock update on a backend without the fused kernel (cpu) and gives the same result', async () => {
     await tf.setBackend('cpu');
     const sizes = [3, 17];
