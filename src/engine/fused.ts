@@ -55,10 +55,8 @@ export function dense(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D, ac
   expectShape(fn, 'bias', bias, [weight.shape[1]]);
   if (activation !== 'linear' && activation !== 'relu') throw new Error(`${fn}: activation must be 'linear' or 'relu', got ${String(activation)}`);
   if (hasKernel(DENSE_KERNEL)) return run(DENSE_KERNEL, { x, weight, bias }, { activation }) as tf.Tensor2D;
-  return tf.tidy(() => {
-    const affine = tf.add(tf.matMul(x, weight), bias);
-    return (activation === 'relu' ? tf.relu(affine) : affine) as tf.Tensor2D;
-  });
+  // tfjs's own fused op: one kernel on backends that fuse (tfjs-node, WebGPU), split under a tape.
+  return tf.fused.matMul({ a: x, b: weight, bias, activation }) as tf.Tensor2D;
 }
 
 /**
