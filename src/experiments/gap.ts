@@ -11,7 +11,7 @@ import type { DiagonalGaussian } from '../distributions/gaussian';
 import { binarizeValues } from '../data/binarize';
 import { DataMatrix, checkDataMatrix } from '../data/matrix';
 import { Vae } from '../models/vae';
-import { trainingObjective } from '../train/objective';
+import { objectiveStep } from '../train/objective';
 import { quadrature2d, QuadratureOptions, QuadratureResult } from '../exact/quadrature2d';
 import { logMeanExp } from '../objectives/monteCarlo';
 import { logWeightsOf, sampleJoint } from '../objectives/sampleJoint';
@@ -189,13 +189,7 @@ export function optimizeEncoderOnly(model: Vae, data: DataMatrix, options: Encod
       cursor += batchSize;
       const xs = model.likelihood === 'bernoulli' ? binarizeValues(rows, random) : rows;
       const noise = random.normals(batchSize * model.latentSize);
-      const loss = tf.tidy(() => {
-        const x = tf.tensor2d(xs, [batchSize, d]);
-        const eps = tf.tensor2d(noise, [batchSize, model.latentSize]);
-        return optimizer.minimize(() => trainingObjective(model, x, eps, 1, 0), true, encoderVariables) as tf.Scalar;
-      });
-      losses[step - 1] = loss.dataSync()[0];
-      loss.dispose();
+      losses[step - 1] = objectiveStep(model, optimizer, encoderVariables, xs, noise, batchSize);
       if (!Number.isFinite(losses[step - 1])) throw new RangeError(`${fn}: the loss became ${losses[step - 1]} at step ${step}; try a smaller learningRate`);
       if (checkpoints.has(step)) options.onCheckpoint!(step);
     }

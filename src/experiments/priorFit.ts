@@ -16,8 +16,9 @@ import { Random } from '../random';
 import { DiagonalGaussian, checkDiagonalGaussian, LOG_2PI } from '../distributions/gaussian';
 import type { InferenceModel } from '../objectives/types';
 import { DataMatrix, checkDataMatrix } from '../data/matrix';
-import { checkMatrix, checkInteger, checkRandom, shapeString } from '../tensorChecks';
+import { checkMatrix, checkInteger, checkRandom } from '../tensorChecks';
 import { meanWithStandardError } from './betaSweep';
+import { aggregatePosteriorGaussianKl } from './summary';
 
 /** The mixture components as float64 arrays: means and variances, row-major [N, d]. */
 export interface AggregatePosterior {
@@ -232,43 +233,10 @@ export function priorFit(aggregate: AggregatePosterior, random: Random, options:
 
 /**
  * KL(N(m, S) ‖ N(0, I)) = ½ (tr S + mᵀm − d − log det S), with m and S the mean and covariance
- * of the mixture q(z): m = mean_n μ_n, S = Cov_n(μ_n) + diag(mean_n σ_n²). Cholesky in float64.
+ * of the mixture q(z): m = mean_n μ_n, S = Cov_n(μ_n) + diag(mean_n σ_n²) (computed by
+ * aggregatePosteriorGaussianKl, notebook 06's name for the same quantity).
  */
 export function momentMatchedKlToPrior(aggregate: AggregatePosterior): number {
-  const fn = 'momentMatchedKlToPrior';
-  checkAggregate(fn, aggregate);
-  const { count: n, latentSize: d, means } = aggregate;
-  const m = new Float64Array(d);
-  for (let c = 0; c < n; c++) for (let j = 0; j < d; j++) m[j] += means[c * d + j] / n;
-  const s = new Float64Array(d * d);
-  for (let c = 0; c < n; c++) {
-    for (let a = 0; a < d; a++) {
-      const da = means[c * d + a] - m[a];
-      for (let b = 0; b < d; b++) s[a * d + b] += (da * (means[c * d + b] - m[b])) / n;
-    }
-  }
-  for (let c = 0; c < n; c++) for (let j = 0; j < d; j++) s[j * d + j] += Math.exp(aggregate.logVariances[c * d + j]) / n;
-  let trace = 0;
-  let mm = 0;
-  for (let j = 0; j < d; j++) {
-    trace += s[j * d + j];
-    mm += m[j] * m[j];
-  }
-  // log det S from the Cholesky factor S = L Lᵀ.
-  const l = new Float64Array(d * d);
-  let logDet = 0;
-  for (let i = 0; i < d; i++) {
-    for (let j = 0; j <= i; j++) {
-      let v = s[i * d + j];
-      for (let k = 0; k < j; k++) v -= l[i * d + k] * l[j * d + k];
-      if (i === j) {
-        if (!(v > 0)) throw new RangeError(`${fn}: the covariance of the aggregate posterior is not positive definite (pivot ${v} at ${i} of ${shapeString([d, d])})`);
-        l[i * d + i] = Math.sqrt(v);
-        logDet += Math.log(v);
-      } else {
-        l[i * d + j] = v / l[j * d + j];
-      }
-    }
-  }
-  return 0.5 * (trace + mm - d - logDet);
+  checkAggregate('momentMatchedKlToPrior', aggregate);
+  return aggregatePosteriorGaussianKl(aggregate.means, aggregate.logVariances, aggregate.latentSize);
 }

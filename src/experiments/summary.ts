@@ -9,7 +9,7 @@ import type { InferenceModel } from '../objectives/types';
 import { LinearGaussianModel } from '../exact/linearGaussian';
 import { cholesky, logDetFromCholesky } from '../exact/linearAlgebra';
 import { DataMatrix, checkDataMatrix } from '../data/matrix';
-import { trainingObjective } from '../train/objective';
+import { objectiveStep } from '../train/objective';
 import { createAdam } from '../engine/adam';
 
 /**
@@ -153,13 +153,7 @@ export async function trainEncoderOnly(model: Vae, data: DataMatrix, options: En
         const xs = new Float32Array(rows * d);
         for (let i = 0; i < rows; i++) xs.set(data.values.subarray(order[start + i] * d, (order[start + i] + 1) * d), i * d);
         const noise = random.normals(rows * latent);
-        const loss = tf.tidy(() => {
-          const x = tf.tensor2d(xs, [rows, d]);
-          const eps = tf.tensor2d(noise, [rows, latent]);
-          return optimizer.minimize(() => trainingObjective(model, x, eps, 1, 0), true, variables) as tf.Scalar;
-        });
-        const value = loss.dataSync()[0];
-        loss.dispose();
+        const value = objectiveStep(model, optimizer, variables, xs, noise, rows);
         if (!Number.isFinite(value)) throw new RangeError(`${fn}: the loss became ${value} at epoch ${epoch}; try a smaller learningRate (now ${learningRate})`);
       }
       if (options.onEpoch) options.onEpoch(epoch);
