@@ -4,12 +4,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { checkMatrix, checkSameShape, checkTensorValues } from '../tensorChecks';
+import { bernoulliNegativeLogLikelihood } from '../engine/fused';
 
 /**
  * log p(x | logits) per example, summed over pixels:
  *   Σ_i [ x_i log σ(l_i) + (1 − x_i) log(1 − σ(l_i)) ] = Σ_i [ x_i l_i − softplus(l_i) ].
  * The right-hand form never evaluates log σ(l), so it stays exact for |l| in the hundreds.
  * x may be binary or grey levels in [0, 1] (the latter gives the usual cross-entropy objective).
+ * Computed by the engine's fused op (the training step uses the same op, without these checks).
  */
 export function bernoulliLogLikelihood(x: tf.Tensor2D, logits: tf.Tensor2D): tf.Tensor1D {
   const fn = 'bernoulliLogLikelihood';
@@ -18,5 +20,5 @@ export function bernoulliLogLikelihood(x: tf.Tensor2D, logits: tf.Tensor2D): tf.
   checkSameShape(fn, 'x', x, 'logits', logits);
   checkTensorValues(fn, 'x', x, 0, 1);
   checkTensorValues(fn, 'logits', logits);
-  return tf.tidy(() => tf.sum(tf.sub(tf.mul(x, logits), tf.softplus(logits)), 1) as tf.Tensor1D);
+  return tf.tidy(() => tf.neg(bernoulliNegativeLogLikelihood(logits, x)) as tf.Tensor1D);
 }

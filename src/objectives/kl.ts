@@ -10,6 +10,7 @@ import {
 import { checkInteger, checkRandom, shapeString } from '../tensorChecks';
 import { defaultChunkRows, meanAndStandardError, sampleAndEvaluate } from './monteCarlo';
 import type { MonteCarloEstimate } from './types';
+import { gaussianKlToStandardNormalRows } from '../engine/fused';
 
 /**
  * KL(q ‖ N(0, I)) per latent dimension, shape [batch, latent]:
@@ -18,18 +19,25 @@ import type { MonteCarloEstimate } from './types';
  */
 export function klToStandardNormalPerDimension(q: DiagonalGaussian): tf.Tensor2D {
   checkDiagonalGaussian('klToStandardNormalPerDimension', 'encoder', q);
-  return tf.tidy(() => klPerDimension(q));
+  return tf.tidy(() => klPerDimensionUnchecked(q.mean, q.logVariance));
 }
 
-function klPerDimension(q: DiagonalGaussian): tf.Tensor2D {
-  const inner = tf.sub(tf.sub(tf.add(q.logVariance, 1), tf.square(q.mean)), tf.exp(q.logVariance));
+/**
+ * The same per-dimension KL without reading values back to validate them (for the training
+ * step's free-bits term, inside the gradient tape; the data are validated once up front).
+ */
+export function klPerDimensionUnchecked(mean: tf.Tensor2D, logVariance: tf.Tensor2D): tf.Tensor2D {
+  const inner = tf.sub(tf.sub(tf.add(logVariance, 1), tf.square(mean)), tf.exp(logVariance));
   return tf.mul(inner, -0.5) as tf.Tensor2D;
 }
 
-/** KL(q ‖ N(0, I)) per example: Σ_j −½ (1 + log σ²_j − μ_j² − σ²_j), shape [batch]. */
+/**
+ * KL(q ‖ N(0, I)) per example: Σ_j −½ (1 + log σ²_j − μ_j² − σ²_j), shape [batch], by the
+ * engine's fused op (the training step uses the same op, without these checks).
+ */
 export function klToStandardNormal(q: DiagonalGaussian): tf.Tensor1D {
   checkDiagonalGaussian('klToStandardNormal', 'encoder', q);
-  return tf.tidy(() => tf.sum(klPerDimension(q), 1) as tf.Tensor1D);
+  return gaussianKlToStandardNormalRows(q.mean, q.logVariance);
 }
 
 /**

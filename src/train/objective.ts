@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { LOG_2PI } from '../distributions/gaussian';
 import type { Vae } from '../models/vae';
 import { bernoulliNegativeLogLikelihood, gaussianKlToStandardNormalRows, gaussianSample } from '../engine/fused';
+import { klPerDimensionUnchecked } from '../objectives/kl';
 
 /*
  * The per-step training objective, written with raw tfjs ops and the engine's fused ops on purpose.
@@ -41,8 +42,7 @@ export function trainingObjective(model: Vae, x: tf.Tensor2D, noise: tf.Tensor2D
     const reconstructionBatchMean = tf.div(reconstructionSum, x.shape[0]);
     let klTerm: tf.Tensor;
     if (freeBits > 0) {
-      const klPerEntry = tf.mul(tf.sub(tf.sub(tf.add(logVariance, 1), tf.square(mean)), tf.exp(logVariance)), -0.5);
-      klTerm = tf.sum(tf.maximum(tf.mean(klPerEntry, 0), freeBits));
+      klTerm = tf.sum(tf.maximum(tf.mean(klPerDimensionUnchecked(mean, logVariance), 0), freeBits));
     } else {
       klTerm = tf.div(tf.sum(gaussianKlToStandardNormalRows(mean, logVariance)), x.shape[0]);
     }
