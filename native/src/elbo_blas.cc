@@ -149,31 +149,6 @@ inline float SigmoidOne(float x) {
   return x != x ? x : result;
 }
 
-// softplus(heap, xOffset, outOffset, n): out[i] = softplus(x[i]), offsets in floats.
-Napi::Value Softplus(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() != 4 || !info[0].IsTypedArray() ||
-      info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-    Napi::RangeError::New(env, "elbo_blas.softplus: expected (Float32Array heap, xOffset, outOffset, n)").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  Napi::Float32Array heap = info[0].As<Napi::Float32Array>();
-  int64_t xOff, outOff, n;
-  if (!ReadSize(info, 1, &xOff) || !ReadSize(info, 2, &outOff) || !ReadSize(info, 3, &n)) {
-    Napi::RangeError::New(env, "elbo_blas.softplus: offsets and n must be non-negative integers").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  const int64_t length = static_cast<int64_t>(heap.ElementLength());
-  if (xOff + n > length || outOff + n > length) {
-    Napi::RangeError::New(env, "elbo_blas.softplus: an operand lies outside the heap").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  const float* x = heap.Data() + xOff;
-  float* out = heap.Data() + outOff;
-  for (int64_t i = 0; i < n; ++i) out[i] = SoftplusOne(x[i]);  // vectorised by -O3
-  return env.Undefined();
-}
-
 // Reads (Float32Array heap, offsets/sizes...) for the elementwise functions below; throws a
 // RangeError naming `name` and returns false when the arguments are not that.
 bool ReadHeapArgs(const Napi::CallbackInfo& info, const char* name, size_t count, float** base,
@@ -208,6 +183,20 @@ bool Inside(const Napi::CallbackInfo& info, const char* name, int64_t length,
     }
   }
   return true;
+}
+
+// softplus(heap, xOffset, outOffset, n): out[i] = softplus(x[i]), offsets in floats
+// (x and out may be the same array: each element is read before it is written).
+Napi::Value Softplus(const Napi::CallbackInfo& info) {
+  float* base;
+  int64_t length, a[3];
+  if (!ReadHeapArgs(info, "softplus", 3, &base, &length, a)) return info.Env().Undefined();
+  const int64_t n = a[2];
+  if (!Inside(info, "softplus", length, {{a[0], n}, {a[1], n}})) return info.Env().Undefined();
+  const float* x = base + a[0];
+  float* out = base + a[1];
+  for (int64_t i = 0; i < n; ++i) out[i] = SoftplusOne(x[i]);  // vectorised by -O3 (aliasing checked at run time)
+  return info.Env().Undefined();
 }
 
 // One row of the Bernoulli negative log-likelihood, element by element (vectorised: the

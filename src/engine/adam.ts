@@ -14,7 +14,7 @@
  * update is written into the variables' own memory when nothing else shares it (adamInPlace).
  */
 import * as tf from '@tensorflow/tfjs';
-import { KernelArgs, WasmBackendLike } from './kernels/shared';
+import { floatIndex, KernelArgs, product, WasmBackendLike } from './kernels/shared';
 import { simdFor } from './kernels/wasmSimd';
 
 export const ADAM_KERNEL = 'ElboLabAdamStep';
@@ -64,14 +64,14 @@ function adamStepKernel(args: KernelArgs): tf.TensorInfo[] {
   if (value === undefined || m === undefined || v === undefined || gradient === undefined) {
     throw new Error(`${ADAM_KERNEL}: inputs value, m, v and gradient are required`);
   }
-  const n = value.shape.reduce((p, d) => p * d, 1);
+  const n = product(value.shape);
   const backend = args.backend;
   const outValue = backend.makeOutput(value.shape, 'float32');
   const outM = backend.makeOutput(value.shape, 'float32');
   const outV = backend.makeOutput(value.shape, 'float32');
   // adamUpdate reads the heap view after these allocations (an allocation may replace it).
-  const at = (t: tf.TensorInfo): number => backend.getMemoryOffset(t.dataId) / 4;
-  adamUpdate(backend, n, args.attrs as unknown as AdamAttrs, [value, m, v, gradient, outValue, outM, outV].map(at));
+  const offsets = [value, m, v, gradient, outValue, outM, outV].map((t) => floatIndex(backend, t));
+  adamUpdate(backend, n, args.attrs as unknown as AdamAttrs, offsets);
   return [outValue, outM, outV];
 }
 
@@ -86,9 +86,9 @@ function adamInPlace(value: tf.Variable, m: tf.Variable, v: tf.Variable, gradien
   if (tf.getBackend() !== 'wasm' || gradient.dtype !== 'float32' || value.dtype !== 'float32') return false;
   const backend = tf.backend() as unknown as WasmBackendLike & { refCount?(dataId: object): number };
   if (typeof backend.refCount !== 'function') return false;
-  if (![value, m, v].every((t) => backend.refCount?.(t.dataId) === 1)) return false;
-  const at = (t: tf.Tensor): number => backend.getMemoryOffset(t.dataId) / 4;
-  const [w0, m0, v0, g0] = [value, m, v, gradient].map(at);
+  const refCount = backend.refCount.bind(backend);
+  if (![value, m, v].every((t) => refCount(t.dataId) === 1)) return false;
+  const [w0, m0, v0, g0] = [value, m, v, gradient].map((t) => floatIndex(backend, t));
   adamUpdate(backend, value.size, attrs, [w0, m0, v0, g0, w0, m0, v0]);
   return true;
 }

@@ -13,7 +13,7 @@
  * over the heap costs less than one kernel launch.
  */
 import * as tf from '@tensorflow/tfjs';
-import { KernelArgs, StockKernel, view } from './shared';
+import { floatIndex, KernelArgs, product, StockKernel, view } from './shared';
 
 export const DENSE_KERNEL = 'ElboLabDense';
 export const RELU_BACKWARD_KERNEL = 'ElboLabReluBackward';
@@ -34,15 +34,6 @@ function input(args: KernelArgs, name: string): tf.TensorInfo {
   const t = args.inputs[name];
   if (t === undefined || t === null) throw new Error(`engine: kernel called without input ${name}`);
   return t;
-}
-
-function size(t: tf.TensorInfo): number {
-  return t.shape.reduce((p, d) => p * d, 1);
-}
-
-/** Float index of a tensor's data in HEAPF32. */
-function at(backend: KernelArgs['backend'], t: tf.TensorInfo): number {
-  return backend.getMemoryOffset(t.dataId) >> 2;
 }
 
 /** y = act(x·W + b) by the wasm backend's _FusedMatMul as registered now (ours in a fast set). */
@@ -68,8 +59,8 @@ function reluBackwardJs(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend;
   const out = backend.makeOutput(y.shape, 'float32');
   const h = backend.wasm.HEAPF32;
-  const [y0, d0, o0] = [at(backend, y), at(backend, dy), at(backend, out)];
-  const n = size(y);
+  const [y0, d0, o0] = [floatIndex(backend, y), floatIndex(backend, dy), floatIndex(backend, out)];
+  const n = product(y.shape);
   for (let i = 0; i < n; i++) {
     const v = h[y0 + i];
     h[o0 + i] = v > 0 ? h[d0 + i] : v === v ? 0 : v; // NaN passes through, as tfjs's step does
@@ -84,8 +75,8 @@ function gaussianSample(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend;
   const out = backend.makeOutput(mean.shape, 'float32');
   const h = backend.wasm.HEAPF32;
-  const [m0, l0, e0, o0] = [at(backend, mean), at(backend, logVariance), at(backend, noise), at(backend, out)];
-  const n = size(mean);
+  const [m0, l0, e0, o0] = [floatIndex(backend, mean), floatIndex(backend, logVariance), floatIndex(backend, noise), floatIndex(backend, out)];
+  const n = product(mean.shape);
   for (let i = 0; i < n; i++) h[o0 + i] = h[m0 + i] + Math.exp(0.5 * h[l0 + i]) * h[e0 + i];
   return out;
 }
@@ -97,7 +88,7 @@ function gaussianKl(args: KernelArgs): tf.TensorInfo {
   const [rows, cols] = mean.shape;
   const out = backend.makeOutput([rows], 'float32');
   const h = backend.wasm.HEAPF32;
-  const [m0, l0, o0] = [at(backend, mean), at(backend, logVariance), at(backend, out)];
+  const [m0, l0, o0] = [floatIndex(backend, mean), floatIndex(backend, logVariance), floatIndex(backend, out)];
   for (let r = 0; r < rows; r++) {
     let total = 0;
     for (let c = r * cols; c < (r + 1) * cols; c++) {
@@ -125,12 +116,12 @@ function gaussianGrad(args: KernelArgs): tf.TensorInfo {
     const logVariance = input(args, 'logVariance');
     const noise = part === 'sampleLogVariance' ? input(args, 'noise') : null;
     const out = backend.makeOutput(logVariance.shape, 'float32');
-    const [d0, l0, o0] = [at(backend, dy), at(backend, logVariance), at(backend, out)];
-    const n = size(logVariance);
+    const [d0, l0, o0] = [floatIndex(backend, dy), floatIndex(backend, logVariance), floatIndex(backend, out)];
+    const n = product(logVariance.shape);
     if (noise === null) {
       for (let i = 0; i < n; i++) h[o0 + i] = h[d0 + i] * Math.exp(0.5 * h[l0 + i]);
     } else {
-      const e0 = at(backend, noise);
+      const e0 = floatIndex(backend, noise);
       for (let i = 0; i < n; i++) h[o0 + i] = 0.5 * h[d0 + i] * Math.exp(0.5 * h[l0 + i]) * h[e0 + i];
     }
     return out;
@@ -139,7 +130,7 @@ function gaussianGrad(args: KernelArgs): tf.TensorInfo {
     const x = input(args, part === 'klMean' ? 'mean' : 'logVariance');
     const [rows, cols] = x.shape;
     const out = backend.makeOutput(x.shape, 'float32');
-    const [d0, x0, o0] = [at(backend, dy), at(backend, x), at(backend, out)];
+    const [d0, x0, o0] = [floatIndex(backend, dy), floatIndex(backend, x), floatIndex(backend, out)];
     for (let r = 0; r < rows; r++) {
       const g = h[d0 + r];
       for (let c = r * cols; c < (r + 1) * cols; c++) {
@@ -159,7 +150,7 @@ function bernoulliNllNative(addon: FusedAddon): StockKernel {
     const [rows, cols] = logits.shape;
     const out = backend.makeOutput([rows], 'float32');
     // HEAPF32 is read after makeOutput: an allocation may grow (and replace) the heap.
-    addon.bernoulliNll(backend.wasm.HEAPF32, at(backend, logits), at(backend, x), at(backend, out), rows, cols);
+    addon.bernoulliNll(backend.wasm.HEAPF32, floatIndex(backend, logits), floatIndex(backend, x), floatIndex(backend, out), rows, cols);
     return out;
   };
 }
@@ -172,7 +163,7 @@ function bernoulliNllGradNative(addon: FusedAddon): StockKernel {
     const backend = args.backend;
     const [rows, cols] = logits.shape;
     const out = backend.makeOutput(logits.shape, 'float32');
-    addon.bernoulliNllGrad(backend.wasm.HEAPF32, at(backend, logits), at(backend, x), at(backend, dy), at(backend, out), rows, cols);
+    addon.bernoulliNllGrad(backend.wasm.HEAPF32, floatIndex(backend, logits), floatIndex(backend, x), floatIndex(backend, dy), floatIndex(backend, out), rows, cols);
     return out;
   };
 }
@@ -183,7 +174,7 @@ function reluBackwardNative(addon: FusedAddon): StockKernel {
     const dy = input(args, 'dy');
     const backend = args.backend;
     const out = backend.makeOutput(y.shape, 'float32');
-    addon.reluBackward(backend.wasm.HEAPF32, at(backend, y), at(backend, dy), at(backend, out), size(y));
+    addon.reluBackward(backend.wasm.HEAPF32, floatIndex(backend, y), floatIndex(backend, dy), floatIndex(backend, out), product(y.shape));
     return out;
   };
 }

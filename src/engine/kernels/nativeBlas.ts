@@ -19,7 +19,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type * as tf from '@tensorflow/tfjs';
 import { projectRoot } from '../../paths';
-import { KernelArgs, operands, planMatMul, sharedCast, sharedIdentity, StockKernel, stockKernel } from './shared';
+import { floatIndex, KernelArgs, operands, planMatMul, product, sharedCast, sharedIdentity, StockKernel, stockKernel } from './shared';
 import { leadingAxesSum } from './sum';
 import { fastFusedMatMul } from './wasmFast';
 import { FusedAddon, fusedKernels } from './fused';
@@ -63,10 +63,6 @@ export function loadBlasAddon(addonPath: string = nativeAddonPath()): BlasAddon 
 
 const ACTIVATION_CODES: Record<string, number> = { linear: 0, relu: 1, relu6: 2 };
 
-function floatOffset(backend: KernelArgs['backend'], t: tf.TensorInfo): number {
-  return backend.getMemoryOffset(t.dataId) / 4;
-}
-
 /**
  * out = op(a)·op(b) (+ bias) (activation) by BLAS, or null when this case is not ours
  * (non-float, unsupported broadcast, activation BLAS cannot fuse) and another kernel runs.
@@ -81,7 +77,7 @@ function blasMatMul(addon: BlasAddon, args: KernelArgs, bias: tf.TensorInfo | un
   if (plan === null || act === undefined || a.dtype !== 'float32' || b.dtype !== 'float32') return null;
   let biasSize = 0;
   if (bias !== undefined) {
-    biasSize = bias.shape.reduce((p, d) => p * d, 1);
+    biasSize = product(bias.shape);
     if (bias.dtype !== 'float32' || bias.shape.length > 1 || (biasSize !== 1 && biasSize !== plan.N)) return null;
   }
   const { M, N, K, batchA, batchB, batch } = plan;
@@ -90,10 +86,10 @@ function blasMatMul(addon: BlasAddon, args: KernelArgs, bias: tf.TensorInfo | un
   // Read HEAPF32 after makeOutput: an allocation may grow (and replace) the heap.
   addon.gemm(
     backend.wasm.HEAPF32, batch, M, N, K, transposeA, transposeB,
-    floatOffset(backend, a), batchA === 1 ? 0 : M * K,
-    floatOffset(backend, b), batchB === 1 ? 0 : K * N,
-    floatOffset(backend, out),
-    bias === undefined ? 0 : floatOffset(backend, bias), biasSize, act,
+    floatIndex(backend, a), batchA === 1 ? 0 : M * K,
+    floatIndex(backend, b), batchB === 1 ? 0 : K * N,
+    floatIndex(backend, out),
+    bias === undefined ? 0 : floatIndex(backend, bias), biasSize, act,
   );
   return out;
 }
@@ -112,8 +108,8 @@ export function nativeBlasKernels(addon: BlasAddon): Record<string, StockKernel>
     const x = args.inputs.x;
     if (x === undefined || x.dtype !== 'float32') return stockKernel('Softplus')(args);
     const out = args.backend.makeOutput(x.shape, 'float32');
-    const n = x.shape.reduce((p, d) => p * d, 1);
-    if (n > 0) addon.softplus(args.backend.wasm.HEAPF32, floatOffset(args.backend, x), floatOffset(args.backend, out), n);
+    const n = product(x.shape);
+    if (n > 0) addon.softplus(args.backend.wasm.HEAPF32, floatIndex(args.backend, x), floatIndex(args.backend, out), n);
     return out;
   };
   return {

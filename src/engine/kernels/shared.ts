@@ -79,10 +79,16 @@ export interface MatMulPlan {
   outShape: number[];
 }
 
-function product(dims: number[]): number {
+/** The number of elements of a shape (1 for a scalar). */
+export function product(dims: readonly number[]): number {
   let p = 1;
   for (const d of dims) p *= d;
   return p;
+}
+
+/** Where a float32 tensor's data starts in the wasm heap, as an index into HEAPF32. */
+export function floatIndex(backend: WasmBackendLike, t: { dataId: object }): number {
+  return backend.getMemoryOffset(t.dataId) / 4;
 }
 
 /**

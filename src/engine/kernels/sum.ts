@@ -5,7 +5,7 @@
  * reads X in place, with A a single 1 seen through zero strides.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { KernelArgs, stockKernel } from './shared';
+import { KernelArgs, product, stockKernel } from './shared';
 import { gemm, gemmFor, heapOf } from './wasmGemm';
 
 /** The reduced axes of a Sum call, non-negative and sorted, or null when malformed. */
@@ -24,9 +24,9 @@ export function leadingAxesSum(args: KernelArgs): tf.TensorInfo {
   const axes = x === undefined ? null : reducedAxes(args.attrs.axis, x.shape.length);
   const leading = axes !== null && axes.length < (x?.shape.length ?? 0) && axes.every((a, i) => a === i);
   if (x === undefined || x.dtype !== 'float32' || fns === null || axes === null || !leading) return stockKernel('Sum')(args);
-  const rows = x.shape.slice(0, axes.length).reduce((p, d) => p * d, 1);
+  const rows = product(x.shape.slice(0, axes.length));
   const kept = x.shape.slice(axes.length);
-  const cols = kept.reduce((p, d) => p * d, 1);
+  const cols = product(kept);
   if (rows === 0 || cols === 0) return stockKernel('Sum')(args);
   const outShape = args.attrs.keepDims === true ? [...axes.map(() => 1), ...kept] : kept;
   const out = backend.makeOutput(outShape, 'float32');

@@ -22,7 +22,9 @@ import { simdFor } from './wasmSimd';
 import { gemm, gemmFor, gemmModuleBytes, heapOf } from './wasmGemm';
 import { leadingAxesSum } from './sum';
 import { fusedKernels } from './fused';
-import { KernelArgs, MatMulPlan, operands, planMatMul, sharedCast, sharedIdentity, stockKernel, StockKernel, view, webAssembly } from './shared';
+import {
+  floatIndex, KernelArgs, MatMulPlan, operands, planMatMul, product, sharedCast, sharedIdentity, stockKernel, StockKernel, view, webAssembly,
+} from './shared';
 
 function transpose2d(backend: KernelArgs['backend'], x: tf.TensorInfo, rows: number, cols: number): tf.TensorInfo {
   const t = stockKernel('Transpose')({
@@ -183,7 +185,7 @@ export function fastFusedMatMul(args: KernelArgs): tf.TensorInfo {
 /** A float32 bias holding exactly N values along its last axis (shape [N], [1, N], …). */
 function isVectorOfLength(t: tf.TensorInfo, N: number): boolean {
   return t.dtype === 'float32' && t.shape.length >= 1 && t.shape[t.shape.length - 1] === N &&
-    t.shape.reduce((p, d) => p * d, 1) === N;
+    product(t.shape) === N;
 }
 
 /**
@@ -192,11 +194,11 @@ function isVectorOfLength(t: tf.TensorInfo, N: number): boolean {
  */
 function expandScalarBias(backend: KernelArgs['backend'], bias: tf.TensorInfo | undefined, N: number): tf.TensorInfo | null {
   if (bias === undefined || bias === null || N === 1) return null;
-  if (bias.shape.reduce((p, d) => p * d, 1) !== 1 || bias.dtype !== 'float32') return null;
+  if (product(bias.shape) !== 1 || bias.dtype !== 'float32') return null;
   const out = backend.makeOutput([N], 'float32');
   const heap = backend.wasm.HEAPF32;
-  const value = heap[backend.getMemoryOffset(bias.dataId) / 4];
-  const start = backend.getMemoryOffset(out.dataId) / 4;
+  const value = heap[floatIndex(backend, bias)];
+  const start = floatIndex(backend, out);
   heap.fill(value, start, start + N);
   return out;
 }
@@ -230,7 +232,7 @@ export function simdSoftplus(args: KernelArgs): tf.TensorInfo {
   const fns = simdFor(backend.wasm.asm?.memory);
   if (x === undefined || x.dtype !== 'float32' || fns === null) return stockKernel('Softplus')(args);
   const out = backend.makeOutput(x.shape, 'float32');
-  const n = x.shape.reduce((p, d) => p * d, 1);
+  const n = product(x.shape);
   const xAt = backend.getMemoryOffset(x.dataId);
   const outAt = backend.getMemoryOffset(out.dataId);
   const done = n - (n % 4);
