@@ -2,8 +2,11 @@
 // ELBO Lab setup: idempotent, called by `npm start` and `npm test`.
 //   1. find a Python with jupyter_client, nbclient and nbformat (on Debian/Ubuntu as root,
 //      install Debian's Jupyter packages when none exists; elsewhere stop with the command to run);
-//   2. register the tslab kernel in the project-local Jupyter folder .jupyter/ (no system writes);
-//   3. prepare the data caches and build the optional native BLAS engine, once.
+//   2. build the course library (src/ -> dist/, the package `elbo-lab` notebooks import);
+//   3. register the kernel "elbo-lab" (kernel/main.js) where Jupyter looks for a user's kernels, as
+//      `python3 -m ipykernel install --user` does, so every Jupyter tool finds it (a copy also
+//      stays in the project-local .jupyter/ for the scripts);
+//   4. prepare the data caches and build the optional native BLAS engine, once.
 // It writes .cache/setup.json for the other scripts (which Python, which Jupyter front end).
 'use strict';
 
@@ -12,8 +15,10 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 
 const { ROOT, STATE_FILE } = require('./state');
+const { ensureLibrary } = require('../kernel/library');
 
-const KERNEL_DIR = path.join(ROOT, '.jupyter', 'kernels', 'tslab');
+const KERNEL_NAME = 'elbo-lab';
+const KERNEL_DIR = path.join(ROOT, '.jupyter', 'kernels', KERNEL_NAME);
 const JUPYTER_MODULES = ['jupyter_client', 'nbclient', 'nbformat'];
 const DEBIAN_JUPYTER = ['jupyter-notebook', 'jupyter-nbconvert', 'jupyter-client', 'python3-nbclient', 'python3-nbformat'];
 // Not required to run the curriculum; installed alongside when apt is at hand.
@@ -139,26 +144,68 @@ function frontEnd(python) {
   return null;
 }
 
-function registerKernel(python) {
-  const tslab = path.join(ROOT, 'node_modules', '.bin', 'tslab');
-  if (!fs.existsSync(tslab)) throw new SetupError(`tslab is not installed at ${tslab}: run \`npm install\` first.`);
-  const spec = {
-    argv: [tslab, 'kernel', '--config-path', '{connection_file}'],
+/** The kernel specification (kernel.json) of this clone. */
+function kernelSpec(python) {
+  return {
+    argv: [process.execPath, path.join(ROOT, 'kernel', 'main.js'), '{connection_file}'],
     display_name: 'TypeScript (ELBO Lab)',
     language: 'typescript',
+    interrupt_mode: 'signal',
     env: { ELBO_LAB_ROOT: ROOT },
-    metadata: { elbo_lab: { python } },
+    metadata: { elbo_lab: { python, root: ROOT } },
   };
+}
+
+/** Write the spec into .jupyter/kernels/elbo-lab/; true when it changed. */
+function writeKernelSpec(python) {
   const file = path.join(KERNEL_DIR, 'kernel.json');
-  const text = `${JSON.stringify(spec, null, 2)}\n`;
-  if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === text) return false;
+  const text = `${JSON.stringify(kernelSpec(python), null, 2)}\n`;
+  const logos = ['logo-32x32.png', 'logo-64x64.png'];
+  const complete = logos.every((logo) => fs.existsSync(path.join(KERNEL_DIR, logo)));
+  if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === text && complete) return false;
   fs.mkdirSync(KERNEL_DIR, { recursive: true });
   fs.writeFileSync(file, text);
-  for (const logo of ['logo-32x32.png', 'logo-64x64.png']) {
+  for (const logo of logos) {
     const source = path.join(ROOT, 'node_modules', 'tslab', 'python', logo);
     if (fs.existsSync(source)) fs.copyFileSync(source, path.join(KERNEL_DIR, logo));
   }
   return true;
+}
+
+/**
+ * Install the spec into the user's Jupyter data folder (jupyter_client's user=True), where
+ * `jupyter lab`, `jupyter nbconvert`, `jupyter kernelspec list` and nbgrader look. Returns the
+ * folder it is in, or throws SetupError with what to do instead.
+ */
+function installKernelForUser(python) {
+  const script = [
+    'import json, sys',
+    'from jupyter_client.kernelspec import KernelSpecManager',
+    'manager = KernelSpecManager()',
+    'try:',
+    '    current = manager.get_kernel_spec(sys.argv[2])',
+    '    same = json.load(open(sys.argv[1] + "/kernel.json")) == json.load(open(current.resource_dir + "/kernel.json"))',
+    'except Exception:',
+    '    same = False',
+    'folder = current.resource_dir if same else manager.install_kernel_spec(sys.argv[1], kernel_name=sys.argv[2], user=True, replace=True)',
+    'print(json.dumps({"folder": folder, "changed": not same}))',
+  ].join('\n');
+  const result = run(python, ['-c', script, KERNEL_DIR, KERNEL_NAME]);
+  if (result.status !== 0) {
+    const reason = (result.stderr || '').trim().split('\n').pop();
+    throw new SetupError(
+      `could not install the kernel "${KERNEL_NAME}" for this user (${reason}).\n` +
+        `Jupyter tools still find it with: export JUPYTER_PATH=${path.join(ROOT, '.jupyter')}`,
+    );
+  }
+  return JSON.parse(result.stdout.trim().split('\n').pop());
+}
+
+function buildLibrary() {
+  const built = ensureLibrary(ROOT);
+  if (built === null) return 'current';
+  if (!built.ok) throw new SetupError(`building the course library (src/ -> dist/) failed:\n${built.output}`);
+  return `built in ${built.seconds.toFixed(1)} s`;
 }
 
 /** Run an optional step script (data caches, native build) when it exists; they are idempotent. */
@@ -177,13 +224,18 @@ function main() {
   checkNode();
   const python = ensureJupyter();
   ensureOptionalPackages();
-  const changed = registerKernel(python);
+  const tslab = path.join(ROOT, 'node_modules', 'tslab', 'package.json');
+  if (!fs.existsSync(tslab)) throw new SetupError('tslab is not installed: run `npm install` first.');
+  const library = buildLibrary();
+  writeKernelSpec(python);
+  const kernel = installKernelForUser(python);
   runStep('data/prepare.js', 'preparing the data caches', { required: true });
   runStep('native/build.js', 'building the native BLAS engine', { required: false });
-  const state = { python, frontEnd: frontEnd(python), kernelDir: KERNEL_DIR, root: ROOT };
+  const state = { python, frontEnd: frontEnd(python), kernelName: KERNEL_NAME, kernelDir: kernel.folder, root: ROOT };
   fs.mkdirSync(path.dirname(STATE_FILE), { recursive: true });
   fs.writeFileSync(STATE_FILE, `${JSON.stringify(state, null, 2)}\n`);
-  log(`ready: Python ${python}, kernel "tslab" ${changed ? 'registered' : 'already registered'} in .jupyter/, front end ${state.frontEnd ?? 'none (only headless runs)'}`);
+  log(`kernel "${KERNEL_NAME}" (TypeScript (ELBO Lab)) ${kernel.changed ? 'installed' : 'already installed'} for this user in ${kernel.folder}: every Jupyter tool finds it`);
+  log(`ready: Python ${python}, library ${library} (dist/), front end ${state.frontEnd ?? 'none (only headless runs)'}`);
 }
 
 if (require.main === module) {
@@ -198,4 +250,4 @@ if (require.main === module) {
   }
 }
 
-module.exports = { findJupyterPython };
+module.exports = { findJupyterPython, kernelSpec, KERNEL_NAME };
