@@ -1,15 +1,13 @@
 #!/usr/bin/env python3
-"""Execute ELBO Lab notebooks headless with the project's tslab kernel, on nbclient.
+"""Execute ELBO Lab notebooks headless with the project's kernel ("elbo-lab"), on nbclient.
 
-tslab has two habits that a plain `jupyter nbconvert --execute` misses:
-  * a failed cell comes back with an EMPTY error (ename/evalue blank); the real message is on
-    the cell's stderr stream;
-  * a promise rejected without `await` (or an exception thrown in a timer) is only printed
-    ("UnhandledPromiseRejection: ..." / "UncaughtException: ..."), and when it happens between
-    cells it is dropped altogether.
-This module turns both into failures with the real message: it reads the stderr of a failed
-cell, scans every cell's streams for those markers, and installs a hidden listener in the kernel
-that records late errors, which a hidden probe collects after every cell.
+The kernel reports failures as Jupyter expects (error outputs and replies with name, message and
+traceback), so plain `jupyter nbconvert --execute` sees them too. This runner adds what a course
+needs on top: a per-cell report (wall time, first line, the message), executed copies that are
+signed and carry PNG copies of their charts, static HTML copies, and a check for late errors
+(a promise rejected without `await`, an exception in a timer) after every cell: a hidden listener
+in the kernel records them and a hidden probe collects them, so a late error fails the cell it
+followed instead of passing unnoticed.
 
 Used by scripts/run-notebooks.js (`npm test`, `npm run notebooks`) and by the grading tools.
 """
@@ -26,7 +24,7 @@ from pathlib import Path
 from typing import Callable, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
-KERNEL_NAME = "tslab"
+KERNEL_NAME = "elbo-lab"
 LATE_MARK = "ELBO_LAB_LATE_ERRORS:"
 MARKERS = re.compile(r"^(UnhandledPromiseRejection|UncaughtException):?\s*(.*)", re.M)
 REJECTED_VALUE = re.compile(r"^Promise \{\s*\n\s*<rejected>\s*(.*)", re.M)
@@ -216,17 +214,6 @@ def execute_notebook(
         on_cell_executed=remember_reply,
     )
 
-    def execute(cell, index):
-        # After a failed cell tslab aborts requests that arrive within ~200 ms (its queue
-        # reset); an aborted cell returns no output and no error, so send it again.
-        for attempt in range(3):
-            client.execute_cell(cell, index)
-            if replies.get(index) != "abort":
-                return
-            cell.outputs = []
-            time.sleep(0.3)
-        raise RuntimeError("the kernel aborted this cell three times")
-
     def hidden(source: str) -> str:
         # nbclient stores each executed cell back at its index, so the scratch cell gets a
         # temporary slot at the end and is removed again.
@@ -248,7 +235,7 @@ def execute_notebook(
                 cell_start = time.time()
                 error = ""
                 try:
-                    execute(cell, index)
+                    client.execute_cell(cell, index)
                 except CellTimeoutError:
                     error = f"timed out after {cell_timeout} s (per-cell limit)"
                 except CellExecutionError as exc:

@@ -27,7 +27,28 @@ const DEBIAN_OPTIONAL = {
   'libopenblas-dev': 'OpenBLAS for the native BLAS engine',
   chromium: 'headless Chromium for chart images, the book and the browser tests',
   libvulkan1: 'the Vulkan loader for the WebGPU engine (SwiftShader from chromium where no GPU driver exists)',
+  'python3-jupyter-kernel-test': "the Jupyter project's kernel conformance suite (a test of the kernel)",
 };
+// Test tools beside a clone (CI has ../shared next to it): when one is there, the Debian packages
+// its README lists are installed too (test/scripts/setup.test.ts checks these lists against the
+// READMEs). A user's clone has no ../shared: nothing is installed for them.
+const SHARED_TOOLS = path.resolve(ROOT, '..', 'shared', 'tools');
+const DEBIAN_FOR_TOOLS = {
+  nbgrader: ['alembic', 'python3-alembic', 'python3-sqlalchemy', 'python3-dateutil', 'python3-yaml', 'python3-requests',
+    'python3-jupyter-server', 'python3-ipywidgets', 'python3-jupyterlab-server'],
+  jupyterlab: ['python3-jupyter-server', 'python3-jupyterlab-server', 'python3-httpx', 'python3-async-lru',
+    'python3-typing-extensions'],
+};
+
+/** Optional Debian packages: always DEBIAN_OPTIONAL, plus those of each shared test tool present. */
+function optionalPackages() {
+  const wanted = { ...DEBIAN_OPTIONAL };
+  for (const [tool, names] of Object.entries(DEBIAN_FOR_TOOLS)) {
+    if (!fs.existsSync(path.join(SHARED_TOOLS, tool))) continue;
+    for (const name of names) wanted[name] = wanted[name] || `needed by the test tool ../shared/tools/${tool}`;
+  }
+  return wanted;
+}
 
 class SetupError extends Error {}
 
@@ -117,7 +138,8 @@ function ensureJupyter() {
 }
 
 function ensureOptionalPackages() {
-  const missing = missingDebianPackages(Object.keys(DEBIAN_OPTIONAL));
+  const wanted = optionalPackages();
+  const missing = missingDebianPackages(Object.keys(wanted));
   if (missing.length === 0) return;
   if (aptAllowed()) {
     try {
@@ -129,7 +151,7 @@ function ensureOptionalPackages() {
     }
   }
   if (isDebianLike()) {
-    for (const name of missing) log(`optional: ${DEBIAN_OPTIONAL[name]} — sudo apt-get install ${name}`);
+    for (const name of missing) log(`optional: ${wanted[name]} — sudo apt-get install ${name}`);
   }
 }
 
@@ -250,4 +272,4 @@ if (require.main === module) {
   }
 }
 
-module.exports = { findJupyterPython, kernelSpec, KERNEL_NAME };
+module.exports = { findJupyterPython, kernelSpec, KERNEL_NAME, DEBIAN_FOR_TOOLS, SHARED_TOOLS };
