@@ -237,7 +237,7 @@ describe('nbrun.py --finish', () => {
     const notebook = selftest.chartNotebook([{ type: 'scatter', x: [1, 2, 3], y: [2, 1, 3] }]);
     const output = (notebook.cells[1].outputs as Array<{ data: Record<string, unknown> }>)[0];
     delete output.data['image/png'];
-    fs.writeFileSync(file, JSON.stringify({ ...notebook, metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } } }));
+    fs.writeFileSync(file, JSON.stringify({ ...notebook, metadata: { kernelspec: { name: 'elbo-lab', display_name: 'TypeScript', language: 'typescript' } } }));
     const done = spawnSync(setupPython(), [path.join(ROOT, 'scripts', 'nbrun.py'), '--finish', file], { encoding: 'utf8', timeout: 120_000 });
     expect(done.status, done.stderr).toBe(0);
     const line = JSON.parse(done.stdout.trim().split('\n').pop()!) as { charts: number; images: number; signed: boolean };

@@ -17,7 +17,7 @@ export function notebookJson(sources: string[]): string {
     nbformat: 4,
     nbformat_minor: 5,
     metadata: {
-      kernelspec: { name: 'tslab', display_name: 'TypeScript (ELBO Lab)', language: 'typescript' },
+      kernelspec: { name: 'elbo-lab', display_name: 'TypeScript (ELBO Lab)', language: 'typescript' },
       language_info: { name: 'typescript' },
     },
     cells: sources.map((source, i) => ({

@@ -1,4 +1,4 @@
-// Notebooks are stored clean (no outputs), with the project's kernel, and reach src/ by symlink.
+// Notebooks are stored clean (no outputs), with the project's kernel, and import the library by its package name.
 import * as fs from 'fs';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
@@ -15,8 +15,8 @@ describe('stored notebooks', () => {
   for (const name of notebooks) {
     describe(name, () => {
       const nb = JSON.parse(fs.readFileSync(path.join(folder, name), 'utf8'));
-      it('uses the tslab kernel and the typescript language', () => {
-        expect(nb.metadata.kernelspec.name).toBe('tslab');
+      it('uses the elbo-lab kernel and the typescript language', () => {
+        expect(nb.metadata.kernelspec.name).toBe('elbo-lab');
         expect(nb.metadata.kernelspec.language).toBe('typescript');
       });
       it('is stored without outputs or execution counts', () => {
@@ -28,9 +28,15 @@ describe('stored notebooks', () => {
     });
   }
 
-  it('reach src/ through the notebooks/src -> ../src symlink', () => {
-    const link = path.join(folder, 'src');
-    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
-    expect(fs.readlinkSync(link)).toBe('../src');
+  it("import the library as 'elbo-lab' (runs from any folder), never through a relative path", () => {
+    for (const name of notebooks) {
+      const code = JSON.parse(fs.readFileSync(path.join(folder, name), 'utf8')).cells
+        .filter((c: { cell_type: string }) => c.cell_type === 'code')
+        .map((c: { source: string[] | string }) => (Array.isArray(c.source) ? c.source.join('') : c.source))
+        .join('\n');
+      expect(code, name).toMatch(/from 'elbo-lab'/);
+      expect(code, name).not.toMatch(/from '\.{1,2}\//);
+    }
+    expect(fs.existsSync(path.join(folder, 'src')), 'no src link or folder beside the notebooks').toBe(false);
   });
 });

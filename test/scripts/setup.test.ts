@@ -1,9 +1,9 @@
-// The setup step: idempotent, registers the kernel locally, and stops clearly without Jupyter.
+// The setup step: idempotent, installs the kernel for the user, builds the library, and stops clearly without Jupyter.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, tempDir } from './helpers';
+import { ROOT, setupPython, tempDir } from './helpers';
 
 function setup(env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'setup.js')], {
@@ -13,23 +13,42 @@ function setup(env: Record<string, string> = {}) {
   });
 }
 
+function withoutJupyterPath(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.JUPYTER_PATH;
+  return env;
+}
+
 describe('scripts/setup.js', () => {
-  it('is idempotent: a second run changes nothing and says the kernel is already registered', () => {
+  it('is idempotent: a second run changes nothing and says the kernel is already installed', () => {
     const first = setup();
     expect(first.status, first.stderr).toBe(0);
-    const kernelFile = path.join(ROOT, '.jupyter', 'kernels', 'tslab', 'kernel.json');
+    const state = JSON.parse(fs.readFileSync(path.join(ROOT, '.cache', 'setup.json'), 'utf8'));
+    const kernelFile = path.join(state.kernelDir, 'kernel.json');
     const before = fs.statSync(kernelFile).mtimeMs;
+    const built = fs.statSync(path.join(ROOT, 'dist', '.built')).mtimeMs;
     const second = setup();
     expect(second.status, second.stderr).toBe(0);
-    expect(second.stdout).toContain('kernel "tslab" already registered');
+    expect(second.stdout).toContain('kernel "elbo-lab" (TypeScript (ELBO Lab)) already installed for this user');
+    expect(second.stdout).toContain('library current (dist/)');
     expect(fs.statSync(kernelFile).mtimeMs).toBe(before);
+    expect(fs.statSync(path.join(ROOT, 'dist', '.built')).mtimeMs).toBe(built);
   });
 
-  it('registers the kernel in the project folder with an absolute tslab binary', () => {
-    const spec = JSON.parse(fs.readFileSync(path.join(ROOT, '.jupyter', 'kernels', 'tslab', 'kernel.json'), 'utf8'));
-    expect(spec.argv[0]).toBe(path.join(ROOT, 'node_modules', '.bin', 'tslab'));
-    expect(spec.argv.slice(1)).toEqual(['kernel', '--config-path', '{connection_file}']);
+  it("installs the kernel where Jupyter looks for a user's kernels, starting kernel/main.js with an absolute node", () => {
+    const python = setupPython();
+    const listed = spawnSync(python, ['-m', 'jupyter_client.kernelspecapp', 'list', '--json'], {
+      encoding: 'utf8',
+      env: withoutJupyterPath(), // the folders a plain Jupyter tool searches
+    });
+    expect(listed.status, listed.stderr).toBe(0);
+    const specs = JSON.parse(listed.stdout).kernelspecs as Record<string, { resource_dir: string; spec: { argv: string[]; language: string; display_name: string } }>;
+    const user = spawnSync(python, ['-c', 'from jupyter_core.paths import jupyter_data_dir; print(jupyter_data_dir())'], { encoding: 'utf8' });
+    expect(specs['elbo-lab'].resource_dir).toBe(path.join(user.stdout.trim(), 'kernels', 'elbo-lab'));
+    const spec = specs['elbo-lab'].spec;
+    expect(spec.argv).toEqual([process.execPath, path.join(ROOT, 'kernel', 'main.js'), '{connection_file}']);
     expect(spec.language).toBe('typescript');
+    expect(spec.display_name).toBe('TypeScript (ELBO Lab)');
     const state = JSON.parse(fs.readFileSync(path.join(ROOT, '.cache', 'setup.json'), 'utf8'));
     expect(path.isAbsolute(state.python)).toBe(true);
   });
