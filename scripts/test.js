@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The whole test suite (`npm test`, after setup): every step runs, then one summary line.
 //   1. strict type-check of src/, test/, bench/ with the project's TypeScript;
-//   2. src/ compiled by tslab's own TypeScript 5.0.4 (what a notebook import uses);
-//   3. vitest: the unit tests under test/;
+//   2. the library built by tslab's own TypeScript 5.0.4 into dist/ (the package notebooks import);
+//   3. vitest: the unit tests under test/, the kernel with the real Jupyter tools (conformance
+//      suite, plain nbconvert), real nbgrader where it is at hand;
 //   4. every notebook under notebooks/, executed headless with the project's kernel;
 //   5. the book (build/book/, from step 4's executed copies) and the browser tests in Chromium:
 //      the page checker's self-test, every book page, a live classic-Notebook session.
@@ -46,18 +47,16 @@ function typecheck() {
 }
 
 /**
- * tslab compiles notebook imports with its bundled TypeScript 5.0.4, non-strict, with the options
- * of node_modules/tslab/dist/converter.js on Node >= 18: target and lib ES2022 (no DOM types),
- * ESNext modules, node10 resolution, every @types package found from the notebook folder.
+ * The course library as notebooks import it: src/ compiled to dist/ (the package `elbo-lab`) by
+ * tslab's bundled TypeScript 5.0.4, non-strict, so every declaration is one the kernel can read
+ * (kernel/library.js). Built afresh here, whatever setup found.
  */
-function tslabCompile() {
-  const tsc = path.join(ROOT, 'node_modules', '@tslab', 'typescript-for-tslab', 'bin', 'tsc');
-  const ok = run(process.execPath, [
-    tsc, '--noEmit', '--target', 'ES2022', '--lib', 'es2022', '--module', 'esnext', '--moduleResolution', 'node',
-    '--esModuleInterop', '--skipLibCheck', '--resolveJsonModule', '--experimentalDecorators',
-    path.join('src', 'index.ts'),
-  ]);
-  return { ok, passed: ok ? 1 : 0, failed: ok ? 0 : 1 };
+function libraryBuild() {
+  const { buildLibrary } = require('../kernel/library');
+  const built = buildLibrary(ROOT);
+  if (built.output) process.stdout.write(`${built.output}\n`);
+  process.stdout.write(`library: ${built.ok ? 'built' : 'FAILED'} in ${built.seconds.toFixed(1)} s -> dist/\n`);
+  return { ok: built.ok, passed: built.ok ? 1 : 0, failed: built.ok ? 0 : 1 };
 }
 
 function unitTests() {
@@ -118,11 +117,11 @@ function bookAndBrowser() {
 
 if (!args.has('--only-notebooks')) {
   step('type-check (TypeScript, strict)', typecheck);
-  step("src/ under tslab's TypeScript 5.0.4", tslabCompile);
+  step("library build (src/ -> dist/, tslab's TypeScript 5.0.4)", libraryBuild);
   step('unit tests (vitest)', unitTests);
 }
 if (!args.has('--skip-notebooks')) {
-  step('notebooks (nbclient, tslab kernel)', notebooks);
+  step('notebooks (nbclient, elbo-lab kernel)', notebooks);
   if (!args.has('--skip-browser')) step('book and browser tests (Chromium, live Notebook)', bookAndBrowser);
 }
 

@@ -1,6 +1,6 @@
 /**
- * ELBO Lab's public API: what the notebooks import (`import { ... } from './src/index'`;
- * tslab does not resolve a folder to its index file).
+ * ELBO Lab's public API: what the notebooks import (`import { ... } from 'elbo-lab'`, the
+ * package built from src/ into dist/ by kernel/library.js).
  * Each module's doc comments carry the equation of the course text it computes.
  */
 export * from './random';

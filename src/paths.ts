@@ -2,16 +2,16 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 /**
- * The repository root, found without relying on __dirname (tslab compiles notebook imports in
- * memory, and notebooks reach src/ through the notebooks/src symlink). Order: the
- * ELBO_LAB_ROOT environment variable, then the nearest ancestor of the working directory, then
- * of this file, whose package.json is named "elbo-lab".
+ * The repository root, wherever the notebook runs. Order: the ELBO_LAB_ROOT environment variable
+ * (the kernel sets it), then the nearest ancestor of this file (dist/ or src/ of the clone), then
+ * of the working directory, whose package.json is named "elbo-lab".
  */
 export function projectRoot(): string {
   const fromEnv = process.env.ELBO_LAB_ROOT;
   if (fromEnv && isProjectRoot(fromEnv)) return path.resolve(fromEnv);
-  const starts = [process.cwd()];
+  const starts: string[] = [];
   if (typeof __dirname === 'string') starts.push(__dirname);
+  starts.push(process.cwd());
   for (const start of starts) {
     let dir = path.resolve(start);
     for (;;) {

@@ -204,3 +204,16 @@ describe('plain jupyter nbconvert --execute', () => {
     expect(fs.readdirSync(folder).filter((f) => f !== 'start.ipynb' && f !== 'executed.ipynb')).toEqual([]);
   });
 });
+
+describe('src/paths.ts projectRoot, as the library runs from a notebook anywhere', () => {
+  it('finds the clone from the library file itself when neither ELBO_LAB_ROOT nor the working directory leads there', () => {
+    const probe = [
+      "process.chdir(require('os').tmpdir());",
+      'delete process.env.ELBO_LAB_ROOT;',
+      "console.log(require(process.argv[1] + '/dist/paths.js').projectRoot());",
+    ].join('\n');
+    const result = spawnSync(process.execPath, ['-e', probe, ROOT], { encoding: 'utf8', env: plainEnv() });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout.trim()).toBe(ROOT);
+  });
+});
