@@ -2,7 +2,7 @@
 # Builds the image's ELBO Lab setup; called by binder/postBuild (and by the GPU variant's postBuild
 # with ELBO_LAB_GPU=1). repo2docker runs postBuild once, at image build time, in the repository,
 # as the notebook user. It installs the pinned Node packages, then runs the project's own setup
-# path (scripts/setup.js: kernel registration in .jupyter/, data caches, optional native engine),
+# path (scripts/setup.js: library build, kernel installation, data caches, optional native engine),
 # so Binder/JupyterHub images are built exactly like a local `npm run setup`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,11 +33,10 @@ if [ -n "${ELBO_LAB_GPU:-}" ]; then
   npm install --no-save --no-audit --no-fund @tensorflow/tfjs-node-gpu@4.22.0
 fi
 
-node scripts/setup.js
-
-# Make the kernel visible to the image's JupyterLab too (setup.js registers it in .jupyter/,
-# which only the project's own scripts put on JUPYTER_PATH; binder/start adds it as well).
-if [ -n "${NB_PYTHON_PREFIX:-}" ] && command -v jupyter >/dev/null 2>&1; then
-  jupyter kernelspec install --prefix "$NB_PYTHON_PREFIX" --name tslab --replace .jupyter/kernels/tslab
+# The kernel goes into the image's Python environment (where its JupyterLab looks), not into the
+# build user's home folder: setup installs it under ELBO_LAB_KERNEL_PREFIX when that is set.
+if [ -n "${NB_PYTHON_PREFIX:-}" ]; then
+  export ELBO_LAB_KERNEL_PREFIX="$NB_PYTHON_PREFIX"
 fi
+node scripts/setup.js
 echo "postBuild: done"

@@ -195,32 +195,40 @@ function writeKernelSpec(python) {
 }
 
 /**
- * Install the spec into the user's Jupyter data folder (jupyter_client's user=True), where
- * `jupyter lab`, `jupyter nbconvert`, `jupyter kernelspec list` and nbgrader look. Returns the
- * folder it is in, or throws SetupError with what to do instead.
+ * Install the spec where Jupyter looks for a user's kernels (jupyter_client's user=True), so
+ * `jupyter lab`, `jupyter nbconvert`, `jupyter kernelspec list` and nbgrader find it; with
+ * ELBO_LAB_KERNEL_PREFIX set, under that prefix instead (an image's Python environment, like
+ * `--sys-prefix`; also what tests use to leave the user's kernels alone). Returns
+ * { folder, changed, where }, or throws SetupError with what to do instead.
  */
-function installKernelForUser(python) {
+function installKernel(python) {
+  const prefix = process.env.ELBO_LAB_KERNEL_PREFIX || '';
   const script = [
-    'import json, sys',
+    'import json, os, sys',
     'from jupyter_client.kernelspec import KernelSpecManager',
-    'manager = KernelSpecManager()',
-    'try:',
-    '    current = manager.get_kernel_spec(sys.argv[2])',
-    '    same = json.load(open(sys.argv[1] + "/kernel.json")) == json.load(open(current.resource_dir + "/kernel.json"))',
-    'except Exception:',
-    '    same = False',
-    'folder = current.resource_dir if same else manager.install_kernel_spec(sys.argv[1], kernel_name=sys.argv[2], user=True, replace=True)',
-    'print(json.dumps({"folder": folder, "changed": not same}))',
+    'from jupyter_core.paths import jupyter_data_dir',
+    'source, name, prefix = sys.argv[1:4]',
+    'base = os.path.join(prefix, "share", "jupyter") if prefix else jupyter_data_dir()',
+    'target = os.path.join(base, "kernels", name)',
+    'def spec(folder):',
+    '    try:',
+    '        return json.load(open(os.path.join(folder, "kernel.json")))',
+    '    except Exception:',
+    '        return None',
+    'same = spec(target) is not None and spec(target) == spec(source)',
+    'if not same:',
+    '    target = KernelSpecManager().install_kernel_spec(source, kernel_name=name, user=not prefix, prefix=prefix or None, replace=True)',
+    'print(json.dumps({"folder": target, "changed": not same}))',
   ].join('\n');
-  const result = run(python, ['-c', script, KERNEL_DIR, KERNEL_NAME]);
+  const result = run(python, ['-c', script, KERNEL_DIR, KERNEL_NAME, prefix]);
   if (result.status !== 0) {
     const reason = (result.stderr || '').trim().split('\n').pop();
     throw new SetupError(
-      `could not install the kernel "${KERNEL_NAME}" for this user (${reason}).\n` +
+      `could not install the kernel "${KERNEL_NAME}" (${reason}).\n` +
         `Jupyter tools still find it with: export JUPYTER_PATH=${path.join(ROOT, '.jupyter')}`,
     );
   }
-  return JSON.parse(result.stdout.trim().split('\n').pop());
+  return { ...JSON.parse(result.stdout.trim().split('\n').pop()), where: prefix ? `under ${prefix}` : 'for this user' };
 }
 
 function buildLibrary() {
@@ -250,13 +258,13 @@ function main() {
   if (!fs.existsSync(tslab)) throw new SetupError('tslab is not installed: run `npm install` first.');
   const library = buildLibrary();
   writeKernelSpec(python);
-  const kernel = installKernelForUser(python);
+  const kernel = installKernel(python);
   runStep('data/prepare.js', 'preparing the data caches', { required: true });
   runStep('native/build.js', 'building the native BLAS engine', { required: false });
   const state = { python, frontEnd: frontEnd(python), kernelName: KERNEL_NAME, kernelDir: kernel.folder, root: ROOT };
   fs.mkdirSync(path.dirname(STATE_FILE), { recursive: true });
   fs.writeFileSync(STATE_FILE, `${JSON.stringify(state, null, 2)}\n`);
-  log(`kernel "${KERNEL_NAME}" (TypeScript (ELBO Lab)) ${kernel.changed ? 'installed' : 'already installed'} for this user in ${kernel.folder}: every Jupyter tool finds it`);
+  log(`kernel "${KERNEL_NAME}" (TypeScript (ELBO Lab)) ${kernel.changed ? 'installed' : 'already installed'} ${kernel.where} in ${kernel.folder}: every Jupyter tool finds it`);
   log(`ready: Python ${python}, library ${library} (dist/), front end ${state.frontEnd ?? 'none (only headless runs)'}`);
 }
 
