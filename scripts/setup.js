@@ -178,6 +178,20 @@ function kernelSpec(python) {
   };
 }
 
+/** The kernel an older setup registered in .jupyter/ ("tslab", tslab's own server) is replaced by elbo-lab. */
+function removeOldKernel() {
+  const old = path.join(ROOT, '.jupyter', 'kernels', 'tslab');
+  try {
+    const spec = JSON.parse(fs.readFileSync(path.join(old, 'kernel.json'), 'utf8'));
+    if (spec.argv[0] === path.join(ROOT, 'node_modules', '.bin', 'tslab')) {
+      fs.rmSync(old, { recursive: true, force: true });
+      log('removed the old project-local kernel "tslab" (replaced by "elbo-lab")');
+    }
+  } catch {
+    // none, or not ours
+  }
+}
+
 /** Write the spec into .jupyter/kernels/elbo-lab/; true when it changed. */
 function writeKernelSpec(python) {
   const file = path.join(KERNEL_DIR, 'kernel.json');
@@ -257,6 +271,7 @@ function main() {
   const tslab = path.join(ROOT, 'node_modules', 'tslab', 'package.json');
   if (!fs.existsSync(tslab)) throw new SetupError('tslab is not installed: run `npm install` first.');
   const library = buildLibrary();
+  removeOldKernel();
   writeKernelSpec(python);
   const kernel = installKernel(python);
   runStep('data/prepare.js', 'preparing the data caches', { required: true });
