@@ -1,15 +1,18 @@
-# nbgrader configuration for ELBO Lab's TypeScript notebooks (tslab kernel).
+# nbgrader configuration for ELBO Lab's TypeScript notebooks (kernel "elbo-lab").
 #
-# Instructors with nbgrader: put the instructor notebooks in source/<assignment>/ of your course
-# directory (with the repository's src/ reachable from there, e.g. a `src` link to it), then use
-# `nbgrader generate_assignment` and `nbgrader autograde` as usual. Without nbgrader, the
-# repository's own tools do the same job: `npm run release`, `npm run autograde -- <files>`
-# (scripts/grading/README.md).
+# Use it from a course folder (README.md, "For instructors: graded exercises"): copy this file
+# there, or load it from the course's own nbgrader_config.py:
+#     c = get_config()
+#     load_subconfig("/path/to/elbo-lab/nbgrader_config.py")
+# then `nbgrader generate_assignment`, `nbgrader autograde`, `nbgrader generate_feedback` as usual.
+# The notebooks select the kernel "elbo-lab" (installed for the user by `npm install && npm start`)
+# and import the course library as `elbo-lab`, so they run from any folder.
+# test/grading/nbgrader.test.ts runs the real nbgrader with this file.
 c = get_config()  # noqa: F821  (provided by nbgrader when it reads this file)
 
 # nbgrader replaces each solution region with the stub of the notebook's kernel language
 # (metadata.kernelspec.language == "typescript"); it must throw, so untouched exercises fail.
-# The same text is used by scripts/grading (test/grading checks the two agree).
+# scripts/grading/nbgrading.py reads the stub and the delimiters from this file (mark.py, the book).
 c.ClearSolutions.code_stub = {
     "python": "# YOUR CODE HERE\nraise NotImplementedError()",
     "typescript": (
@@ -31,8 +34,10 @@ c.ClearOutput.enabled = True
 # one-time banner ("Hi, looks like you are running TensorFlow.js in Node.js ...") out of graded
 # cells: the first cell of each notebook that touches tfjs is an ordinary (ungraded) cell.
 # As a safety net, drop stderr outputs that are only that banner or tfjs/Node warnings, with
-# nbgrader's IgnorePattern preprocessor (nbgrader >= 0.9.3) placed right after Execute. Older
-# nbgrader versions lack it; then nothing changes and the rule above is what protects grades.
+# nbgrader's IgnorePattern preprocessor (nbgrader >= 0.9.3) placed right after Execute. It is off
+# unless enabled. Older nbgrader versions lack it; then nothing changes and the rule above is what
+# protects grades.
+c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = (
     r"(?s)^\s*(=+\s*)?(Hi,? (there )?.*TensorFlow\.js in Node\.js|"
     r"\(node:\d+\) \w*Warning:|Platform node has already been set)"
@@ -50,5 +55,6 @@ try:
 except Exception:  # nbgrader absent (this file is also read by tests) or without IgnorePattern
     pass
 
-# tslab compiles each cell; the first cell of a notebook also loads tfjs: allow time.
+# The kernel compiles each cell; the first cell of a notebook also loads tfjs; notebooks train
+# models inline: allow time.
 c.Execute.timeout = 300

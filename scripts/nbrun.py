@@ -7,9 +7,10 @@ needs on top: a per-cell report (wall time, first line, the message), executed c
 signed and carry PNG copies of their charts, static HTML copies, and a check for late errors
 (a promise rejected without `await`, an exception in a timer) after every cell: a hidden listener
 in the kernel records them and a hidden probe collects them, so a late error fails the cell it
-followed instead of passing unnoticed.
+followed instead of passing unnoticed. A graded cell (nbgrader metadata `grade: true`) that ends in
+a value fails too: nbgrader would read the value as the cell's partial credit.
 
-Used by scripts/run-notebooks.js (`npm test`, `npm run notebooks`) and by the grading tools.
+Used by scripts/run-notebooks.js (`npm test`, `npm run notebooks`).
 """
 from __future__ import annotations
 
@@ -162,6 +163,21 @@ def silent_markers(cell) -> str:
     return "\n".join(found)
 
 
+def graded_value(cell) -> str:
+    """Why a graded cell may not end in a value: nbgrader reads a graded cell's `execute_result` as
+    partial credit (a number becomes the score, one above the cell's points crashes grading)."""
+    nbgrader = cell.get("metadata", {}).get("nbgrader", {}) or {}
+    if nbgrader.get("grade") is not True:
+        return ""
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "execute_result":
+            value = str(output.get("data", {}).get("text/plain", "")).strip().splitlines()
+            shown = (value[0][:60] + (" ..." if len(value) > 1 or len(value[0]) > 60 else "")) if value else ""
+            return (f"graded cell '{nbgrader.get('grade_id', '?')}' ends in a value ({shown}): nbgrader reads a "
+                    "graded cell's result as partial credit; end it with a statement (wrap the tests in { ... })")
+    return ""
+
+
 def mark_failure(cell, message: str) -> None:
     """Make the stored copy show the real message where tslab left the error blank."""
     for output in cell.get("outputs", []):
@@ -247,6 +263,8 @@ def execute_notebook(
                     error = str(exc)
                 if not error:
                     error = silent_markers(cell)
+                if not error:
+                    error = graded_value(cell)
                 if not error and not stop:
                     late = hidden(PROBE % (20, LATE_MARK))
                     if LATE_MARK in late:

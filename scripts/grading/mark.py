@@ -114,7 +114,7 @@ def apply(nb, overrides: Dict[int, str]) -> List[str]:
         lines.append(f"  cell {index:>3}  {kind:<8} {gid}" + (f"  ({points:g} point{'' if points == 1 else 's'})" if points is not None else ""))
     if any(nbgrading.is_marked(c) for c in nb.cells):
         spec = nb.metadata.setdefault("kernelspec", {})
-        spec.setdefault("name", "tslab")
+        spec.setdefault("name", "elbo-lab")
         spec.setdefault("display_name", "TypeScript (ELBO Lab)")
         spec.setdefault("language", nbgrading.LANGUAGE)
     return lines

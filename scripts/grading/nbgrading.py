@@ -1,44 +1,44 @@
-"""nbgrader's notebook format, reimplemented for ELBO Lab's TypeScript notebooks.
+"""nbgrader's cell marks for ELBO Lab's notebooks: what authoring and the book need, nothing more.
 
-nbgrader cannot be installed everywhere, so the release and autograde tools do the same
-transformations themselves, producing the metadata nbgrader writes (cell metadata schema
-version 3) and the same checksums, so that an instructor who does have nbgrader can use the
-notebooks and the released copies as they are.
-
-What nbgrader does, and what this module mirrors (behaviour studied from nbgrader's sources,
-code written here):
-  * a cell's role lives in `metadata.nbgrader`: grade, solution, locked, task, grade_id,
-    points (graded cells only), schema_version 3; released copies add checksum and cell_type;
-  * solution regions are the lines between a line containing "BEGIN SOLUTION" and one
-    containing "END SOLUTION"; they become the language's code stub, indented like the first
-    delimiter line; a solution cell without delimiters is replaced whole;
-  * hidden tests are the lines between "BEGIN HIDDEN TESTS" and "END HIDDEN TESTS" (delimiter
-    lines included), removed from the student copy;
-  * a cell is locked when it is a grade cell that is not a solution cell, or is marked locked;
-    locked cells get `deletable: false` and `editable: false`, solution cells `deletable: false`;
-  * the checksum is the MD5 of: source, cell type, str(is_grade), str(is_solution),
-    str(is_locked), grade_id, and for grade cells str(float(points)).
+Releasing and grading are the real nbgrader's job (`nbgrader generate_assignment`, `autograde`,
+`generate_feedback`, with the repository's nbgrader_config.py). This module serves
+  * mark.py (authoring): nbgrader's cell metadata (schema version 3) and checks of a notebook's
+    marks before nbgrader ever sees it (delimiters balanced and in the right kind of cell, unique
+    grade ids, points on graded cells);
+  * the book (scripts/book/markdown.py): each cell as students get it (`student_source`).
+The code stub and the delimiters are read from nbgrader_config.py, so there is one definition;
+test/grading/nbgrader.test.ts checks `student_source` against what nbgrader itself releases for
+every cell of notebooks 01-05.
 """
 from __future__ import annotations
 
-import copy
-import hashlib
 import re
+from pathlib import Path
 from typing import Dict, List, Optional
 
+CONFIG_FILE = Path(__file__).resolve().parents[2] / "nbgrader_config.py"
 SCHEMA_VERSION = 3
 LANGUAGE = "typescript"
-BEGIN_SOLUTION = "BEGIN SOLUTION"
-END_SOLUTION = "END SOLUTION"
-BEGIN_HIDDEN_TESTS = "BEGIN HIDDEN TESTS"
-END_HIDDEN_TESTS = "END HIDDEN TESTS"
-# The same text is configured for nbgrader in nbgrader_config.py (a test checks they agree).
-CODE_STUB = (
-    "// YOUR CODE HERE\n"
-    'throw new Error("Not implemented yet: replace this line with your solution.");'
-)
-TEXT_STUB = "YOUR ANSWER HERE"
-CODE_STUBS = {LANGUAGE: CODE_STUB}
+
+
+def _nbgrader_config():
+    """The settings of the repository's nbgrader_config.py (a traitlets Config)."""
+    from traitlets.config import Config
+
+    config = Config()
+    exec(compile(CONFIG_FILE.read_text(encoding="utf-8"), str(CONFIG_FILE), "exec"),
+         {"get_config": lambda: config, "__file__": str(CONFIG_FILE)})
+    return config
+
+
+_CONFIG = _nbgrader_config()
+BEGIN_SOLUTION = _CONFIG.ClearSolutions.begin_solution_delimeter
+END_SOLUTION = _CONFIG.ClearSolutions.end_solution_delimeter
+BEGIN_HIDDEN_TESTS = _CONFIG.ClearHiddenTests.begin_test_delimeter
+END_HIDDEN_TESTS = _CONFIG.ClearHiddenTests.end_test_delimeter
+CODE_STUBS = dict(_CONFIG.ClearSolutions.code_stub)
+CODE_STUB = CODE_STUBS[LANGUAGE]
+TEXT_STUB = _CONFIG.ClearSolutions.text_stub if "text_stub" in _CONFIG.ClearSolutions else "YOUR ANSWER HERE"
 GRADE_ID = re.compile(r"^[a-zA-Z0-9_\-]+$")
 ALLOWED_KEYS = {"schema_version", "grade", "locked", "solution", "task", "grade_id", "points",
                 "checksum", "cell_type"}
@@ -81,20 +81,6 @@ def is_marked(cell) -> bool:
 
 def grade_id(cell) -> Optional[str]:
     return meta(cell).get("grade_id")
-
-
-def compute_checksum(cell) -> str:
-    """The checksum nbgrader stores for graded, solution and locked cells."""
-    digest = hashlib.md5()
-    digest.update(cell["source"].encode("utf-8"))
-    digest.update(cell["cell_type"].encode("utf-8"))
-    digest.update(str(is_grade(cell)).encode("utf-8"))
-    digest.update(str(is_solution(cell)).encode("utf-8"))
-    digest.update(str(is_locked(cell)).encode("utf-8"))
-    digest.update(meta(cell)["grade_id"].encode("utf-8"))
-    if is_grade(cell):
-        digest.update(str(float(meta(cell)["points"])).encode("utf-8"))
-    return digest.hexdigest()
 
 
 def make_metadata(*, grade: bool, solution: bool, locked: bool, grade_id_value: str,
@@ -231,63 +217,6 @@ def _remove_hidden_tests(source: str) -> str:
     if inside:
         raise FormatError("BEGIN HIDDEN TESTS without END HIDDEN TESTS")
     return "\n".join(out)
-
-
-def clear_outputs(cell) -> None:
-    """What nbconvert's ClearOutputPreprocessor does to a code cell."""
-    if cell.cell_type == "code":
-        cell["outputs"] = []
-        cell["execution_count"] = None
-        for field in ("collapsed", "scrolled"):
-            cell.get("metadata", {}).pop(field, None)
-
-
-def lock(cell) -> None:
-    """nbgrader's LockCells with its defaults."""
-    if is_solution(cell):
-        cell.metadata["deletable"] = False
-    elif is_grade(cell) or is_locked(cell):
-        cell.metadata["deletable"] = False
-        cell.metadata["editable"] = False
-
-
-def set_checksum(cell) -> None:
-    if is_grade(cell) or is_solution(cell) or is_locked(cell):
-        cell.metadata.nbgrader["checksum"] = compute_checksum(cell)
-        cell.metadata.nbgrader["cell_type"] = cell.cell_type
-
-
-def assignment_version(nb):
-    """The instructor notebook as nbgrader stores it in its database: solutions replaced by
-    stubs, outputs cleared, cells locked and checksummed, hidden tests STILL PRESENT.
-    The autograder restores locked cells from this version."""
-    problems = validate(nb, source=True)
-    if problems:
-        raise FormatError("; ".join(problems))
-    nb = copy.deepcopy(nb)
-    language = nb.metadata.get("kernelspec", {}).get("language", LANGUAGE)
-    stub = CODE_STUBS.get(language, CODE_STUB)
-    for cell in nb.cells:
-        lock(cell)
-        new_source, replaced = _replace_solution_regions(cell.source, stub if cell.cell_type == "code" else TEXT_STUB)
-        if replaced:
-            cell.source = new_source
-        elif is_solution(cell):
-            cell.source = stub if cell.cell_type == "code" else TEXT_STUB
-        clear_outputs(cell)
-        set_checksum(cell)
-    nb.metadata.pop("celltoolbar", None)
-    return nb
-
-
-def student_version(nb):
-    """What students get: the assignment version with hidden tests removed and checksums of
-    what is actually released (nbgrader's generate_assignment order)."""
-    nb = assignment_version(nb)
-    for cell in nb.cells:
-        cell.source = _remove_hidden_tests(cell.source)
-        set_checksum(cell)
-    return nb
 
 
 def student_source(cell, language: str = LANGUAGE) -> str:

@@ -1,10 +1,10 @@
 // The course's own notebooks as assignments: every exercise of 01–05 is marked consistently in
-// nbgrader's format, and the released copies carry no solution and no hidden test. (Executing
-// them is the notebook runner's job: the instructor notebooks run with their solutions in
-// `npm test`, so every graded cell passes there.)
+// nbgrader's format, and the students' view of each cell (nbgrading.student_source, what the book
+// shows) carries no solution and no hidden test. (Executing them is the notebook runner's job: the
+// instructor notebooks run with their solutions in `npm test`, so every graded cell passes there and
+// none ends in a value; test/grading/nbgrader.test.ts releases and grades them with the real nbgrader.)
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 
@@ -35,18 +35,24 @@ describe('exercises in the curriculum notebooks', () => {
     });
   }
 
-  it('the release removes every solution and hidden test, leaving stubs that throw', () => {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'elbo-lab-release-'));
-    const release = spawnSync(python, [path.join(ROOT, 'scripts', 'grading', 'release.py'), '--out', out, '--force'], { encoding: 'utf8' });
-    expect(release.status, release.stdout + release.stderr).toBe(0);
-    for (const name of assignments) {
-      const cells = read(path.join(out, `${name}.ipynb`)).cells;
-      const all = cells.map(text).join('\n');
+  it("the students' view removes every solution and hidden test, leaving stubs that throw", () => {
+    const script = `
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from nbgrading import student_source
+print(json.dumps({f: [student_source({**c, 'source': ''.join(c['source'])}) for c in json.load(open(f))['cells']]
+                  for f in sys.argv[2:]}))`;
+    const files = assignments.map((name) => path.join(ROOT, 'notebooks', `${name}.ipynb`));
+    const result = spawnSync(python, ['-c', script, path.join(ROOT, 'scripts', 'grading'), ...files], { encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    const students = JSON.parse(result.stdout) as Record<string, string[]>;
+    for (const file of files) {
+      const all = students[file].join('\n');
       expect(all).not.toContain('BEGIN SOLUTION');
       expect(all).not.toContain('BEGIN HIDDEN TESTS');
-      for (const cell of cells.filter((c) => c.metadata.nbgrader?.solution === true && c.cell_type === 'code')) {
-        expect(text(cell)).toMatch(/throw new Error\(/);
-      }
+      read(file).cells.forEach((cell, i) => {
+        if (cell.metadata.nbgrader?.solution === true && cell.cell_type === 'code') expect(students[file][i]).toMatch(/throw new Error\(/);
+      });
     }
   });
 });

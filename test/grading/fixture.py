@@ -1,19 +1,22 @@
 #!/usr/bin/env python3
-"""Fixtures for test/grading: a small instructor notebook and student submissions.
+"""Fixtures for test/grading/nbgrader.test.ts: a small assignment graded by the real nbgrader.
 
-    fixture.py instructor DIR        write DIR/notebooks/elbo-exercises.ipynb (marked with mark.py
-                                     through cell tags) and a DIR/notebooks/src link to DIR/src
-    fixture.py submissions DIR       from DIR/release/elbo-exercises.ipynb, write one submission
-                                     per scenario to DIR/submissions/<scenario>.ipynb
+    fixture.py instructor FILE                 write the instructor notebook FILE (nbgrader marks
+                                               written by scripts/grading/mark.py from cell tags)
+    fixture.py submissions COURSE ASSIGNMENT   from COURSE/source/ASSIGNMENT/ and nbgrader's
+                                               COURSE/release/ASSIGNMENT/, write one submission per
+                                               student to COURSE/submitted/<student>/ASSIGNMENT/
 
 Three exercises: closed-form KL to N(0, I) per example (2 points), Bernoulli log-likelihood per
-example (1 point), a stable logsumexp (2 points). Submissions fill the released stubs the way a
-student would, with the correct code or with one classic mistake each.
+example (1 point), a stable logsumexp (2 points). The setup cell imports the course library
+(`elbo-lab`) and the logsumexp tests compare with its logSumExp. Students: the instructor's
+solution, the untouched release, a student with everything right, two classic mistakes, one
+whose KL cell does not compile, and one whose right answer prints tfjs's banner on stderr.
 """
 from __future__ import annotations
 
 import copy
-import os
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -22,19 +25,27 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts" / "grading"))
-import nbgrading  # noqa: E402
-
 NAME = "elbo-exercises.ipynb"
 
 SETUP = """\
+import { logSumExp as referenceLogSumExp } from 'elbo-lab';
 function assertClose(actual: number, expected: number, tolerance: number, what: string): void {
   if (!(Math.abs(actual - expected) <= tolerance)) {
     throw new Error(`${what}: expected ${expected} ± ${tolerance}, got ${actual}`);
   }
 }
-// Stands in for the banner tfjs prints on stderr: it must stay out of graded cells.
+// Stands in for a library's banner on stderr in an ungraded cell: it must not touch the grades.
 console.error('(simulated library banner on stderr)');"""
+
+# tfjs's one-time banner, word for word (@tensorflow/tfjs-backend-cpu). A student whose solution makes
+# the notebook's first tensor prints it inside a graded cell; nbgrader gives 0 to a graded cell with
+# stderr output unless nbgrader_config.py's IgnorePattern drops it.
+TFJS_BANNER = (
+    "\\n============================\\n"
+    "Hi, looks like you are running TensorFlow.js in Node.js. To speed things up dramatically, "
+    "install our node backend, visit https://github.com/tensorflow/tfjs-node for more details. "
+    "\\n============================"
+)
 
 KL_SIGNATURE = """\
 /** KL(q(z|x) ‖ N(0, I)) per example: Σ over latent dims of −½(1 + log σ² − μ² − σ²). */
@@ -98,56 +109,48 @@ LSE_TESTS = """\
   assertClose(logSumExp([0, Math.log(2), Math.log(3)]), Math.log(6), 1e-12, 'log(1 + 2 + 3)');
   // BEGIN HIDDEN TESTS
   // importance-weight logs are large: exp overflows or underflows unless shifted by the max
-  assertClose(logSumExp([1000, 1000]), 1000 + Math.log(2), 1e-9, 'logSumExp([1000, 1000])');
-  assertClose(logSumExp([-1000, -1000]), -1000 + Math.log(2), 1e-9, 'logSumExp([-1000, -1000])');
+  for (const values of [[1000, 1000], [-1000, -1000], [-3, 700, 12]]) {
+    assertClose(logSumExp(values), referenceLogSumExp(values), 1e-9, `logSumExp([${values}])`);
+  }
   // END HIDDEN TESTS
 }"""
 
-# Each scenario: solution bodies to write in place of the stubs (None keeps the stub), and
-# the grade_ids that must lose their points.
-MISTAKES = {
-    "kl-sign-flipped": ("kl", KL_BODY.replace("return sum - 0.5", "return sum + 0.5")),
-    "kl-mean-over-dimensions": ("kl", KL_BODY.replace("}, 0));", "}, 0) / row.length);")),
-    "kl-missing-half": ("kl", KL_BODY.replace("sum - 0.5 * (", "sum - (")),
-    "kl-log-sigma-as-log-variance": ("kl", KL_BODY.replace(
-        "1 + lv - mu * mu - Math.exp(lv)", "1 + 2 * lv - mu * mu - Math.exp(2 * lv)")),
-    "bernoulli-mean-over-pixels": ("bernoulli", BERNOULLI_BODY.replace(
-        "softplus(logits[i][j]), 0));", "softplus(logits[i][j]), 0) / row.length);")),
-    "lse-naive-overflows": ("lse", "return Math.log(values.reduce((sum, v) => sum + Math.exp(v), 0));"),
-    "kl-solution-does-not-compile": ("kl", "const wrong: number = 'not a number';\n" + KL_BODY),
-}
+SIGNATURES = {"kl": KL_SIGNATURE, "bernoulli": BERNOULLI_SIGNATURE, "lse": LSE_SIGNATURE}
 CORRECT = {"kl": KL_BODY, "bernoulli": BERNOULLI_BODY, "lse": LSE_BODY}
 SOLUTION_IDS = {"kl": "kl-closed-form-solution", "bernoulli": "bernoulli-sum-over-pixels-solution",
                 "lse": "logsumexp-stable-solution"}
+# Student id -> (exercise, wrong body): each loses exactly that exercise's points.
+MISTAKES = {
+    "kl-sign-flipped": ("kl", KL_BODY.replace("return sum - 0.5", "return sum + 0.5")),
+    "lse-naive-overflows": ("lse", "return Math.log(values.reduce((sum, v) => sum + Math.exp(v), 0));"),
+    "kl-does-not-compile": ("kl", "const wrong: number = 'not a number';\n" + KL_BODY),
+}
+# Student id -> (exercise, right body that prints tfjs's banner on stderr during the graded cell).
+BANNER = {"bernoulli-prints-tfjs-banner": ("bernoulli", (
+    "const g = globalThis as any;\n"
+    "if (!g.firstTensorMade) { g.firstTensorMade = true; console.warn('%s'); }\n" % TFJS_BANNER) + BERNOULLI_BODY)}
 
 
 def indent(text: str, prefix: str = "  ") -> str:
     return "\n".join(prefix + line for line in text.split("\n"))
 
 
-def solution_cell(signature: str, body: str):
-    return new_code_cell(signature % indent("// BEGIN SOLUTION\n" + body + "\n// END SOLUTION"))
+def instructor(path: Path) -> None:
+    def solution(exercise: str):
+        return new_code_cell(SIGNATURES[exercise] % indent(
+            "// BEGIN SOLUTION\n" + CORRECT[exercise] + "\n// END SOLUTION"))
 
-
-def instructor(directory: Path) -> None:
-    notebooks = directory / "notebooks"
-    notebooks.mkdir(parents=True, exist_ok=True)
-    (directory / "src").mkdir(exist_ok=True)
-    (directory / "src" / "marker.ts").write_text("export const marker = 1;\n")
-    link = notebooks / "src"
-    if not link.is_symlink():
-        os.symlink("../src", link)
     cells = [
         new_markdown_cell("# ELBO exercises (test fixture)"),
         new_code_cell(SETUP),
         new_markdown_cell("## Exercise 1: the KL term in closed form"),
-        solution_cell(KL_SIGNATURE, KL_BODY),
+        solution("kl"),
         new_code_cell(KL_TESTS),
         new_markdown_cell("## Exercise 2: the reconstruction term"),
-        solution_cell(BERNOULLI_SIGNATURE, BERNOULLI_BODY),
+        solution("bernoulli"),
         new_code_cell(BERNOULLI_TESTS),
         new_markdown_cell("## Exercise 3: a stable logsumexp for the importance-weighted bound"),
-        solution_cell(LSE_SIGNATURE, LSE_BODY),
+        solution("lse"),
         new_code_cell(LSE_TESTS),
     ]
     # Authors tag cells; mark.py turns the tags into nbgrader metadata.
@@ -157,45 +160,40 @@ def instructor(directory: Path) -> None:
     for index, tag in tags.items():
         cells[index].metadata["tags"] = [tag]
     nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"name": "tslab", "display_name": "TypeScript (ELBO Lab)", "language": "typescript"}
-    path = notebooks / NAME
+    nb.metadata["kernelspec"] = {"name": "elbo-lab", "display_name": "TypeScript (ELBO Lab)", "language": "typescript"}
+    path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, str(path))
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "grading" / "mark.py"), str(path)], check=True)
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "grading" / "mark.py"), str(path)], check=True,
+                   stdout=subprocess.DEVNULL)
 
 
-def fill(nb, exercise: str, body: str) -> None:
-    """Replace the released stub of one solution cell, as a student types over it."""
-    cell = next(c for c in nb.cells if nbgrading.grade_id(c) == SOLUTION_IDS[exercise])
-    stub = indent(nbgrading.CODE_STUB)
-    if stub not in cell.source:
-        raise ValueError(f"stub not found in {SOLUTION_IDS[exercise]}")
-    cell.source = cell.source.replace(stub, indent(body))
-
-
-def submissions(directory: Path) -> None:
-    released = nbformat.read(str(directory / "release" / NAME), as_version=4)
-    out = directory / "submissions"
-    out.mkdir(parents=True, exist_ok=True)
+def submissions(course: Path, assignment: str) -> None:
+    source = nbformat.read(str(course / "source" / assignment / NAME), as_version=4)
+    released = nbformat.read(str(course / "release" / assignment / NAME), as_version=4)
 
     def student(**bodies):
+        """The released notebook with each solution cell typed over, as a student does."""
         nb = copy.deepcopy(released)
         for exercise, body in {**CORRECT, **bodies}.items():
-            fill(nb, exercise, body)
+            cell = next(c for c in nb.cells
+                        if c.metadata.get("nbgrader", {}).get("grade_id") == SOLUTION_IDS[exercise])
+            cell.source = SIGNATURES[exercise] % indent(body)
         return nb
 
-    scenarios = {"all-correct": student()}
-    for name, (exercise, body) in MISTAKES.items():
-        scenarios[name] = student(**{exercise: body})
-    # A student who weakens the KL tests to pass a wrong KL, and deletes the Bernoulli tests.
-    tampered = student(kl=MISTAKES["kl-sign-flipped"][1])
-    kl_tests = next(c for c in tampered.cells if nbgrading.grade_id(c) == "kl-closed-form")
-    kl_tests.source = "// the tests are fine, trust me\n"
-    tampered.cells = [c for c in tampered.cells if nbgrading.grade_id(c) != "bernoulli-sum-over-pixels"]
-    scenarios["tampered-locked-cells"] = tampered
-    for name, nb in scenarios.items():
-        nbformat.write(nb, str(out / f"{name}.ipynb"))
+    students = {"instructor": source, "untouched": released, "all-correct": student()}
+    for name, (exercise, body) in {**MISTAKES, **BANNER}.items():
+        students[name] = student(**{exercise: body})
+    for name, nb in students.items():
+        folder = course / "submitted" / name / assignment
+        folder.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, str(folder / NAME))
+    print(json.dumps(sorted(students)))
 
 
 if __name__ == "__main__":
-    command, target = sys.argv[1], Path(sys.argv[2])
-    {"instructor": instructor, "submissions": submissions}[command](target)
+    if sys.argv[1] == "instructor":
+        instructor(Path(sys.argv[2]))
+    elif sys.argv[1] == "submissions":
+        submissions(Path(sys.argv[2]), sys.argv[3])
+    else:
+        sys.exit(f"usage: {sys.argv[0]} instructor FILE | submissions COURSE ASSIGNMENT")

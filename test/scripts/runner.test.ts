@@ -50,7 +50,8 @@ describe('scripts/nbrun.py', () => {
     const result = runNotebookRunner([nb], out);
     expect(result.status).toBe(1);
     expect(result.stdout).toContain('nobody awaited this rejection');
-    expect(result.stdout).toContain('UnhandledPromiseRejection');
+    // named by the kernel ("an unhandled promise rejection") or by the runner's late-error probe
+    expect(result.stdout).toMatch(/UnhandledPromiseRejection|unhandled promise rejection/);
   });
 
   it('fails on an exception thrown later by a timer', () => {
@@ -89,6 +90,30 @@ describe('scripts/nbrun.py', () => {
     const result = runNotebookRunner([missing], out);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(`${missing}: no such file`);
+  });
+});
+
+describe('scripts/nbrun.py: graded cells end in a statement', () => {
+  it('fails a graded cell whose last expression is a value (nbgrader would read it as partial credit), naming it', () => {
+    const dir = tempDir('graded');
+    const notebook = JSON.parse(notebookJson([
+      '{\n  const checked = 6 * 7;\n}',
+      '// tests of the answer\n6 * 7',
+      '6 * 7',
+    ])) as { cells: { metadata: Record<string, unknown> }[] };
+    const grade = (id: string) => ({ grade: true, grade_id: id, locked: true, points: 1, schema_version: 3, solution: false, task: false });
+    notebook.cells[0].metadata.nbgrader = grade('ends-in-a-block');
+    notebook.cells[1].metadata.nbgrader = grade('ends-in-a-value');
+    const file = path.join(dir, 'graded-value.ipynb');
+    fs.writeFileSync(file, JSON.stringify(notebook));
+    const result = runNotebookRunner(['--continue-on-error', file], path.join(dir, 'out'));
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('graded-value.ipynb, cell 1 «// tests of the answer»');
+    expect(result.stdout).toContain("graded cell 'ends-in-a-value' ends in a value (42)");
+    expect(result.stdout).toContain('partial credit');
+    // a block has no value, and an ungraded cell may show one
+    expect(result.stdout).not.toContain('ends-in-a-block');
+    expect(result.stdout).not.toMatch(/cell [02] «/);
   });
 });
 
