@@ -26,19 +26,19 @@ from typing import Callable, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 KERNEL_NAME = "elbo-lab"
+# Hidden cells (never stored in the notebook) catch late errors: a promise rejected without
+# `await` or an exception thrown in a timer. One that surfaces while the probe waits is reported by
+# the kernel on the probe; one that surfaces between two cells reaches no cell, so the prologue's
+# listener keeps it for the probe to print. Either way it is charged to the cell before the probe.
 LATE_MARK = "ELBO_LAB_LATE_ERRORS:"
-MARKERS = re.compile(r"^(UnhandledPromiseRejection|UncaughtException):?\s*(.*)", re.M)
-REJECTED_VALUE = re.compile(r"^Promise \{\s*\n\s*<rejected>\s*(.*)", re.M)
-
-# Hidden cells run in the kernel, never stored in the notebook.
 PROLOGUE = """
 {
   const g = globalThis as any;
   if (!g.__elboLabLateErrors) {
     g.__elboLabLateErrors = [];
     const describe = (e: any) => (e && e.stack) ? String(e.stack) : String(e);
-    process.on('unhandledRejection', (reason: any) => g.__elboLabLateErrors.push('UnhandledPromiseRejection: ' + describe(reason)));
-    process.on('uncaughtException', (error: any) => g.__elboLabLateErrors.push('UncaughtException: ' + describe(error)));
+    process.on('unhandledRejection', (reason: any) => g.__elboLabLateErrors.push('Unhandled promise rejection: ' + describe(reason)));
+    process.on('uncaughtException', (error: any) => g.__elboLabLateErrors.push('Uncaught exception in a callback: ' + describe(error)));
   }
 }
 """
@@ -154,15 +154,6 @@ def concise_stack(text: str) -> str:
     return "\n".join(keep[:12])
 
 
-def silent_markers(cell) -> str:
-    """Late errors tslab printed into this cell's streams, and rejected promises shown as values."""
-    text = stream_text(cell)
-    found = [f"{m.group(1)}: {m.group(2)}" for m in MARKERS.finditer(text)]
-    found += [f"a rejected promise was the cell's value (missing await?): {m.group(1)}"
-              for m in REJECTED_VALUE.finditer(stream_text(cell, "stdout"))]
-    return "\n".join(found)
-
-
 def graded_value(cell) -> str:
     """Why a graded cell may not end in a value: nbgrader reads a graded cell's `execute_result` as
     partial credit (a number becomes the score, one above the cell's points crashes grading)."""
@@ -231,15 +222,21 @@ def execute_notebook(
     )
 
     def hidden(source: str) -> str:
+        """Run a scratch cell; the late errors it found or met, or "" when there were none."""
         # nbclient stores each executed cell back at its index, so the scratch cell gets a
         # temporary slot at the end and is removed again.
         scratch = nbformat.v4.new_code_cell(source)
         nb.cells.append(scratch)
         try:
             client.execute_cell(scratch, len(nb.cells) - 1, store_history=False)
+        except CellExecutionError as exc:
+            return cell_error_message(scratch, exc)
         finally:
             nb.cells.pop()
-        return stream_text(scratch, "stdout")
+        out = stream_text(scratch, "stdout")
+        if LATE_MARK not in out:
+            return ""
+        return concise_stack("\n".join(json.loads(out.split(LATE_MARK, 1)[1].strip())))
 
     try:
         with client.setup_kernel(cwd=str(path.parent)):
@@ -262,15 +259,11 @@ def execute_notebook(
                 except RuntimeError as exc:
                     error = str(exc)
                 if not error:
-                    error = silent_markers(cell)
-                if not error:
                     error = graded_value(cell)
                 if not error and not stop:
                     late = hidden(PROBE % (20, LATE_MARK))
-                    if LATE_MARK in late:
-                        payload = late.split(LATE_MARK, 1)[1].strip()
-                        error = "late error after this cell (an un-awaited promise or timer?):\n" + \
-                            concise_stack("\n".join(json.loads(payload)))
+                    if late:
+                        error = "late error after this cell (an un-awaited promise or timer?):\n" + late
                 outcome = CellResult(index, not error, first_line(cell.source), error, time.time() - cell_start)
                 result.cells.append(outcome)
                 if error:
@@ -281,13 +274,11 @@ def execute_notebook(
                     on_cell(outcome)
             if not stop:
                 late = hidden(PROBE % (300, LATE_MARK))
-                if LATE_MARK in late:
-                    payload = late.split(LATE_MARK, 1)[1].strip()
-                    code_cells = [c for c in result.cells]
-                    last = code_cells[-1] if code_cells else CellResult(-1, True, "(no code cells)")
+                if late and result.cells:
+                    last = result.cells[-1]
                     last.ok = False
-                    last.error = "late error after the last cell (an un-awaited promise or timer?):\n" + \
-                        concise_stack("\n".join(json.loads(payload)))
+                    last.error = "late error after the last cell (an un-awaited promise or timer?):\n" + late
+                    mark_failure(nb.cells[last.index], last.error)
     except Exception as exc:  # kernel could not start, etc.
         result.setup_error = f"{type(exc).__name__}: {exc}"
     result.seconds = time.time() - started
