@@ -73,6 +73,9 @@ class NotebookResult:
     cells: List[CellResult] = field(default_factory=list)
     seconds: float = 0.0
     setup_error: str = ""
+    # Bytes of the executed copy as the kernel's outputs make it, before the finishing step adds
+    # PNG copies of charts (what a student's saved notebook weighs; checked by scripts/sizes.js).
+    kernel_bytes: Optional[int] = None
 
     @property
     def ok(self) -> bool:
@@ -283,10 +286,19 @@ def execute_notebook(
         result.setup_error = f"{type(exc).__name__}: {exc}"
     result.seconds = time.time() - started
     if output_path is not None:
+        result.kernel_bytes = serialized_bytes(nb)
         if plot_images:
             add_plot_images(nb)
         write_executed(nb, output_path)
     return result
+
+
+def serialized_bytes(nb) -> int:
+    """The size of `nb` as write_executed stores it (nbformat.write adds a final newline)."""
+    import nbformat
+
+    data = nbformat.writes(nb).encode("utf-8")
+    return len(data) + (0 if data.endswith(b"\n") else 1)
 
 
 def write_executed(nb, output_path: Path) -> None:
@@ -434,6 +446,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         report.append({
             "notebook": str(path), "executed": str(output_path), "ok": result.ok,
             "seconds": round(result.seconds, 2), "setup_error": result.setup_error,
+            "kernel_bytes": result.kernel_bytes,
             "cells": [c.__dict__ for c in result.cells],
         })
     (out.parent).mkdir(parents=True, exist_ok=True)
