@@ -277,7 +277,7 @@ class KernelServer {
         continue;
       }
       this.publish('status', { execution_state: 'busy' }, request.header);
-      this.reply('shell', request, 'execute_reply', { status: 'aborted', execution_count: this.executionCount });
+      this.reply('shell', request, 'execute_reply', { status: 'aborted' }); // as ipykernel: no execution count, it did not run
       this.publish('status', { execution_state: 'idle' }, request.header);
     }
   }

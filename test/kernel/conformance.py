@@ -33,6 +33,32 @@ class ElboLabKernelTests(jupyter_kernel_test.KernelTests):
     code_history_pattern = "6 *"
     supported_history_operations = ("tail", "range", "search")
 
+    # Beyond the suite: what a front end's "Run All" relies on (messaging spec, execute_request's
+    # stop_on_error): after a failure, execute requests already queued are aborted, unrun (no
+    # execution count, as ipykernel answers them); with stop_on_error false they all run.
+    def run_queue(self, codes, stop_on_error):
+        self.flush_channels()
+        ids = [self.kc.execute(code, stop_on_error=stop_on_error) for code in codes]
+        replies = {}
+        while len(replies) < len(ids):
+            reply = self.get_non_kernel_info_reply(timeout=jupyter_kernel_test.TIMEOUT)
+            replies[reply["parent_header"]["msg_id"]] = reply["content"]
+        self.flush_channels()
+        return [replies[msg_id] for msg_id in ids]
+
+    def test_queued_cells_after_an_error_are_aborted(self):
+        first, second, third = self.run_queue(['throw new Error("stop here")', "1 + 1", "2 + 2"], True)
+        self.assertEqual((first["status"], first["ename"], first["evalue"]), ("error", "Error", "stop here"))
+        self.assertEqual(second, {"status": "aborted"})
+        self.assertEqual(third, {"status": "aborted"})
+        after = self.run_queue(["3 + 3"], True)[0]
+        self.assertEqual(after["status"], "ok")
+
+    def test_queued_cells_run_when_errors_are_allowed(self):
+        first, second = self.run_queue(['throw new Error("go on")', "1 + 1"], False)
+        self.assertEqual(first["status"], "error")
+        self.assertEqual(second["status"], "ok")
+
 
 if __name__ == "__main__":
     unittest.main()
