@@ -24,9 +24,36 @@ function collectStats({ scope, chartSelector }) {
   const inRoots = (selector) => roots.flatMap((root) => Array.from(root.querySelectorAll(selector)));
   const TRACE_NODES = 'g.trace, g.hm, g.contour, g.im';
   const GL_TYPES = /^(surface|scatter3d|mesh3d|scattergl|heatmapgl|cone|volume|isosurface|streamtube)$/;
-  const points = (trace) => ['x', 'y', 'z', 'values', 'lat', 'a']
-    .map((key) => (Array.isArray(trace[key]) ? trace[key].length : 0))
-    .reduce((a, b) => Math.max(a, b), 0);
+  // Data points of a trace: plain arrays, typed arrays, Plotly's typed-array specs
+  // ({dtype, bdata, shape}: the decoded length) and an image trace's `source` (a PNG data URI).
+  const DTYPE_BYTES = { i1: 1, u1: 1, u1c: 1, i2: 2, u2: 2, i4: 4, u4: 4, f4: 4, f8: 8 };
+  const base64Bytes = (text) => {
+    const clean = text.replace(/\s/g, '');
+    const padding = clean.endsWith('==') ? 2 : clean.endsWith('=') ? 1 : 0;
+    return Math.max(0, Math.floor((clean.length * 3) / 4) - padding);
+  };
+  const length = (value) => {
+    if (value == null) return 0;
+    if (Array.isArray(value)) return value.length;
+    if (ArrayBuffer.isView(value)) return value.length !== undefined ? value.length : value.byteLength;
+    if (typeof value === 'object' && typeof value.dtype === 'string' && value.bdata !== undefined) {
+      const shape = typeof value.shape === 'string' ? value.shape.split(',').map(Number)
+        : Array.isArray(value.shape) ? value.shape.map(Number) : null;
+      const size = DTYPE_BYTES[value.dtype] || 1;
+      const stored = typeof value.bdata === 'string' ? base64Bytes(value.bdata)
+        : value.bdata instanceof ArrayBuffer || ArrayBuffer.isView(value.bdata) ? value.bdata.byteLength : 0;
+      const decoded = Math.floor(stored / size);
+      const product = shape && shape.length > 0 && shape.every((n) => Number.isFinite(n) && n >= 0)
+        ? shape.reduce((a, b) => a * b, 1) : decoded;
+      return Math.min(product, decoded);
+    }
+    return 0;
+  };
+  const points = (trace) => {
+    const counts = ['x', 'y', 'z', 'values', 'lat', 'a'].map((key) => length(trace[key]));
+    if (typeof trace.source === 'string' && /^data:image\/[a-z+]+;base64,[A-Za-z0-9+/]/.test(trace.source)) counts.push(1);
+    return counts.reduce((a, b) => Math.max(a, b), 0);
+  };
   const plain = (title) => {
     const t = typeof title === 'string' ? title : title && title.text;
     return typeof t === 'string' ? t.replace(/<br\s*\/?>/gi, ' ').replace(/<[^>]+>/g, '').replace(/&amp;/g, '&').replace(/\s+/g, '') : '';

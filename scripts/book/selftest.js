@@ -1,5 +1,7 @@
-// The page checker checked: book pages generated from tiny notebooks, one right and one whose
-// chart has empty data. The checker must pass the first and fail the second, for that reason.
+// The page checker checked: book pages generated from tiny notebooks, right ones (plain arrays,
+// Plotly's typed-array encoding `{dtype, bdata}`, an image trace from a PNG) and ones whose chart
+// has empty data (no traces; empty typed arrays). The checker must pass the right ones and fail
+// the others, for that reason.
 'use strict';
 
 const fs = require('fs');
@@ -31,9 +33,31 @@ function chartNotebook(traces) {
   };
 }
 
+/** Plotly's typed-array encoding of numbers ({dtype, bdata}: base64 of the little-endian bytes). */
+function typedArraySpec(values, dtype = 'f8') {
+  const array = dtype === 'f4' ? Float32Array.from(values) : Float64Array.from(values);
+  return { dtype, bdata: Buffer.from(array.buffer).toString('base64') };
+}
+
 const CASES = [
   { name: 'a right page passes', traces: [{ type: 'scatter', mode: 'lines', name: 'curve', x: [1, 2, 3], y: [2, 1, 3] }], pass: true },
   { name: 'a chart with empty data fails', traces: [], pass: false, reason: /chart-1: the figure has no traces/ },
+  {
+    name: 'a chart of typed arrays (bdata) passes',
+    traces: [{ type: 'scatter', mode: 'lines', name: 'typed curve', x: typedArraySpec([1, 2, 3]), y: typedArraySpec([2, 1, 3], 'f4') }],
+    pass: true,
+  },
+  {
+    name: 'an image trace from a PNG passes',
+    traces: [{ type: 'image', name: 'mosaic', source: `data:image/png;base64,${TINY_PNG}` }],
+    pass: true,
+  },
+  {
+    name: 'a chart whose typed arrays are empty fails',
+    traces: [{ type: 'scatter', mode: 'lines', name: 'empty typed curve', x: { dtype: 'f8', bdata: '' }, y: { dtype: 'f8', bdata: '' } }],
+    pass: false,
+    reason: /chart-1: trace «empty typed curve» has no data points/,
+  },
 ];
 
 /** Build and check each case in `context` (a Playwright browser context); one result per case. */
@@ -54,4 +78,25 @@ async function checkerSelfTest(context, { python } = {}) {
   }
 }
 
-module.exports = { chartNotebook, checkerSelfTest, TINY_PNG };
+module.exports = { chartNotebook, checkerSelfTest, typedArraySpec, CASES, TINY_PNG };
+
+// `node scripts/book/selftest.js`: the self-test alone, in Debian's Chromium; exits 1 on a failure.
+if (require.main === module) {
+  const { launchChromium } = require('../chromium');
+  (async () => {
+    const browser = await launchChromium();
+    let failed = 0;
+    try {
+      for (const result of await checkerSelfTest(browser.context)) {
+        failed += result.ok ? 0 : 1;
+        process.stdout.write(`${result.ok ? '✓' : '✗'} ${result.name}${result.ok ? '' : `: ${result.problems.join('; ')}`}\n`);
+      }
+    } finally {
+      await browser.close();
+    }
+    process.exit(failed > 0 ? 1 : 0);
+  })().catch((error) => {
+    process.stderr.write(`selftest: ${error.message}\n`);
+    process.exit(2);
+  });
+}
