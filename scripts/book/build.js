@@ -59,14 +59,14 @@ function planNotebook(name, notebook, queue) {
     const where = `${name}, cell ${index}`;
     if (cell.cell_type === 'markdown') {
       const render = markdown(text(cell.source), where);
-      blocks.push((html) => `<section class="book-markdown">${render(html)}</section>`);
+      blocks.push((html) => `<section class="book-markdown" data-cell="${index}" data-mime-type="text/markdown">${render(html)}</section>`);
       return;
     }
     if (cell.cell_type !== 'code') return;
     const slot = ask({ kind: 'code', cell: { ...cell, source: text(cell.source), outputs: [] } });
     const outputs = (cell.outputs || []).map((output) => planOutput(output, `${where}`, markdown, () => (charts += 1)));
     blocks.push((html, context) =>
-      `<section class="book-cell">\n<details class="book-input" open><summary>code</summary>${html[slot]}</details>\n` +
+      `<section class="book-cell" data-cell="${index}">\n<details class="book-input" open><summary>code</summary>${html[slot]}</details>\n` +
       `<div class="book-outputs">${outputs.map((render) => render(html, context)).join('\n')}</div>\n</section>`);
   });
   return { blocks, charts: () => charts };
@@ -77,11 +77,12 @@ function planOutput(output, where, markdown, nextChart) {
   const none = () => '';
   if (output.output_type === 'stream') {
     const body = escapeHtml(stripAnsi(text(output.text)));
-    return () => `<pre class="book-stream book-${output.name === 'stderr' ? 'stderr' : 'stdout'}">${body}</pre>`;
+    const name = output.name === 'stderr' ? 'stderr' : 'stdout';
+    return () => `<pre class="book-stream book-${name}" data-mime-type="application/vnd.jupyter.${name}">${body}</pre>`;
   }
   if (output.output_type === 'error') {
     const trace = stripAnsi((output.traceback || []).join('\n')) || `${output.ename}: ${output.evalue}`;
-    return () => `<pre class="book-error">${escapeHtml(trace)}</pre>`;
+    return () => `<pre class="book-error" data-mime-type="application/vnd.jupyter.error">${escapeHtml(trace)}</pre>`;
   }
   const data = output.data || {};
   if (isAssetOutput(data)) return none;
@@ -91,23 +92,23 @@ function planOutput(output, where, markdown, nextChart) {
   }
   if (data['text/html'] !== undefined) {
     const body = text(data['text/html']);
-    return () => `<div class="book-html">${body}</div>`;
+    return () => `<div class="book-html" data-mime-type="text/html">${body}</div>`;
   }
   if (data['image/png']) {
     const body = text(data['image/png']).replace(/\s/g, '');
-    return () => `<img class="book-image" alt="image output" src="data:image/png;base64,${body}">`;
+    return () => `<img class="book-image" data-mime-type="image/png" alt="image output" src="data:image/png;base64,${body}">`;
   }
   if (data['text/markdown'] !== undefined) {
     const render = markdown(text(data['text/markdown']), where);
-    return (html) => `<div class="book-markdown-output">${render(html)}</div>`;
+    return (html) => `<div class="book-markdown-output" data-mime-type="text/markdown">${render(html)}</div>`;
   }
   if (data['text/latex'] !== undefined) {
     const render = markdown(text(data['text/latex']), where);
-    return (html) => `<div class="book-latex">${render(html)}</div>`;
+    return (html) => `<div class="book-latex" data-mime-type="text/latex">${render(html)}</div>`;
   }
   if (data['text/plain'] !== undefined) {
     const body = escapeHtml(text(data['text/plain']));
-    return () => (body.trim() ? `<pre class="book-plain">${body}</pre>` : '');
+    return () => (body.trim() ? `<pre class="book-plain" data-mime-type="text/plain">${body}</pre>` : '');
   }
   return none;
 }
@@ -130,7 +131,7 @@ function chartHtml(data, number, context) {
   const end = html.lastIndexOf('</script>');
   const caption = end >= 0 ? html.slice(end + '</script>'.length).trim() : '';
   const json = JSON.stringify({ data: figure.data || [], layout, config: figure.config || {} }).replace(/<\//g, '<\\/');
-  return `<figure class="book-chart" id="${id}">\n` +
+  return `<figure class="book-chart" id="${id}" data-mime-type="${PLOTLY_MIME}">\n` +
     `<div class="book-plot" style="height:${height}px"></div>\n${fallback}\n` +
     `<script type="application/json" class="book-figure">${json}</script>\n` +
     (caption ? `<figcaption>${caption}</figcaption>\n` : '') +

@@ -1,6 +1,7 @@
 // The book (scripts/book/): math extraction and typesetting, the page checker's verdicts, the site
 // built from generated notebooks, the table of contents against the notebooks, nbrun.py --finish,
-// and (with Chromium) the checker failing a page whose chart has empty data.
+// and (with Chromium) the checker passing charts of plain arrays, typed arrays ({dtype, bdata}) and
+// image traces, and failing a page whose chart has empty data (no traces, or empty bdata).
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -34,6 +35,7 @@ const { TOC } = require(path.join(ROOT, 'scripts', 'book', 'toc')) as { TOC: Toc
 const selftest = require(path.join(ROOT, 'scripts', 'book', 'selftest')) as {
   chartNotebook(traces: unknown[]): { cells: Array<Record<string, unknown>> };
   checkerSelfTest(context: unknown): Promise<Array<{ name: string; ok: boolean; problems: string[] }>>;
+  typedArraySpec(values: number[], dtype?: string): { dtype: string; bdata: string };
   TINY_PNG: string;
 };
 const chromium = require(path.join(ROOT, 'scripts', 'chromium')) as {
@@ -166,6 +168,24 @@ describe('buildSite', () => {
     expect(JSON.parse(fs.readFileSync(path.join(out, 'pages.json'), 'utf8'))).toEqual([{ file: 'index.html', charts: 0 }, { file: 'nb-a.html', charts: 1 }]);
   });
 
+  it('keeps typed arrays and image traces in the chart JSON as they are, once per chart, and marks cells and outputs', () => {
+    const traces = [
+      { type: 'scatter', name: 'typed', x: selftest.typedArraySpec([1, 2, 3]), y: selftest.typedArraySpec([3, 1, 2], 'f4') },
+      { type: 'image', name: 'mosaic', source: `data:image/png;base64,${selftest.TINY_PNG}` },
+    ];
+    const out = tempDir('book');
+    const result = build.buildSite({ 'nb-b': selftest.chartNotebook(traces) }, out, { python: setupPython(), toc: [] });
+    const html = fs.readFileSync(result.pages[0].file, 'utf8');
+    const json = /<script type="application\/json" class="book-figure">([\s\S]*?)<\/script>/.exec(html);
+    expect(JSON.parse(json![1]).data).toEqual(traces);
+    // the numbers are on the page once (no second copy in an HTML output), the PNG fallback is a file
+    expect(html.split(selftest.typedArraySpec([1, 2, 3]).bdata)).toHaveLength(2);
+    expect(html).toMatch(/<img class="book-chart-fallback" src="images\/nb-b-chart-1\.png"/);
+    expect(html).toMatch(/<section class="book-markdown" data-cell="0" data-mime-type="text\/markdown">/);
+    expect(html).toMatch(/<section class="book-cell" data-cell="1">/);
+    expect(html).toMatch(/<figure class="book-chart" id="chart-1" data-mime-type="application\/vnd\.plotly\.v1\+json">/);
+  });
+
   it('copies every asset the pages use, references them relatively, and names no machine path', () => {
     const { out, html } = site();
     const index = fs.readFileSync(path.join(out, 'index.html'), 'utf8');
@@ -255,11 +275,17 @@ describe('nbrun.py --finish', () => {
 });
 
 describe('the page checker in Chromium', () => {
-  it.skipIf(!chromium.findChromium())('passes a generated right page and fails one whose chart has empty data', async () => {
+  it.skipIf(!chromium.findChromium())('passes right pages (plain arrays, bdata, an image trace) and fails ones whose chart has empty data', async () => {
     const browser = await chromium.launchChromium();
     try {
       const results = await selftest.checkerSelfTest(browser.context);
-      expect(results.map((r) => r.name)).toEqual(['checker self-test: a right page passes', 'checker self-test: a chart with empty data fails']);
+      expect(results.map((r) => r.name)).toEqual([
+        'checker self-test: a right page passes',
+        'checker self-test: a chart with empty data fails',
+        'checker self-test: a chart of typed arrays (bdata) passes',
+        'checker self-test: an image trace from a PNG passes',
+        'checker self-test: a chart whose typed arrays are empty fails',
+      ]);
       for (const result of results) expect(result.ok, `${result.name}: ${result.problems.join('; ')}`).toBe(true);
     } finally {
       await browser.close();
