@@ -33,7 +33,8 @@ async function main() {
   try {
     const page = await browser.newPage();
     await page.setContent('<!doctype html><html><body></body></html>');
-    await page.addScriptTag({ path: path.join(ROOT, 'node_modules', 'plotly.js-dist-min', 'plotly.min.js') });
+    const library = require('../src/display/plotly-library.json'); // the bundle the notebooks load
+    await page.addScriptTag({ path: path.join(ROOT, 'node_modules', library.package, library.file) });
     const images = [];
     for (const figure of figures) {
       try {

@@ -229,7 +229,8 @@ function copyAssets(out, css) {
   fs.mkdirSync(path.join(assets, 'katex'), { recursive: true });
   fs.copyFileSync(path.join(katex, 'katex.min.css'), path.join(assets, 'katex', 'katex.min.css'));
   fs.cpSync(path.join(katex, 'fonts'), path.join(assets, 'katex', 'fonts'), { recursive: true });
-  fs.copyFileSync(path.join(ROOT, 'node_modules', 'plotly.js-dist-min', 'plotly.min.js'), path.join(assets, 'plotly.min.js'));
+  const plotly = require('../../src/display/plotly-library.json'); // the bundle the notebooks load
+  fs.copyFileSync(path.join(ROOT, 'node_modules', plotly.package, plotly.file), path.join(assets, 'plotly.min.js'));
   for (const file of ['book.css', 'book.js']) fs.copyFileSync(path.join(ASSETS, file), path.join(assets, file));
   fs.writeFileSync(path.join(assets, 'pygments.css'), css);
 }

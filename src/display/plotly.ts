@@ -2,14 +2,38 @@
  * Plotly figures as one output for every front end:
  *  - application/vnd.plotly.v1+json for JupyterLab (and VS Code),
  *  - text/html with Plotly.newPlot for the classic Notebook and nbconvert HTML; the library
- *    (plotly.js-dist-min, inlined, so it works offline) is sent once per kernel, before the
- *    first figure, as its own output,
+ *    (the official cartesian bundle, plotly.js-cartesian-dist-min, inlined so it works offline)
+ *    is sent once per kernel, before the first figure, as its own output,
  *  - text/plain with the title and trace names.
+ * Numeric data arrays travel as Plotly typed arrays ({dtype, bdata}: see typedArrays.ts), so a
+ * chart costs bytes per number, not decimals; digit pictures are `image` traces from a PNG.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { projectRoot } from '../paths';
 import { freshId, inNotebook, MimeBundle, publish, PublishOptions } from './mime';
+import { grayPngDataUri } from './png';
+import { encodeTraceArrays } from './typedArrays';
+import library from './plotly-library.json';
+
+/** The Plotly bundle the notebooks, the book and the PNG fallbacks load (package and file). */
+export const PLOTLY_LIBRARY: { package: string; file: string } = { package: library.package, file: library.file };
+
+/**
+ * The trace types of that bundle (plotly.js-cartesian-dist-min: `Plotly.PlotSchema.get().traces`,
+ * checked against the real bundle by test/display/plotlyBundle.test.ts). A chart of any other type
+ * (surface, scatter3d, scattergl …) would draw nothing where the notebook's own library is used,
+ * so plotlyBundle refuses it.
+ */
+export const PLOTLY_TRACE_TYPES: readonly string[] = [
+  'bar', 'box', 'contour', 'heatmap', 'histogram', 'histogram2d', 'histogram2dcontour', 'image', 'pie',
+  'scatter', 'scatterternary', 'violin',
+];
+
+/** The bundle's file in a clone (default: this one). The book and the PNG renderer use it too. */
+export function plotlyLibraryFile(root: string = projectRoot()): string {
+  return path.join(root, 'node_modules', PLOTLY_LIBRARY.package, PLOTLY_LIBRARY.file);
+}
 
 /** A Plotly figure (the JSON Plotly.newPlot takes). */
 export interface PlotlyFigure {
@@ -24,8 +48,7 @@ let libraryPublished = false;
  * require.js) does not capture it: inside the wrapper `define` is undefined, so the UMD
  * header falls through to setting window.Plotly. */
 function libraryHtml(): string {
-  const file = path.join(projectRoot(), 'node_modules', 'plotly.js-dist-min', 'plotly.min.js');
-  const source = fs.readFileSync(file, 'utf8').replace(/<\/script/gi, '<\\/script');
+  const source = fs.readFileSync(plotlyLibraryFile(), 'utf8').replace(/<\/script/gi, '<\\/script');
   return `<script type="text/javascript">(function (define, module, exports) {\n${source}\n})(undefined, undefined, undefined);</script>`;
 }
 
@@ -43,12 +66,21 @@ function validateFigure(figure: PlotlyFigure): void {
   if (typeof figure !== 'object' || figure === null || !Array.isArray(figure.data)) {
     throw new TypeError('plotlyBundle: figure must be an object with a data array (Plotly traces)');
   }
+  figure.data.forEach((trace, i) => {
+    const type = trace?.type ?? 'scatter';
+    if (typeof type !== 'string' || !PLOTLY_TRACE_TYPES.includes(type)) {
+      throw new RangeError(
+        `plotlyBundle: figure.data[${i}] is a «${String(type)}» trace, which the Plotly bundle the notebooks load ` +
+          `(${PLOTLY_LIBRARY.package}) does not have; use one of ${PLOTLY_TRACE_TYPES.join(', ')}`,
+      );
+    }
+  });
   const layout = figure.layout ?? {};
   for (const axis of ['xaxis', 'yaxis']) {
     const spec = layout[axis] as { title?: unknown } | undefined;
-    const is3d = figure.data.some((trace) => trace.type === 'surface' || trace.type === 'scatter3d');
-    const isTable = figure.data.every((trace) => trace.type === 'table' || trace.type === 'pie' || trace.type === 'image');
-    if (!is3d && !isTable && (!spec || spec.title === undefined || spec.title === '')) {
+    // Pies have no axes; a picture's axes are its pixel grid (named by the figure where it helps).
+    const axisless = figure.data.every((trace) => trace.type === 'pie' || trace.type === 'image');
+    if (!axisless && (!spec || spec.title === undefined || spec.title === '')) {
       throw new RangeError(`plotlyBundle: figure.layout.${axis}.title is required (every chart names its axes and units)`);
     }
   }
@@ -66,7 +98,8 @@ export function plotlyBundle(figure: PlotlyFigure): MimeBundle {
   const layout: Record<string, unknown> = { ...figure.layout };
   const config = { responsive: true, displaylogo: false, ...figure.config };
   const id = freshId('elbo-plot');
-  const json = JSON.stringify({ data: figure.data, layout, config }).replace(/<\//g, '<\\/');
+  const data = figure.data.map(encodeTraceArrays);
+  const json = JSON.stringify({ data, layout, config }).replace(/<\//g, '<\\/');
   const height = typeof layout.height === 'number' ? `${layout.height}px` : '420px';
   const html =
     `<div id="${id}" class="elbo-lab-plot" style="width:100%;height:${height}"></div>\n` +
@@ -82,7 +115,7 @@ export function plotlyBundle(figure: PlotlyFigure): MimeBundle {
     `})();</script>`;
   const traces = figure.data.map((trace) => String(trace.name ?? trace.type ?? 'trace')).join(', ');
   return {
-    'application/vnd.plotly.v1+json': { data: figure.data, layout, config },
+    'application/vnd.plotly.v1+json': { data, layout, config },
     'text/html': html,
     'text/plain': `[${titleText(figure)}] Plotly chart: ${traces}`,
   };
@@ -93,4 +126,15 @@ export function showPlot(figure: PlotlyFigure, options: PublishOptions = {}): vo
   const bundle = plotlyBundle(figure);
   ensurePlotlyLibrary();
   publish(bundle, options);
+}
+
+/**
+ * A grayscale picture (rows of intensities in [0, 1], top row first; null for gaps, drawn white)
+ * as one Plotly `image` trace from a PNG: pixel (row r, column c) is centred at x = c, y = r, as in
+ * a heatmap without x and y, and the y axis runs downwards. The PNG holds gray levels
+ * round(255·v), which is what Plotly's 'Greys' colour scale over [0, 1] drew (0 black, 1 white),
+ * so the picture looks as the heatmap did; hover is off (a pixel's value teaches nothing here).
+ */
+export function grayImageTrace(matrix: ArrayLike<number | null>[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { type: 'image', source: grayPngDataUri(matrix), hoverinfo: 'skip', ...extra };
 }

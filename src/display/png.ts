@@ -1,0 +1,96 @@
+/**
+ * A small PNG encoder for grayscale pictures (8-bit, colour type 0): digit mosaics become one
+ * Plotly `image` trace whose `source` is a PNG data URI (a few KB) instead of a heatmap with one
+ * JSON number per pixel (megabytes). Compression by Node's zlib; the CRC-32 of every chunk from
+ * a table (Node 20 has no zlib.crc32).
+ */
+import * as zlib from 'zlib';
+
+const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+let crcTable: Uint32Array | null = null;
+
+/** CRC-32 (ISO 3309 / ITU-T V.42, polynomial 0xEDB88320, as PNG specifies) of `bytes`. */
+export function crc32(bytes: Uint8Array): number {
+  if (crcTable === null) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let crc = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) crc = crcTable[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+function chunk(type: string, data: Uint8Array): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, 'ascii');
+  const body = Buffer.concat([head.subarray(4), data]);
+  const tail = Buffer.alloc(4);
+  tail.writeUInt32BE(crc32(body), 0);
+  return Buffer.concat([head.subarray(0, 4), body, tail]);
+}
+
+/**
+ * A grayscale PNG of `width`×`height` pixels, row-major from the top-left, one byte per pixel
+ * (0 black … 255 white). Each scanline uses filter 0 (None): mosaics compress well without
+ * filtering, and the decoder's work stays trivial.
+ */
+export function encodeGrayPng(pixels: Uint8Array, width: number, height: number): Buffer {
+  const fn = 'encodeGrayPng';
+  if (!(pixels instanceof Uint8Array)) throw new TypeError(`${fn}: pixels must be a Uint8Array (one byte per pixel)`);
+  if (!Number.isInteger(width) || width < 1) throw new RangeError(`${fn}: width must be an integer >= 1, got ${width}`);
+  if (!Number.isInteger(height) || height < 1) throw new RangeError(`${fn}: height must be an integer >= 1, got ${height}`);
+  if (pixels.length !== width * height) {
+    throw new RangeError(`${fn}: pixels must hold width·height = ${width * height} bytes, got ${pixels.length}`);
+  }
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8; // bit depth
+  header[9] = 0; // colour type: grayscale
+  header[10] = 0; // compression: deflate
+  header[11] = 0; // filter method 0
+  header[12] = 0; // no interlace
+  const raw = Buffer.alloc(height * (width + 1));
+  for (let r = 0; r < height; r++) {
+    raw[r * (width + 1)] = 0; // filter type None
+    raw.set(pixels.subarray(r * width, (r + 1) * width), r * (width + 1) + 1);
+  }
+  return Buffer.concat([
+    SIGNATURE,
+    chunk('IHDR', header),
+    chunk('IDAT', zlib.deflateSync(raw, { level: 9 })),
+    chunk('IEND', new Uint8Array(0)),
+  ]);
+}
+
+/**
+ * Intensities in [0, 1] as gray levels: round(255·v), clamped; null, undefined and non-finite
+ * values (gaps between tiles) become `gap` (default 255, white like the plot background).
+ */
+export function grayLevels(values: ArrayLike<number | null | undefined>, gap = 255): Uint8Array {
+  const out = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    out[i] = typeof v === 'number' && Number.isFinite(v) ? Math.round(255 * Math.min(1, Math.max(0, v))) : gap;
+  }
+  return out;
+}
+
+/** A matrix of intensities in [0, 1] (rows top to bottom, null for gaps) as a PNG data URI. */
+export function grayPngDataUri(matrix: ArrayLike<number | null>[], gap = 255): string {
+  const fn = 'grayPngDataUri';
+  if (!Array.isArray(matrix) || matrix.length === 0) throw new TypeError(`${fn}: matrix must be a non-empty array of rows`);
+  const width = matrix[0].length;
+  const flat = new Uint8Array(matrix.length * width);
+  matrix.forEach((row, r) => {
+    if (!row || row.length !== width) throw new RangeError(`${fn}: every row must have ${width} values like row 0; row ${r} has ${row?.length}`);
+    flat.set(grayLevels(row, gap), r * width);
+  });
+  return `data:image/png;base64,${encodeGrayPng(flat, width, matrix.length).toString('base64')}`;
+}
