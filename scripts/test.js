@@ -6,9 +6,12 @@
 //      suite, plain nbconvert), real nbgrader where it is at hand;
 //   4. every notebook under notebooks/, executed headless with the project's kernel;
 //   5. the book (build/book/, from step 4's executed copies) and the browser tests in Chromium:
-//      the page checker's self-test, every book page, a live classic-Notebook session.
-// `npm test -- --skip-notebooks` runs steps 1-3 (no notebooks, so no book: step 5 is skipped too);
-// `--only-notebooks` runs steps 4-5; `--skip-browser` leaves out step 5.
+//      the page checker's self-test, every book page, a live classic-Notebook session;
+//   6. size budgets (scripts/sizes.js): each executed notebook as the kernel wrote it and with its
+//      PNG copies, each HTML copy, each book page built by this run.
+// `npm test -- --skip-notebooks` runs steps 1-3 (no notebooks, so no book: steps 5-6 are skipped
+// too, step 6 with one line); `--only-notebooks` runs steps 4-6; `--skip-browser` leaves out step 5 (and the book's
+// pages from step 6).
 'use strict';
 
 const fs = require('fs');
@@ -115,6 +118,19 @@ function bookAndBrowser() {
   }
 }
 
+/**
+ * Size budgets (scripts/sizes.js): every executed notebook as the kernel wrote it and with its PNG
+ * copies, every HTML copy and, when this run built it, every book page; build/size-report.json.
+ */
+function sizeBudgets() {
+  const { runSizes } = require('./sizes');
+  const pages = path.join(ROOT, 'build', 'book', 'pages.json');
+  const startedAt = Date.now() - process.uptime() * 1000;
+  const bookBuilt = fs.existsSync(pages) && fs.statSync(pages).mtimeMs >= startedAt; // by this run, not an older one
+  const result = runSizes({ book: bookBuilt });
+  return { ok: result.failed === 0, passed: result.passed, failed: result.failed };
+}
+
 if (!args.has('--only-notebooks')) {
   step('type-check (TypeScript, strict)', typecheck);
   step("library build (src/ -> dist/, tslab's TypeScript 5.0.4)", libraryBuild);
@@ -123,6 +139,9 @@ if (!args.has('--only-notebooks')) {
 if (!args.has('--skip-notebooks')) {
   step('notebooks (nbclient, elbo-lab kernel)', notebooks);
   if (!args.has('--skip-browser')) step('book and browser tests (Chromium, live Notebook)', bookAndBrowser);
+  step('size budgets (notebooks, HTML copies, book pages)', sizeBudgets);
+} else {
+  process.stdout.write('\nsize budgets: no notebooks executed in this run (--skip-notebooks); skipped\n');
 }
 
 process.stdout.write('\n');
