@@ -9,6 +9,14 @@ const fs = require('fs');
 const path = require('path');
 
 const ROOT = path.resolve(__dirname, '..');
+// How wide a PNG copy may be. A chart is laid out as in the notebook (layout width × height,
+// default 900 × 420 CSS px) and drawn scaled so that its PNG is at most this wide: the default
+// chart becomes 720 px wide (text 12 → 9.6 px, still legible; a mosaic's 28-pixel digits still
+// read), smaller layouts keep their size. Measured on the seven executed notebooks (41 charts):
+// 1.83 MB of PNG at 900 px, 1.39 MB at 720 px (−24%). Laying the chart out narrower instead
+// (width 700) saved only 11% and squeezed the plot beside right-hand legends. Plotly.toImage has
+// no palette or compression setting; Chromium writes RGBA PNG.
+const PNG_MAX_WIDTH = 720;
 const { LAUNCH_ARGS, findChromium } = require('./chromium');
 
 async function main() {
@@ -38,18 +46,19 @@ async function main() {
     const images = [];
     for (const figure of figures) {
       try {
-        images.push(await page.evaluate(async (fig) => {
+        images.push(await page.evaluate(async ([fig, maxWidth]) => {
           const element = document.createElement('div');
           document.body.appendChild(element);
           const layout = { ...fig.layout };
           const width = typeof layout.width === 'number' ? layout.width : 900;
           const height = typeof layout.height === 'number' ? layout.height : 420;
           await window.Plotly.newPlot(element, fig.data, { ...layout, width, height }, { staticPlot: true });
-          const url = await window.Plotly.toImage(element, { format: 'png', width, height });
+          const scale = Math.min(1, maxWidth / width);
+          const url = await window.Plotly.toImage(element, { format: 'png', width, height, scale });
           window.Plotly.purge(element);
           element.remove();
           return url.slice(url.indexOf(',') + 1);
-        }, figure));
+        }, [figure, PNG_MAX_WIDTH]));
       } catch (error) {
         process.stdout.write(`render-plots: a figure could not be rendered (${error.message.split('\n')[0]})\n`);
         images.push(null);
