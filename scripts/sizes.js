@@ -64,6 +64,9 @@ const OUTPUT_START = /<[a-z]+\b[^>]*\bdata-mime-type="([^"]+)"[^>]*>/g;
 // Files a page loads (not the pages it links to).
 const RESOURCE = /<(?:img|script|source|iframe|audio|video|embed)\b[^>]*?\bsrc="([^"]+)"|<link\b[^>]*?\bhref="([^"]+)"/g;
 
+const FILE_MIME = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', svg: 'image/svg+xml', webp: 'image/webp', js: 'text/javascript', css: 'text/css' };
+const fileMime = (ref) => FILE_MIME[path.extname(ref).slice(1).toLowerCase()] || 'application/octet-stream';
+
 /** Local files an HTML snippet loads, as paths relative to its folder (no data:, no URLs). */
 function resources(html) {
   const found = [];
@@ -107,7 +110,7 @@ function htmlParts(html, { fileBytes } = {}) {
       if (fileBytes) {
         for (const ref of resources(piece)) {
           const size2 = fileBytes(ref);
-          if (size2 !== null) parts.push({ cell: start.cell, mime: `${m[1]}: file ${ref}`, bytes: size2 });
+          if (size2 !== null) parts.push({ cell: start.cell, mime: `${fileMime(ref)} file ${ref}`, bytes: size2 });
         }
       }
     });
