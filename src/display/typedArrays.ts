@@ -15,7 +15,9 @@
  *    colour scale): f4. Plotly formats a heatmap's hover z with a dummy axis over [zmin, zmax]
  *    (its tick precision), and `%{z}` without a format uses that label too, so the float32
  *    rounding (relative 6e-8) never reaches the reader, and the matrix costs half as much.
- *    A `%{z:.4f}`-style format would show it only beyond the 7th significant digit.
+ *    A `%{z:.4f}`-style format would show it only beyond the 7th significant digit;
+ *  - the samples of a histogram (`x` or `y`): f4. They reach the reader only as bin counts, and a
+ *    float32 rounding moves a value across a bin edge only if it lies within 6e-8 (relative) of it.
  * Gaps (null, NaN, ±Infinity, which JSON writes as null) become NaN in a float array: Plotly
  * treats a non-numeric value as missing either way (a break in a line, an empty heatmap cell).
  * An array is encoded only when that is shorter than its JSON (small arrays stay readable), and
@@ -41,8 +43,10 @@ export const MIN_ENCODED_VALUES = 8;
 
 /** Trace attributes (at any depth of a trace: marker.color, error_y.array …) that hold data arrays. */
 const DATA_KEYS = new Set(['x', 'y', 'z', 'customdata', 'color', 'size', 'opacity', 'array', 'arrayminus', 'base', 'width']);
-/** Trace types whose `z` is a colour-mapped matrix, stored as float32 (see above). */
-const COLOUR_MATRIX_TYPES = new Set(['heatmap', 'contour', 'histogram2d', 'histogram2dcontour']);
+/** Per trace type, the top-level data arrays stored as float32 (see above). */
+const FLOAT32_KEYS: Record<string, string[]> = {
+  heatmap: ['z'], contour: ['z'], histogram2d: ['z'], histogram2dcontour: ['z'], histogram: ['x', 'y'],
+};
 
 type Precision = 'exact' | 'f4';
 
@@ -184,14 +188,14 @@ export function isTypedArraySpec(value: unknown): value is TypedArraySpec {
   return typeof value === 'object' && value !== null && typeof (value as TypedArraySpec).bdata === 'string' && typeof (value as TypedArraySpec).dtype === 'string';
 }
 
-function encodeObject(object: Record<string, unknown>, colourMatrix: boolean, depth: number): Record<string, unknown> {
+function encodeObject(object: Record<string, unknown>, float32Keys: string[], depth: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(object)) {
     if (DATA_KEYS.has(key) && (Array.isArray(value) || isTypedNumberArray(value))) {
-      const precision: Precision = colourMatrix && depth === 0 && key === 'z' ? 'f4' : 'exact';
+      const precision: Precision = depth === 0 && float32Keys.includes(key) ? 'f4' : 'exact';
       out[key] = encodeNumericArray(value, precision) ?? value;
     } else if (value !== null && typeof value === 'object' && !Array.isArray(value) && !isTypedNumberArray(value) && depth < 3) {
-      out[key] = encodeObject(value as Record<string, unknown>, colourMatrix, depth + 1);
+      out[key] = encodeObject(value as Record<string, unknown>, float32Keys, depth + 1);
     } else {
       out[key] = value;
     }
@@ -205,5 +209,5 @@ function encodeObject(object: Record<string, unknown>, colourMatrix: boolean, de
  */
 export function encodeTraceArrays(trace: Record<string, unknown>): Record<string, unknown> {
   const type = typeof trace.type === 'string' ? trace.type : 'scatter';
-  return encodeObject(trace, COLOUR_MATRIX_TYPES.has(type), 0);
+  return encodeObject(trace, FLOAT32_KEYS[type] ?? [], 0);
 }

@@ -204,7 +204,7 @@ export function rateDistortion(model: Vae, data: DataMatrix, random: Random, bat
 }
 
 /**
- * Image rows as one matrix for a Plotly heatmap: block r holds `perRow` images of
+ * Image rows as one matrix for a picture (grayImageTrace): block r holds `perRow` images of
  * `height`×`width` pixels (row-major, one image after another); the result has
  * blocks.length·height rows and perRow·width columns, values rounded to 3 decimals.
  */

@@ -1,7 +1,7 @@
 /**
  * Notebook 01 helpers: pictures of digits (inputs and what the decoder makes of them).
  */
-import type { PlotlyFigure } from '../display/plotly';
+import { grayImageTrace, PlotlyFigure } from '../display/plotly';
 
 /** One row of the picture: a label and images of side×side pixel intensities in [0, 1]. */
 export interface DigitRow {
@@ -10,8 +10,9 @@ export interface DigitRow {
 }
 
 /**
- * A grayscale picture of rows of digit images side by side (one Plotly heatmap, 1-pixel white
- * gaps), image 0 of each row at the left; `columnLabels` name the columns under the images.
+ * A grayscale picture of rows of digit images side by side (one Plotly image trace from a PNG,
+ * 1-pixel white gaps; black 0 … white 1, as the 'Greys' heatmap it replaces drew them), image 0 of
+ * each row at the left; `columnLabels` name the columns under the images.
  */
 export function digitRowsFigure(rows: DigitRow[], title: string, columnLabels: string[] = [], side = 28): PlotlyFigure {
   const fn = 'digitRowsFigure';
@@ -31,10 +32,10 @@ export function digitRowsFigure(rows: DigitRow[], title: string, columnLabels: s
   const width = columns * cell - 1;
   const z: (number | null)[][] = Array.from({ length: height }, () => new Array<number | null>(width).fill(null));
   rows.forEach((row, r) => row.images.forEach((image, c) => {
-    for (let i = 0; i < side; i++) for (let j = 0; j < side; j++) z[r * cell + i][c * cell + j] = Math.round(image[i * side + j] * 1000) / 1000;
+    for (let i = 0; i < side; i++) for (let j = 0; j < side; j++) z[r * cell + i][c * cell + j] = image[i * side + j];
   }));
   return {
-    data: [{ type: 'heatmap', z, colorscale: 'Greys', zmin: 0, zmax: 1, showscale: false, hoverinfo: 'skip' }],
+    data: [grayImageTrace(z, { name: 'digits' })],
     layout: {
       title: { text: title },
       xaxis: {

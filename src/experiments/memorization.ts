@@ -4,7 +4,7 @@
  * the train-vs-held-out gap of the per-example ELBO terms, the encoder widths σ(x) and the
  * distances ‖μ(x)‖ of the codes from the prior's centre, and the per-dimension KL penalty
  *   KL(N(μ, σ²) ‖ N(0, 1)) = −½ (1 + log σ² − μ² − σ²)
- * as a surface over (μ, σ).
+ * on a grid of (μ, σ), drawn as a contour map.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../random';
@@ -15,6 +15,7 @@ import { klToStandardNormal, klToStandardNormalPerDimension } from '../objective
 import { DataMatrix, checkDataMatrix } from '../data/matrix';
 import { checkFiniteArray, checkInteger, checkRandom } from '../tensorChecks';
 import type { MeanEstimate } from './priorFit';
+import type { PlotlyFigure } from '../display/plotly';
 
 /** Per-example ELBO terms of one data set (nats; sums over pixels and latent dimensions). */
 export interface PerExampleElbo {
@@ -148,7 +149,7 @@ export function encoderSpread(model: InferenceModel & { inputSize: number }, dat
 
 /**
  * The per-dimension KL penalty on a grid: value[i][j] = −½(1 + log σ_i² − μ_j² − σ_i²) for
- * σ = sigmas[i], μ = means[j] (rows follow σ, columns μ, as a Plotly surface expects).
+ * σ = sigmas[i], μ = means[j] (rows follow σ, columns μ, as a Plotly contour or heatmap expects).
  * Computed by the math core's klToStandardNormalPerDimension.
  */
 export function klPenaltySurface(means: ArrayLike<number>, sigmas: ArrayLike<number>): number[][] {
@@ -173,4 +174,42 @@ export function klPenaltySurface(means: ArrayLike<number>, sigmas: ArrayLike<num
   const out: number[][] = [];
   for (let i = 0; i < s; i++) out.push(Array.from(values.subarray(i * m, (i + 1) * m)));
   return out;
+}
+
+/**
+ * The per-dimension KL penalty as a contour map over (μ, σ): filled contours every half nat with
+ * labelled lines, and the prior (μ = 0, σ = 1), where the penalty is zero, marked. It shows what
+ * the 3-D surface it replaces showed: the single minimum at the prior, the growth with |μ|, the
+ * steep rise as σ shrinks towards 0 and the slow one as σ grows past 1.
+ */
+export function klPenaltyFigure(means: ArrayLike<number>, sigmas: ArrayLike<number>, penalty: number[][]): PlotlyFigure {
+  const fn = 'klPenaltyFigure';
+  checkFiniteArray(fn, 'means', means);
+  checkFiniteArray(fn, 'sigmas', sigmas);
+  if (!Array.isArray(penalty) || penalty.length !== sigmas.length || penalty.some((row) => !Array.isArray(row) || row.length !== means.length)) {
+    throw new RangeError(`${fn}: penalty must have sigmas.length = ${sigmas.length} rows of means.length = ${means.length} values (klPenaltySurface)`);
+  }
+  let max = 0;
+  for (const row of penalty) for (const v of row) max = Math.max(max, v);
+  return {
+    data: [
+      {
+        type: 'contour', x: Array.from(means), y: Array.from(sigmas), z: penalty, colorscale: 'Viridis', name: 'KL penalty',
+        contours: { start: 0, end: Math.ceil(max * 2) / 2, size: 0.5, showlabels: true, labelfont: { color: 'white', size: 10 } },
+        colorbar: { title: { text: 'nats' } },
+        hovertemplate: 'μ = %{x}, σ = %{y}: %{z:.3f} nats<extra></extra>',
+      },
+      {
+        type: 'scatter', mode: 'markers+text', x: [0], y: [1], name: 'the prior (μ = 0, σ = 1)', text: ['prior: 0 nats'],
+        textposition: 'top center', textfont: { color: 'white' }, marker: { color: 'white', size: 10, symbol: 'x' },
+        hovertemplate: 'μ = 0, σ = 1: the prior, penalty 0<extra></extra>', showlegend: false,
+      },
+    ],
+    layout: {
+      title: { text: 'Per-dimension KL penalty −½(1 + log σ² − μ² − σ²)' },
+      xaxis: { title: { text: 'encoder mean μ' } },
+      yaxis: { title: { text: 'encoder width σ' } },
+      height: 520,
+    },
+  };
 }

@@ -1,9 +1,10 @@
 /**
  * Display helpers for the notebook on §4 (why keep q(z|x) near the prior): many small images
- * tiled into one Plotly heatmap, so a grid of decoded digits is one chart with axis titles.
+ * tiled into one picture (a Plotly image trace from a PNG), so a grid of decoded digits is one
+ * chart with axis titles.
  */
 import { checkInteger } from '../tensorChecks';
-import type { PlotlyFigure } from '../display/plotly';
+import { grayImageTrace, PlotlyFigure } from '../display/plotly';
 
 /**
  * Tiles `count` images of rows×cols pixels (row-major, concatenated) into one matrix with
@@ -35,9 +36,10 @@ export function imageMosaic(images: ArrayLike<number>, count: number, rows: numb
 }
 
 /**
- * A Plotly figure of several mosaics side by side (one heatmap each, shared grey scale 0..1,
- * y axis reversed so images stand upright). Axis titles say what the axes are: pixel columns
- * and rows of the tiled picture.
+ * A Plotly figure of several mosaics side by side (one image trace each, from a PNG: pixel value
+ * 0 black … 1 white, the grey scale the heatmaps it replaces drew, gaps white; y axis downwards so
+ * images stand upright). Axis titles say what the axes are: pixel columns and rows of the tiled
+ * picture; a note under the panels gives the grey scale (the heatmaps' colour bar).
  */
 export function mosaicFigure(panels: { title: string; mosaic: (number | null)[][] }[], title: string, height = 420): PlotlyFigure {
   const fn = 'mosaicFigure';
@@ -46,23 +48,23 @@ export function mosaicFigure(panels: { title: string; mosaic: (number | null)[][
   const gap = 0.04;
   const width = (1 - gap * (n - 1)) / n;
   const data: PlotlyFigure['data'] = [];
+  const annotations: unknown[] = [{
+    text: 'pixel value: 0 black … 1 white', x: 1, y: 0, xref: 'paper', yref: 'paper', yshift: -36,
+    showarrow: false, xanchor: 'right', yanchor: 'top', font: { size: 11 },
+  }];
   const layout: Record<string, unknown> = {
     title: { text: title },
     height,
     margin: { t: 70, b: 50, l: 60, r: 20 },
-    annotations: [] as unknown[],
+    annotations,
   };
   panels.forEach((panel, i) => {
     const suffix = i === 0 ? '' : String(i + 1);
-    data.push({
-      z: panel.mosaic, type: 'heatmap', colorscale: 'Greys', reversescale: false, zmin: 0, zmax: 1,
-      showscale: i === n - 1, xaxis: `x${suffix}`, yaxis: `y${suffix}`, hoverongaps: false,
-      colorbar: { title: { text: 'pixel value' } },
-    });
+    data.push(grayImageTrace(panel.mosaic, { name: panel.title, xaxis: `x${suffix}`, yaxis: `y${suffix}` }));
     const x0 = i * (width + gap);
     layout[`xaxis${suffix}`] = { domain: [x0, x0 + width], title: { text: 'pixel column' }, showticklabels: false, constrain: 'domain' };
     layout[`yaxis${suffix}`] = { autorange: 'reversed', title: { text: i === 0 ? 'pixel row' : '' }, showticklabels: false, scaleanchor: `x${suffix}` };
-    (layout.annotations as unknown[]).push({ text: panel.title, x: x0 + width / 2, y: 1.02, xref: 'paper', yref: 'paper', showarrow: false, xanchor: 'center', yanchor: 'bottom' });
+    annotations.push({ text: panel.title, x: x0 + width / 2, y: 1.02, xref: 'paper', yref: 'paper', showarrow: false, xanchor: 'center', yanchor: 'bottom' });
   });
   return { data, layout } as PlotlyFigure;
 }

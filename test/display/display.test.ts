@@ -40,6 +40,12 @@ describe('plotlyBundle', () => {
     expect(html.match(/<\/script>/g)!.length).toBe(1);
   });
 
+  it('refuses a trace type the Plotly bundle lacks, naming the type and the bundle', () => {
+    const surface = { data: [{ type: 'surface', z: [[1, 2], [3, 4]] }], layout: figure.layout };
+    expect(() => plotlyBundle(surface)).toThrow(/figure\.data\[0\] is a «surface» trace, which the Plotly bundle the notebooks load \(plotly\.js-cartesian-dist-min\) does not have/);
+    expect(() => plotlyBundle({ ...figure, data: [{ x: [1], y: [2] }] })).not.toThrow(); // no type: a scatter
+  });
+
   it('refuses a chart without axis titles', () => {
     expect(() => plotlyBundle({ data: figure.data, layout: { xaxis: { title: { text: 'epoch' } } } })).toThrow(/figure\.layout\.yaxis\.title is required/);
     expect(() => plotlyBundle({ data: 'nope' } as never)).toThrow(TypeError);

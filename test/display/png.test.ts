@@ -1,9 +1,11 @@
 // The PNG encoder, checked by an independent route: the chunks are walked by hand, every CRC is
 // recomputed with zlib's own crc32 where Node has it (else a bitwise CRC written here), the image
-// data is inflated with zlib and each scanline's filter byte and pixels are compared with the input.
+// data is inflated with zlib, each scanline's filter byte checked (0–4) and its pixels
+// reconstructed as the PNG specification says (test/display/decodePng.ts) and compared with the input.
 import * as zlib from 'zlib';
 import { describe, expect, it } from 'vitest';
 import { crc32, encodeGrayPng, grayLevels, grayPngDataUri } from '../../src/display/png';
+import { decodeGrayPngDataUri, unfilterGray } from './decodePng';
 
 /** A bitwise CRC-32 (no table), the reference the table-driven one must agree with. */
 function bitwiseCrc(bytes: Uint8Array): number {
@@ -61,14 +63,24 @@ describe('encodeGrayPng', () => {
     expect(list[2].data.length).toBe(0);
   });
 
-  it('stores every scanline with filter byte 0 followed by the pixels, as zlib inflates them', () => {
+  it('stores filtered scanlines (filter byte 0–4, then the row) that reconstruct the pixels exactly', () => {
     const idat = chunks(encodeGrayPng(pixels, width, height)).find((c) => c.type === 'IDAT')!.data;
     const raw = zlib.inflateSync(idat);
     expect(raw.length).toBe(height * (width + 1));
-    for (let r = 0; r < height; r++) {
-      expect(raw[r * (width + 1)]).toBe(0);
-      expect([...raw.subarray(r * (width + 1) + 1, (r + 1) * (width + 1))]).toEqual([...pixels.subarray(r * width, (r + 1) * width)]);
-    }
+    for (let r = 0; r < height; r++) expect(raw[r * (width + 1)]).toBeLessThanOrEqual(4);
+    const rows = unfilterGray(raw, width, height);
+    for (let r = 0; r < height; r++) expect(rows[r]).toEqual([...pixels.subarray(r * width, (r + 1) * width)]);
+  });
+
+  it('uses the filters on smooth pictures, and they round-trip', () => {
+    const w = 64, h = 48;
+    const smooth = Uint8Array.from({ length: w * h }, (_, i) => Math.round(127.5 + 127.5 * Math.sin((i % w) / 9) * Math.cos(Math.floor(i / w) / 7)));
+    const png = encodeGrayPng(smooth, w, h);
+    const raw = zlib.inflateSync(chunks(png).find((c) => c.type === 'IDAT')!.data);
+    const types = new Set(Array.from({ length: h }, (_, r) => raw[r * (w + 1)]));
+    expect([...types].some((t) => t !== 0)).toBe(true);
+    const decoded = decodeGrayPngDataUri(`data:image/png;base64,${png.toString('base64')}`);
+    expect(decoded.rows.flat()).toEqual([...smooth]);
   });
 
   it('refuses pixels that do not fill the picture', () => {
@@ -88,9 +100,7 @@ describe('grayLevels and grayPngDataUri', () => {
     const matrix = [[0, 1, null], [0.25, null, 0.75]];
     const uri = grayPngDataUri(matrix);
     expect(uri.startsWith('data:image/png;base64,')).toBe(true);
-    const png = Buffer.from(uri.slice('data:image/png;base64,'.length), 'base64');
-    const raw = zlib.inflateSync(chunks(png).find((c) => c.type === 'IDAT')!.data);
-    expect([...raw]).toEqual([0, 0, 255, 255, 0, 64, 255, 191]);
+    expect(decodeGrayPngDataUri(uri).rows).toEqual([[0, 255, 255], [64, 255, 191]]);
     expect(() => grayPngDataUri([[0, 1], [0]])).toThrow(/row 1 has 1/);
   });
 });

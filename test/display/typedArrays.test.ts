@@ -119,7 +119,7 @@ describe('encodeTraceArrays', () => {
     expect(trace.x).toBe(decimals); // the input is not changed
   });
 
-  it('stores a heatmap\'s or contour\'s z as f4 and its x and y exactly', () => {
+  it('stores a heatmap\'s or contour\'s z and a histogram\'s samples as f4, a heatmap\'s x and y exactly', () => {
     const z = Array.from({ length: 20 }, (_, r) => Array.from({ length: 30 }, (_, c) => Math.exp(-(r * r + c * c) / 100)));
     const x = Array.from({ length: 30 }, (_, c) => c / 7);
     for (const type of ['heatmap', 'contour']) {
@@ -131,6 +131,9 @@ describe('encodeTraceArrays', () => {
       expect(decodeTypedArraySpec(out.x as TypedArraySpec)).toEqual(x);
     }
     expect((encodeTraceArrays({ type: 'scatter', y: z[3] }).y as TypedArraySpec).dtype).toBe('f8');
+    const samples = encodeTraceArrays({ type: 'histogram', x: decimals }).x as TypedArraySpec;
+    expect(samples.dtype).toBe('f4');
+    expect(decodeTypedArraySpec(samples)).toEqual(decimals.map(Math.fround));
   });
 });
 

@@ -4,6 +4,7 @@ import {
   digits2dSeeds, digits2dData, digits2dHeldOut, createDigits2dModel, trainDigits2d, DIGITS_2D_MODEL,
 } from '../../src/experiments/digits2d';
 import { digitRowsFigure } from '../../src/experiments/elbo01';
+import { decodeGrayPngDataUri } from '../display/decodePng';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -58,12 +59,19 @@ describe('digitRowsFigure', () => {
   it('lays images side by side with one-pixel gaps and validates sizes', () => {
     const one = new Float32Array(4).fill(1);
     const fig = digitRowsFigure([{ label: 'a', images: [one, one, one] }, { label: 'b', images: [one, one, one] }], 't', [], 2);
-    const z = (fig.data[0] as { z: (number | null)[][] }).z;
-    expect(z).toHaveLength(5);
-    expect(z[0]).toHaveLength(8);
-    expect(z[2][0]).toBeNull();
-    expect(z[0][2]).toBeNull();
-    expect(z[3][3]).toBe(1);
+    const trace = fig.data[0] as { type: string; source: string };
+    expect(trace.type).toBe('image');
+    const { width, height, rows } = decodeGrayPngDataUri(trace.source);
+    expect([width, height]).toEqual([8, 5]);
+    expect(rows[2][0]).toBe(255); // gap row: white
+    expect(rows[0][2]).toBe(255); // gap column: white
+    expect(rows[3][3]).toBe(255); // a pixel of value 1: white, as the 'Greys' heatmap drew it
+    const half = new Float32Array(4).fill(0.5);
+    const dark = decodeGrayPngDataUri((digitRowsFigure([{ label: 'a', images: [half] }], 't', [], 2).data[0] as { source: string }).source);
+    expect(dark.rows).toEqual([[128, 128], [128, 128]]);
+    const layout = fig.layout as Record<string, { title: { text: string }; tickvals: number[] }>;
+    expect(layout.xaxis.title.text).toBe('held-out digit');
+    expect(layout.xaxis.tickvals).toEqual([1, 4, 7]); // centres of the 2-pixel images (pixel c spans c ± ½)
     expect(() => digitRowsFigure([{ label: 'a', images: [new Float32Array(3)] }], 't', [], 2)).toThrow(/must have 2×2 = 4 pixels/);
   });
 });

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/random';
 import { Vae } from '../../src/models/vae';
-import { encoderSpread, generalizationGap, klPenaltySurface, medianOfValues, perExampleElbo } from '../../src/experiments/memorization';
+import { encoderSpread, generalizationGap, klPenaltyFigure, klPenaltySurface, medianOfValues, perExampleElbo } from '../../src/experiments/memorization';
+import { plotlyBundle } from '../../src/display/plotly';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -96,5 +97,22 @@ describe('klPenaltySurface', () => {
   });
   it('rejects σ ≤ 0', () => {
     expect(() => klPenaltySurface([0], [0])).toThrow(/klPenaltySurface: sigmas must be > 0/);
+  });
+});
+
+describe('klPenaltyFigure', () => {
+  it('draws the penalty as a contour map over (μ, σ) with the prior marked, in trace types the bundle has', () => {
+    const means = [-1, -0.5, 0, 0.5, 1];
+    const sigmas = [0.5, 1, 1.5];
+    const penalty = klPenaltySurface(means, sigmas);
+    const figure = klPenaltyFigure(means, sigmas, penalty);
+    const [contour, prior] = figure.data as Array<Record<string, unknown>>;
+    expect(contour.type).toBe('contour');
+    expect(contour.z).toBe(penalty);
+    expect([prior.x, prior.y]).toEqual([[0], [1]]);
+    const layout = figure.layout as Record<string, { title: { text: string } }>;
+    expect([layout.xaxis.title.text, layout.yaxis.title.text]).toEqual(['encoder mean μ', 'encoder width σ']);
+    expect(() => plotlyBundle(figure)).not.toThrow();
+    expect(() => klPenaltyFigure(means, sigmas, penalty.slice(1))).toThrow(/klPenaltyFigure: penalty must have sigmas.length = 3 rows/);
   });
 });

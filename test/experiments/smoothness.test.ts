@@ -4,6 +4,7 @@ import { Random } from '../../src/random';
 import { Vae } from '../../src/models/vae';
 import { interpolationSmoothness, squareLatentGrid, latentPath, pathSmoothness } from '../../src/experiments/smoothness';
 import { imageMosaic, mosaicFigure } from '../../src/experiments/reasons';
+import { decodeGrayPngDataUri } from '../display/decodePng';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -75,8 +76,12 @@ describe('imageMosaic / mosaicFigure', () => {
     expect(() => imageMosaic(images, 4, 2, 2, 2)).toThrow(/imageMosaic: images must hold/);
   });
   it('figure has a title and pixel axis titles per panel', () => {
-    const f = mosaicFigure([{ title: 'a', mosaic: [[0]] }, { title: 'b', mosaic: [[1]] }], 'T');
+    const f = mosaicFigure([{ title: 'a', mosaic: [[0, null]] }, { title: 'b', mosaic: [[1, 0.2]] }], 'T');
     expect(f.data.length).toBe(2);
+    const traces = f.data as Array<{ type: string; source: string; xaxis: string; yaxis: string; name: string }>;
+    expect(traces.map((t) => [t.type, t.xaxis, t.yaxis, t.name])).toEqual([['image', 'x', 'y', 'a'], ['image', 'x2', 'y2', 'b']]);
+    expect(decodeGrayPngDataUri(traces[0].source).rows).toEqual([[0, 255]]);
+    expect(decodeGrayPngDataUri(traces[1].source).rows).toEqual([[255, 51]]);
     const layout = f.layout as Record<string, { title: { text: string } }>;
     expect(layout.xaxis2.title.text).toBe('pixel column');
     expect(layout.yaxis.title.text).toBe('pixel row');
