@@ -23,14 +23,14 @@ function newestSource(root) {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) visit(full);
-      else if (entry.name.endsWith('.ts')) newest = Math.max(newest, fs.statSync(full).mtimeMs);
+      else newest = Math.max(newest, fs.statSync(full).mtimeMs); // .ts, and data files the build copies (.json)
     }
   };
   visit(path.join(root, 'src'));
   return newest;
 }
 
-/** True when dist/ is missing or older than a file of src/ (or the build's configuration). */
+/** True when dist/ is missing or older than any file of src/ (or the build's configuration). */
 function isStale(root) {
   try {
     return fs.statSync(path.join(distFolder(root), STAMP)).mtimeMs < newestSource(root);
