@@ -113,16 +113,31 @@ function planOutput(output, where, markdown, nextChart) {
   return none;
 }
 
-/** A chart: a div that assets/book.js draws from the JSON beside it, and its PNG as the fallback. */
+const PICTURE = /^data:image\/png;base64,[A-Za-z0-9+/=\s]+$/;
+
+/**
+ * A chart: a div that assets/book.js draws from the JSON beside it, and a static fallback: the
+ * chart's PNG copy, or, for a chart made only of pictures (image traces from a PNG: the digit
+ * mosaics), the pictures themselves. Those pictures are then carried once, as the fallback's
+ * images; the JSON names them (`#picture-N`) and book.js puts them back before drawing.
+ */
 function chartHtml(data, number, context) {
   const figure = data[PLOTLY_MIME];
   const layout = figure.layout || {};
   const id = `chart-${number}`;
   const height = typeof layout.height === 'number' ? layout.height : 420;
   const title = typeof layout.title === 'string' ? layout.title : (layout.title && layout.title.text) || `chart ${number}`;
+  let traces = figure.data || [];
+  const onlyPictures = traces.length > 0 && traces.every((t) => t.type === 'image' && typeof t.source === 'string' && PICTURE.test(t.source));
   const png = text(data['image/png']).replace(/\s/g, '');
   let fallback = '<p class="book-chart-missing">(no static image of this chart: Chromium was not available when the notebook ran)</p>';
-  if (png) {
+  if (onlyPictures) {
+    fallback = traces.map((trace, i) => {
+      const name = trace.name ? `: ${trace.name}` : '';
+      return `<img class="book-chart-fallback" data-picture="${i + 1}" src="${trace.source.replace(/\s/g, '')}" alt="${escapeHtml(`${title}${name} (static image)`)}">`;
+    }).join('\n');
+    traces = traces.map((trace, i) => ({ ...trace, source: `#picture-${i + 1}` }));
+  } else if (png) {
     const file = `${context.name}-${id}.png`;
     fs.writeFileSync(path.join(context.out, 'images', file), Buffer.from(png, 'base64'));
     fallback = `<img class="book-chart-fallback" src="images/${file}" alt="${escapeHtml(`${title} (static image)`)}">`;
@@ -130,7 +145,7 @@ function chartHtml(data, number, context) {
   const html = text(data['text/html']);
   const end = html.lastIndexOf('</script>');
   const caption = end >= 0 ? html.slice(end + '</script>'.length).trim() : '';
-  const json = JSON.stringify({ data: figure.data || [], layout, config: figure.config || {} }).replace(/<\//g, '<\\/');
+  const json = JSON.stringify({ data: traces, layout, config: figure.config || {} }).replace(/<\//g, '<\\/');
   return `<figure class="book-chart" id="${id}" data-mime-type="${PLOTLY_MIME}">\n` +
     `<div class="book-plot" style="height:${height}px"></div>\n${fallback}\n` +
     `<script type="application/json" class="book-figure">${json}</script>\n` +

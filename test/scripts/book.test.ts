@@ -186,6 +186,22 @@ describe('buildSite', () => {
     expect(html).toMatch(/<figure class="book-chart" id="chart-1" data-mime-type="application\/vnd\.plotly\.v1\+json">/);
   });
 
+  it('carries the pictures of a chart made only of pictures once, as its fallback images, without a rendered copy', () => {
+    const picture = `data:image/png;base64,${selftest.TINY_PNG}`;
+    const traces = [
+      { type: 'image', name: 'β = 1', source: picture, xaxis: 'x', yaxis: 'y' },
+      { type: 'image', name: 'β = 0', source: picture, xaxis: 'x2', yaxis: 'y2' },
+    ];
+    const out = tempDir('book');
+    const result = build.buildSite({ 'nb-c': selftest.chartNotebook(traces) }, out, { python: setupPython(), toc: [] });
+    const html = fs.readFileSync(result.pages[0].file, 'utf8');
+    const json = /<script type="application\/json" class="book-figure">([\s\S]*?)<\/script>/.exec(html);
+    expect(JSON.parse(json![1]).data.map((t: { source: string }) => t.source)).toEqual(['#picture-1', '#picture-2']);
+    expect(html.match(/<img class="book-chart-fallback" data-picture="(\d)" src="data:image\/png;base64,/g)).toHaveLength(2);
+    expect(html.split(selftest.TINY_PNG)).toHaveLength(3); // once per picture
+    expect(fs.readdirSync(path.join(out, 'images'))).toEqual([]); // no rendered PNG of the chart
+  });
+
   it('copies every asset the pages use, references them relatively, and names no machine path', () => {
     const { out, html } = site();
     const index = fs.readFileSync(path.join(out, 'index.html'), 'utf8');

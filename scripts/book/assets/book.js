@@ -7,6 +7,12 @@
     var plot = figureElement.querySelector('.book-plot');
     var source = figureElement.querySelector('script.book-figure');
     var figure = JSON.parse(source.textContent);
+    // A picture the page carries once, as the fallback image, goes back into its trace.
+    figure.data.forEach(function (trace) {
+      var match = typeof trace.source === 'string' && /^#picture-(\d+)$/.exec(trace.source);
+      var image = match && figureElement.querySelector('img[data-picture="' + match[1] + '"]');
+      if (image) trace.source = image.getAttribute('src');
+    });
     var config = Object.assign({ responsive: true, displaylogo: false }, figure.config);
     return window.Plotly.newPlot(plot, figure.data, figure.layout, config).then(function () {
       figureElement.classList.add('drawn');
