@@ -59,7 +59,35 @@ function kernelInfo(tslab) {
   };
 }
 
+/**
+ * The ELBO Lab clone that holds `dir`, or null: the nearest ancestor whose package.json is named
+ * "elbo-lab" and that has a kernel/main.js and its own node_modules.
+ */
+function enclosingClone(dir) {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(current, 'package.json'), 'utf8'));
+      if (pkg.name === 'elbo-lab' && fs.existsSync(path.join(current, 'kernel', 'main.js')) &&
+          fs.existsSync(path.join(current, 'node_modules', 'tslab'))) {
+        return current;
+      }
+    } catch {
+      // no package.json here
+    }
+    if (path.dirname(current) === current) return null;
+  }
+}
+
 async function main(argv) {
+  // A notebook inside another clone of ELBO Lab runs on that clone's kernel, library and packages
+  // (Jupyter finds one kernel "elbo-lab": the clone whose setup ran last). Mixing two clones would
+  // load two TensorFlow.js instances whose tensors do not mix. (tslab itself does the same with a
+  // tslab installed beside the notebook.)
+  const local = enclosingClone(process.cwd());
+  if (local && local !== ROOT) {
+    process.stderr.write(`kernel: the notebook lies in the clone ${local}: starting its kernel\n`);
+    return require(path.join(local, 'kernel', 'main.js')).main(argv);
+  }
   const connectionFile = argv[0];
   if (!connectionFile) throw new Error('usage: node kernel/main.js <connection file>');
   const connection = JSON.parse(fs.readFileSync(connectionFile, 'utf8'));
@@ -96,4 +124,4 @@ if (require.main === module) {
   });
 }
 
-module.exports = { main, kernelInfo, loadTslab, TSLAB_VERSION, ROOT };
+module.exports = { main, kernelInfo, loadTslab, enclosingClone, TSLAB_VERSION, ROOT };

@@ -218,3 +218,22 @@ describe('src/paths.ts projectRoot, as the library runs from a notebook anywhere
     expect(result.stdout.trim()).toBe(ROOT);
   });
 });
+
+describe('kernel/main.js with two clones', () => {
+  it("hands a notebook that lies inside another clone to that clone's kernel", () => {
+    const other = tempDir('other-clone');
+    fs.writeFileSync(path.join(other, 'package.json'), JSON.stringify({ name: 'elbo-lab' }));
+    fs.mkdirSync(path.join(other, 'kernel'));
+    fs.mkdirSync(path.join(other, 'node_modules', 'tslab'), { recursive: true });
+    fs.writeFileSync(path.join(other, 'kernel', 'main.js'),
+      "module.exports = { main: async (argv) => { console.log('kernel of the other clone, ' + argv[0]); } };\n");
+    const notebooks = path.join(other, 'course', 'week1');
+    fs.mkdirSync(notebooks, { recursive: true });
+    expect(entry.enclosingClone(notebooks)).toBe(other);
+    expect(entry.enclosingClone(path.join(ROOT, 'notebooks'))).toBe(ROOT);
+    const result = spawnSync(process.execPath, [path.join(ROOT, 'kernel', 'main.js'), 'connection.json'], { cwd: notebooks, encoding: 'utf8', timeout: 30_000 });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout.trim()).toBe('kernel of the other clone, connection.json');
+    expect(result.stderr).toContain(`the notebook lies in the clone ${other}`);
+  });
+});
