@@ -11,24 +11,13 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const net = require('net');
 const { spawnSync } = require('child_process');
 
 const ROOT = path.resolve(__dirname, '..');
 const { LAUNCH_ARGS, findChromium } = require('../scripts/chromium');
+const { freePort } = require('../scripts/book/live');
 const SHARED_LAB = path.resolve(ROOT, '..', 'shared', 'tools', 'jupyterlab', 'start');
 const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 function chartCount(file) {
   const nb = JSON.parse(fs.readFileSync(file, 'utf8'));
