@@ -71,21 +71,10 @@ class SerialSender {
     this.socket = socket;
     this.onError = onError;
     this.tail = Promise.resolve();
-    this.pending = 0;
   }
 
   send(frames) {
-    this.pending += 1;
-    const sent = this.tail.then(() => this.socket.send(frames));
-    this.tail = sent.then(
-      () => {
-        this.pending -= 1;
-      },
-      (error) => {
-        this.pending -= 1;
-        this.onError(error);
-      },
-    );
+    this.tail = this.tail.then(() => this.socket.send(frames)).catch((error) => this.onError(error));
     return this.tail;
   }
 

@@ -210,18 +210,12 @@ def execute_notebook(
     nb = nb if nb is not None else read_notebook(path)
     result = NotebookResult(path=path, output_path=output_path)
     started = time.time()
-    replies = {}
-
-    def remember_reply(cell, cell_index, execute_reply):
-        replies[cell_index] = (execute_reply or {}).get("content", {}).get("status")
-
     client = NotebookClient(
         nb,
         timeout=cell_timeout,
         kernel_name=KERNEL_NAME,
         allow_errors=False,
         resources={"metadata": {"path": str(path.parent)}},
-        on_cell_executed=remember_reply,
     )
 
     def hidden(source: str) -> str:
