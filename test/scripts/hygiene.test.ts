@@ -4,6 +4,10 @@ import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers';
 
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { kernelInfo, loadTslab } = require('../../kernel/main.js');
+const languageInfo = kernelInfo(loadTslab()).language_info;
+
 const folder = path.join(ROOT, 'notebooks');
 const notebooks = fs.readdirSync(folder).filter((f) => f.endsWith('.ipynb')).sort();
 
@@ -18,6 +22,11 @@ describe('stored notebooks', () => {
       it('uses the elbo-lab kernel and the typescript language', () => {
         expect(nb.metadata.kernelspec.name).toBe('elbo-lab');
         expect(nb.metadata.kernelspec.language).toBe('typescript');
+      });
+      it("stores the kernel's language_info, so opening it in JupyterLab leaves it unmodified", () => {
+        // JupyterLab copies the kernel's language_info into the notebook when the kernel starts; any
+        // difference marks a notebook the student has not touched as modified (unsaved changes).
+        expect(nb.metadata.language_info).toEqual(languageInfo);
       });
       it('is stored without outputs or execution counts', () => {
         for (const cell of nb.cells.filter((c: { cell_type: string }) => c.cell_type === 'code')) {
