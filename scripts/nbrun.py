@@ -312,14 +312,52 @@ def write_executed(nb, output_path: Path) -> None:
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
 
+PICTURE_SLOT = "<!--elbo-lab-picture-->"  # src/display/plotly.ts: where a chart's HTML takes its picture
+PICTURE_CLASS = "elbo-lab-plot-picture"
+
+
+def html_text(output) -> str:
+    value = output["data"].get("text/html", "")
+    return "".join(value) if isinstance(value, list) else value
+
+
+def has_picture(output) -> bool:
+    return f'class="{PICTURE_CLASS}"' in html_text(output)
+
+
+def chart_title(figure) -> str:
+    title = (figure.get("layout") or {}).get("title")
+    text = title.get("text") if isinstance(title, dict) else title
+    return re.sub(r"<[^>]+>", " ", text).strip() if isinstance(text, str) and text.strip() else "chart"
+
+
+def picture_html(figure, png: str) -> str:
+    """The chart's picture, as wide as the live chart would be (layout width, default 900 px)."""
+    import html
+
+    layout = figure.get("layout") or {}
+    width = layout.get("width") if isinstance(layout.get("width"), (int, float)) else 900
+    alt = html.escape(f"{chart_title(figure)} (picture of the chart)", quote=True)
+    return (f'<img class="{PICTURE_CLASS}" alt="{alt}" '
+            f'style="display:block;width:100%;max-width:{int(width)}px;height:auto" '
+            f'src="data:image/png;base64,{png}">')
+
+
 def add_plot_images(nb) -> None:
-    """Give every Plotly output a PNG copy (image/png), rendered in headless Chromium, so the
-    executed notebook shows its charts where no JavaScript runs (GitHub). Optional: without
-    Chromium the outputs stay as they are."""
+    """Give every Plotly output its picture, a PNG rendered in headless Chromium (8-bit palette,
+    scripts/render-plots.js), twice:
+    - inside the chart's HTML, in place of PICTURE_SLOT: what shows where no script may run, since
+      JupyterLab and the Notebook prefer the HTML, sanitised when untrusted (the <img> stays, the
+      script goes), as GitHub does; where scripts run, the script swaps it for the live chart;
+    - as image/png: what JupyterLab's Plotly extension shows until the chart is hovered (without
+      it, the extension draws every chart live on opening and writes its own PNG of each into the
+      notebook, marking a notebook the reader never touched as modified), and what exports that
+      take no HTML (PDF) use.
+    Optional: without Chromium the outputs stay as they are."""
     import subprocess
     import tempfile
 
-    outputs = [o for o in plot_outputs(nb) if "image/png" not in o["data"]]
+    outputs = [o for o in plot_outputs(nb) if not has_picture(o) and PICTURE_SLOT in html_text(o)]
     if not outputs:
         return
     with tempfile.TemporaryDirectory() as folder:
@@ -331,10 +369,12 @@ def add_plot_images(nb) -> None:
                               capture_output=True, text=True, timeout=600)
         if done.returncode != 0:
             message = (done.stdout + done.stderr).strip().splitlines()
-            print(f"  (no PNG copies of charts: {message[-1] if message else done.returncode})")
+            print(f"  (no pictures of charts: {message[-1] if message else done.returncode})")
             return
         for output, png in zip(outputs, json.loads(images.read_text())):
             if png:
+                picture = picture_html(output["data"][PLOTLY_MIME], png)
+                output["data"]["text/html"] = html_text(output).replace(PICTURE_SLOT, picture, 1)
                 output["data"]["image/png"] = png
 
 
@@ -344,16 +384,15 @@ def plot_outputs(nb) -> list:
 
 
 def finish_executed(path: Path) -> dict:
-    """Bring an executed copy up to date for the book: PNG copies of charts that lack one, and a
+    """Bring an executed copy up to date for the book: pictures for charts that lack one, and a
     signature (rewritten and signed again only when something changed or it was not trusted)."""
-    import nbformat
     from nbformat.sign import NotebookNotary
 
     nb = read_notebook(path)
     charts = plot_outputs(nb)
-    before = sum("image/png" in o["data"] for o in charts)
+    before = sum(has_picture(o) for o in charts)
     add_plot_images(nb)
-    images = sum("image/png" in o["data"] for o in charts)
+    images = sum(has_picture(o) for o in charts)
     notary = NotebookNotary()
     if images != before or not notary.check_signature(nb):
         write_executed(nb, path)

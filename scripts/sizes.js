@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Size budgets of what the course produces, counting every byte of each file (issue 16):
-//   - an executed notebook as the kernel wrote it (before the runner adds PNG copies of charts;
-//     `kernel_bytes` in build/notebook-report.json)  <= 2.5 MB;
-//   - the executed copy with its PNG copies (build/notebooks/*.ipynb)            <= 4 MB;
+//   - an executed notebook as the kernel wrote it (before the runner gives each chart its picture,
+//     in its HTML and as image/png; `kernel_bytes` in build/notebook-report.json)    <= 2.5 MB;
+//   - the executed copy with the pictures of its charts (build/notebooks/*.ipynb)   <= 4 MB;
 //   - a static HTML copy (build/html/*.html)                                       <= 4 MB;
 //   - a book page (build/book/*.html) with the files only it loads (its chart images) <= 1.5 MB;
 //     the shared assets (build/book/assets/: Plotly, KaTeX, styles) are loaded once and counted
@@ -21,6 +21,11 @@ const MB = 1e6;
 const BUDGETS = Object.freeze({ kernel: 2.5 * MB, executed: 4 * MB, html: 4 * MB, book: 1.5 * MB });
 const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
 const TOP = 5;
+// A chart's picture: the runner (scripts/nbrun.py) replaces the slot the kernel leaves in the
+// chart's HTML (src/display/plotly.ts) with `<img class="elbo-lab-plot-picture" … src="data:…">`.
+const PICTURE_SLOT = '<!--elbo-lab-picture-->';
+const CHART_PICTURE = /<img\b[^>]*\bclass="elbo-lab-plot-picture"[^>]*>/g;
+const PICTURE_PART = 'picture (in text/html)';
 
 const bytesOf = (value) => Buffer.byteLength(typeof value === 'string' ? value : JSON.stringify(value), 'utf8');
 const fileSize = (file) => fs.statSync(file).size;
@@ -33,9 +38,23 @@ function formatBytes(bytes) {
 }
 
 /**
+ * A chart's text/html split into what the kernel wrote (the HTML with its pictures put back to the
+ * slot) and the pictures the runner added: `{ html, picture }` in bytes, measured as `bytesOf`
+ * measures the value (a string, or nbformat's list of lines); `picture` is 0 without a picture.
+ */
+function splitChartHtml(value) {
+  const whole = Array.isArray(value) ? value.join('') : String(value);
+  const kernel = whole.replace(CHART_PICTURE, PICTURE_SLOT);
+  if (kernel === whole) return { html: bytesOf(value), picture: 0 };
+  const html = bytesOf(Array.isArray(value) ? kernel.split(/(?<=\n)/) : kernel);
+  return { html, picture: bytesOf(value) - html };
+}
+
+/**
  * The parts of an executed notebook, one per output and MIME type: `{ cell, mime, bytes }`, with
- * bytes as the value's JSON. `kernelOnly` leaves out the PNG copies the runner adds to Plotly
- * outputs (what the kernel wrote).
+ * bytes as the value's JSON. A chart's picture, which the runner puts inside the chart's text/html,
+ * is a part of its own (`picture (in text/html)`), its text/html counted without it. `kernelOnly`
+ * leaves the pictures out, in the HTML and the image/png copy (what the kernel wrote).
  */
 function notebookParts(notebook, { kernelOnly = false } = {}) {
   const parts = [];
@@ -49,6 +68,12 @@ function notebookParts(notebook, { kernelOnly = false } = {}) {
       const data = output.data || {};
       for (const [mime, value] of Object.entries(data)) {
         if (kernelOnly && mime === 'image/png' && data[PLOTLY_MIME] !== undefined) continue;
+        if (mime === 'text/html' && data[PLOTLY_MIME] !== undefined) {
+          const { html, picture } = splitChartHtml(value);
+          parts.push({ cell: index, mime, bytes: html });
+          if (picture > 0 && !kernelOnly) parts.push({ cell: index, mime: PICTURE_PART, bytes: picture });
+          continue;
+        }
         parts.push({ cell: index, mime, bytes: bytesOf(value) });
       }
     }
@@ -185,7 +210,7 @@ function checkSizes({ build = path.join(ROOT, 'build'), book = true, budgets = B
       checks.push(makeCheck({ kind: 'kernel', what: 'as the kernel wrote it', file: rel(file), bytes: written, budget: budgets.kernel,
         parts: notebookParts(notebook, { kernelOnly: true }) }));
     }
-    checks.push(makeCheck({ kind: 'executed', what: 'executed, with PNG copies of charts', file: rel(file), bytes: fileSize(file),
+    checks.push(makeCheck({ kind: 'executed', what: 'executed, with pictures of charts', file: rel(file), bytes: fileSize(file),
       budget: budgets.executed, parts: notebookParts(notebook) }));
   }
   for (const file of listFiles(path.join(build, 'html'), '.html')) {

@@ -3,9 +3,10 @@
 // missing ones are run first, `--run` runs them all again) into a static, offline site in
 // build/book/: index.html (the course text's table of contents) and one page per notebook, with
 // Markdown math typeset by KaTeX at build time, interactive Plotly charts drawn from their JSON,
-// each with its PNG copy as a fallback, and every asset (KaTeX CSS and fonts, Plotly) copied in.
-// Before building, the executed copies get PNG copies of their charts and a signature
-// (scripts/nbrun.py --finish), so GitHub, nbviewer and the classic Notebook show them too.
+// each with its picture (a PNG) as a fallback, and every asset (KaTeX CSS and fonts, Plotly)
+// copied in. Before building, the executed copies get the pictures of their charts, inside each
+// chart's HTML, and a signature (scripts/nbrun.py --finish), so GitHub, nbviewer, the classic
+// Notebook and an untrusted JupyterLab show them too.
 'use strict';
 
 const fs = require('fs');
@@ -115,11 +116,24 @@ function planOutput(output, where, markdown, nextChart) {
 
 const PICTURE = /^data:image\/png;base64,[A-Za-z0-9+/=\s]+$/;
 
+// The picture scripts/nbrun.py puts inside a chart's HTML, in place of the kernel's slot
+// (`<!--elbo-lab-picture-->`, src/display/plotly.ts): `<img class="elbo-lab-plot-picture" … src="data:image/png;base64,…">`.
+const CHART_PICTURE = /<img\b[^>]*\bclass="elbo-lab-plot-picture"[^>]*>/;
+const PICTURE_SRC = /\bsrc="data:image\/png;base64,([A-Za-z0-9+/=\s]+)"/;
+
+/** The base64 PNG of a chart's picture, from its HTML output ('' when it has none). */
+function chartPicture(html) {
+  const element = CHART_PICTURE.exec(html);
+  const src = element && PICTURE_SRC.exec(element[0]);
+  return src ? src[1].replace(/\s/g, '') : '';
+}
+
 /**
  * A chart: a div that assets/book.js draws from the JSON beside it, and a static fallback: the
- * chart's PNG copy, or, for a chart made only of pictures (image traces from a PNG: the digit
- * mosaics), the pictures themselves. Those pictures are then carried once, as the fallback's
- * images; the JSON names them (`#picture-N`) and book.js puts them back before drawing.
+ * chart's picture (taken from its HTML output, written to images/), or, for a chart made only of
+ * pictures (image traces from a PNG: the digit mosaics), the pictures themselves. Those pictures
+ * are then carried once, as the fallback's images; the JSON names them (`#picture-N`) and
+ * book.js puts them back before drawing.
  */
 function chartHtml(data, number, context) {
   const figure = data[PLOTLY_MIME];
@@ -129,7 +143,8 @@ function chartHtml(data, number, context) {
   const title = typeof layout.title === 'string' ? layout.title : (layout.title && layout.title.text) || `chart ${number}`;
   let traces = figure.data || [];
   const onlyPictures = traces.length > 0 && traces.every((t) => t.type === 'image' && typeof t.source === 'string' && PICTURE.test(t.source));
-  const png = text(data['image/png']).replace(/\s/g, '');
+  const html = text(data['text/html']);
+  const png = chartPicture(html);
   let fallback = '<p class="book-chart-missing">(no static image of this chart: Chromium was not available when the notebook ran)</p>';
   if (onlyPictures) {
     fallback = traces.map((trace, i) => {
@@ -142,7 +157,6 @@ function chartHtml(data, number, context) {
     fs.writeFileSync(path.join(context.out, 'images', file), Buffer.from(png, 'base64'));
     fallback = `<img class="book-chart-fallback" src="images/${file}" alt="${escapeHtml(`${title} (static image)`)}">`;
   }
-  const html = text(data['text/html']);
   const end = html.lastIndexOf('</script>');
   const caption = end >= 0 ? html.slice(end + '</script>'.length).trim() : '';
   const json = JSON.stringify({ data: traces, layout, config: figure.config || {} }).replace(/<\//g, '<\\/');
@@ -287,7 +301,7 @@ function buildSite(notebooks, out, { python = readState().python, toc = TOC } = 
   return { index, pages };
 }
 
-/** Executed copies for the book: missing ones are run; all get chart PNGs and a signature. */
+/** Executed copies for the book: missing ones are run; all get their charts' pictures and a signature. */
 function prepareExecuted(from, { run = false } = {}) {
   const { runNotebooks } = require('../run-notebooks');
   const names = bookNotebooks();
@@ -316,7 +330,7 @@ if (require.main === module) {
     const { index, pages, prepared } = buildBook({ run: process.argv.includes('--run') });
     for (const p of prepared) {
       const name = path.basename(p.notebook);
-      process.stdout.write(`  ${name}: ${p.charts} charts, ${p.images} with PNG copies, ${p.signed ? 'signed' : 'NOT signed'}\n`);
+      process.stdout.write(`  ${name}: ${p.charts} charts, ${p.images} with pictures, ${p.signed ? 'signed' : 'NOT signed'}\n`);
     }
     const charts = pages.reduce((sum, p) => sum + p.charts, 0);
     process.stdout.write(`book: ${pages.length} pages, ${charts} charts in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${path.relative(process.cwd(), index)}\n`);

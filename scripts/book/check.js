@@ -95,13 +95,17 @@ function collectStats({ scope, chartSelector }) {
     };
   });
 
+  // Raw TeX a reader sees: text outside typeset math (KaTeX's `.katex`, MathJax's `mjx-container`)
+  // and code, and rendered. A math output carries its TeX source hidden beside the KaTeX
+  // (`.elbo-lab-math-tex`, shown only where its <style> is sanitised away): hidden text, not raw TeX.
   const rawTex = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   const RAW = /\$\$|\\(frac|begin\{|mathbb|mathrm|mathcal|log|theta|phi|sigma|mu|sum|int)(?![a-z])/;
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const parent = node.parentElement;
-    if (!parent || parent.closest('.katex, script, style, pre, code, .book-input, .input, .CodeMirror, textarea')) continue;
+    if (!parent || parent.closest('.katex, mjx-container, script, style, pre, code, .book-input, .input, .CodeMirror, textarea')) continue;
     if (!roots.some((root) => root.contains(node))) continue;
+    if (parent.getClientRects().length === 0) continue; // not rendered (display: none, hidden)
     const match = RAW.exec(node.textContent);
     if (match) rawTex.push(node.textContent.slice(Math.max(0, match.index - 30), match.index + 40).trim());
   }
@@ -210,4 +214,4 @@ async function checkPage(context, url, { screenshot, expect = {}, timeoutMs = 60
   }
 }
 
-module.exports = { isLocalUrl, collectStats, judgePage, checkPage, settleFonts };
+module.exports = { isLocalUrl, collectStats, judgePage, judgeChart, checkPage, settleFonts };

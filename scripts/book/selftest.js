@@ -1,20 +1,60 @@
 // The page checker checked: book pages generated from tiny notebooks, right ones (plain arrays,
-// Plotly's typed-array encoding `{dtype, bdata}`, an image trace from a PNG) and ones whose chart
-// has empty data (no traces; empty typed arrays). The checker must pass the right ones and fail
-// the others, for that reason.
+// Plotly's typed-array encoding `{dtype, bdata}`, an image trace from a PNG, a math output with its
+// TeX source hidden) and wrong ones (a chart with no traces or empty typed arrays; a math output
+// whose TeX source shows). The checker must pass the right ones and fail the others, for that reason.
 'use strict';
 
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const katex = require('katex');
 const { buildSite } = require('./build');
 const { checkPage } = require('./check');
 
 // A valid 1×1 PNG: the fallback image is not what these pages test.
 const TINY_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 
-/** An executed notebook with a Markdown cell (math) and one chart output of the given traces. */
-function chartNotebook(traces) {
+// Where the kernel's chart HTML takes its picture (src/display/plotly.ts, PICTURE_SLOT).
+const PICTURE_SLOT = '<!--elbo-lab-picture-->';
+
+/**
+ * A chart's text/html as the kernel writes it (src/display/plotly.ts: a div holding the picture
+ * slot, then the script that draws it), with the slot filled as scripts/nbrun.py fills it when the
+ * executed copy is finished (`png`, base64), or left empty (`png` null).
+ */
+function chartOutputHtml(png = TINY_PNG) {
+  const picture = png === null ? PICTURE_SLOT
+    : `<img class="elbo-lab-plot-picture" alt="self-test (picture of the chart)" style="display:block;width:100%;max-width:900px;height:auto" src="data:image/png;base64,${png}">`;
+  return `<div id="elbo-plot-self-test" class="elbo-lab-plot" style="width:100%;height:420px">${picture}</div>\n` +
+    '<script type="text/javascript">(function () {})();</script>';
+}
+
+/**
+ * A math output's text/html as src/display/math.ts writes it (mathBundle): the KaTeX rendering,
+ * hidden by an attribute, and the TeX source, shown only where the <style> is dropped (a sanitised,
+ * untrusted output). `sanitised` drops the <style>, as JupyterLab does for an untrusted notebook.
+ */
+function mathOutputHtml(tex, { sanitised = false } = {}) {
+  const rendered = katex.renderToString(tex, { displayMode: true, output: 'htmlAndMathml', throwOnError: true, strict: 'ignore' });
+  const source = `$$${tex}$$`.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+  return '<div class="elbo-lab-math">' +
+    (sanitised ? '' : '<style>.elbo-lab-math-katex{display:block!important}.elbo-lab-math-tex{display:none!important}</style>') +
+    `<div class="elbo-lab-math-katex" hidden style="display:none">${rendered}</div>` +
+    `<div class="elbo-lab-math-tex">${source}</div>` +
+    '</div>';
+}
+
+/** A math output (display_data) of `tex`, as the kernel's showMath writes it. */
+function mathOutput(tex, options) {
+  return { output_type: 'display_data', metadata: {}, data: { 'text/html': mathOutputHtml(tex, options), 'text/latex': `$$${tex}$$`, 'text/plain': tex } };
+}
+
+/**
+ * An executed notebook with a Markdown cell (math) and one chart output of the given traces, its
+ * HTML holding the chart's picture (`png`, base64; null: the empty slot, as before finishing),
+ * followed by `outputs` (more outputs of the same cell).
+ */
+function chartNotebook(traces, { png = TINY_PNG, outputs = [] } = {}) {
   const figure = { data: traces, layout: { title: { text: 'self-test' }, xaxis: { title: { text: 'step' } }, yaxis: { title: { text: 'value (nats)' } } } };
   return {
     nbformat: 4,
@@ -26,8 +66,8 @@ function chartNotebook(traces) {
         cell_type: 'code', metadata: {}, execution_count: 1, source: 'showPlot(figure);',
         outputs: [{
           output_type: 'display_data', metadata: {},
-          data: { 'application/vnd.plotly.v1+json': figure, 'image/png': TINY_PNG, 'text/html': '<div></div><script></script>', 'text/plain': '[self-test] Plotly chart' },
-        }],
+          data: { 'application/vnd.plotly.v1+json': figure, 'text/html': chartOutputHtml(png), 'text/plain': '[self-test] Plotly chart' },
+        }, ...outputs],
       },
     ],
   };
@@ -58,6 +98,19 @@ const CASES = [
     pass: false,
     reason: /chart-1: trace «empty typed curve» has no data points/,
   },
+  {
+    name: 'a math output (KaTeX shown, its TeX source hidden) passes',
+    traces: [{ type: 'scatter', mode: 'lines', name: 'curve', x: [1, 2, 3], y: [2, 1, 3] }],
+    outputs: [mathOutput('\\mathrm{KL}(q \\| p) \\ge 0')],
+    pass: true,
+  },
+  {
+    name: 'a math output whose TeX source shows fails',
+    traces: [{ type: 'scatter', mode: 'lines', name: 'curve', x: [1, 2, 3], y: [2, 1, 3] }],
+    outputs: [mathOutput('\\mathrm{KL}(q \\| p) \\ge 0', { sanitised: true })],
+    pass: false,
+    reason: /raw TeX left in the text: «\$\$\\mathrm\{KL\}/,
+  },
 ];
 
 /** Build and check each case in `context` (a Playwright browser context); one result per case. */
@@ -67,7 +120,7 @@ async function checkerSelfTest(context, { python } = {}) {
     const results = [];
     for (const [index, testCase] of CASES.entries()) {
       const out = path.join(folder, `case-${index}`);
-      const { pages } = buildSite({ 'self-test': chartNotebook(testCase.traces) }, out, python ? { python, toc: [] } : { toc: [] });
+      const { pages } = buildSite({ 'self-test': chartNotebook(testCase.traces, { outputs: testCase.outputs }) }, out, python ? { python, toc: [] } : { toc: [] });
       const { problems } = await checkPage(context, `file://${pages[0].file}`, { expect: { charts: 1, katex: true, relative: true } });
       const ok = testCase.pass ? problems.length === 0 : problems.some((p) => testCase.reason.test(p));
       results.push({ name: `checker self-test: ${testCase.name}`, ok, problems: ok ? [] : [`the checker said: ${problems.join('; ') || 'no problem'}`] });
@@ -78,7 +131,7 @@ async function checkerSelfTest(context, { python } = {}) {
   }
 }
 
-module.exports = { chartNotebook, checkerSelfTest, typedArraySpec, CASES, TINY_PNG };
+module.exports = { chartNotebook, chartOutputHtml, mathOutput, mathOutputHtml, checkerSelfTest, typedArraySpec, CASES, TINY_PNG, PICTURE_SLOT };
 
 // `node scripts/book/selftest.js`: the self-test alone, in Debian's Chromium; exits 1 on a failure.
 if (require.main === module) {

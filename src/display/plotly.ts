@@ -113,6 +113,12 @@ function titleText(figure: PlotlyFigure): string {
   return title?.text ?? 'Plotly chart';
 }
 
+/**
+ * Where a chart's HTML takes its picture: an HTML comment inside the chart's div, replaced by an
+ * `<img class="elbo-lab-plot-picture">` when an executed copy is finished (scripts/nbrun.py).
+ */
+export const PICTURE_SLOT = '<!--elbo-lab-picture-->';
+
 /** The MIME bundle of a figure (pure: publishing is separate). */
 export function plotlyBundle(figure: PlotlyFigure): MimeBundle {
   validateFigure(figure);
@@ -122,17 +128,22 @@ export function plotlyBundle(figure: PlotlyFigure): MimeBundle {
   const data = figure.data.map(encodeTraceArrays);
   const json = JSON.stringify({ data, layout, config }).replace(/<\//g, '<\\/');
   const height = typeof layout.height === 'number' ? `${layout.height}px` : '420px';
+  // The div holds PICTURE_SLOT, where the executed copy's finishing step (scripts/nbrun.py) puts
+  // the chart's PNG: what a reader sees where no script may run (an untrusted notebook in
+  // JupyterLab, GitHub). The script replaces it with the live chart; a failure keeps the picture.
   const html =
-    `<div id="${id}" class="elbo-lab-plot" style="width:100%;height:${height}"></div>\n` +
+    `<div id="${id}" class="elbo-lab-plot" style="width:100%;height:${height}">${PICTURE_SLOT}</div>\n` +
     `<script type="text/javascript">(function () {\n` +
     `  var figure = ${json};\n` +
     `  var element = document.getElementById(${JSON.stringify(id)});\n` +
-    `  function draw() { window.Plotly.newPlot(element, figure.data, figure.layout, figure.config); }\n` +
+    `  if (!element) return;\n` +
+    `  function draw() { element.textContent = ''; window.Plotly.newPlot(element, figure.data, figure.layout, figure.config); }\n` +
+    `  function fail(message) { var note = document.createElement('p'); note.textContent = message; element.insertBefore(note, element.firstChild); }\n` +
     `  if (window.Plotly) { draw(); return; }\n` +
     `  var tries = 0, timer = setInterval(function () {\n` +
     `    if (window.Plotly) { clearInterval(timer); draw(); }\n` +
-    `    else if (window.__elboLabPlotlyError) { clearInterval(timer); element.textContent = 'Chart not drawn: ' + window.__elboLabPlotlyError + '.'; }\n` +
-    `    else if (++tries > 600) { clearInterval(timer); element.textContent = 'Plotly is not loaded on this page: run the notebook again from the top (Kernel > Restart & Run All).'; }\n` +
+    `    else if (window.__elboLabPlotlyError) { clearInterval(timer); fail('Chart not drawn: ' + window.__elboLabPlotlyError + '.'); }\n` +
+    `    else if (++tries > 600) { clearInterval(timer); fail('Plotly is not loaded on this page: run the notebook again from the top (Kernel > Restart & Run All).'); }\n` +
     `  }, 50);\n` +
     `})();</script>`;
   const traces = figure.data.map((trace) => String(trace.name ?? trace.type ?? 'trace')).join(', ');

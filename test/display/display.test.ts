@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ClaimFailed, Claims } from '../../src/display/claims';
 import { katexStylesheet, mathBundle } from '../../src/display/math';
 import { inNotebook, publish } from '../../src/display/mime';
-import { plotlyBundle } from '../../src/display/plotly';
+import { PICTURE_SLOT, plotlyBundle } from '../../src/display/plotly';
 import { formatNumber, tableBundle } from '../../src/display/table';
 
 const figure = {
@@ -27,6 +27,14 @@ describe('plotlyBundle', () => {
     expect(html).toContain(`document.getElementById(${JSON.stringify(id)})`);
     expect(html).toContain('Plotly.newPlot');
     expect(bundle['text/plain']).toBe('[A test chart] Plotly chart: ELBO');
+  });
+
+  it('leaves the slot for the chart\'s picture inside its div, once, before the script', () => {
+    const html = plotlyBundle(figure)['text/html'] as string;
+    expect(PICTURE_SLOT).toBe('<!--elbo-lab-picture-->'); // scripts/nbrun.py looks for this text
+    expect(html).toMatch(/^<div id="[^"]+" class="elbo-lab-plot" style="width:100%;height:420px"><!--elbo-lab-picture--><\/div>\n<script type="text\/javascript">/);
+    expect(html.split(PICTURE_SLOT)).toHaveLength(2);
+    expect(plotlyBundle({ ...figure, layout: { ...figure.layout, height: 300 } })['text/html']).toMatch(/style="width:100%;height:300px"><!--elbo-lab-picture--><\/div>/);
   });
 
   it('gives every figure its own element id', () => {
@@ -58,7 +66,23 @@ describe('mathBundle', () => {
     expect(bundle['text/html']).toContain('class="katex-display"');
     expect(bundle['text/html']).toContain('<math');
     expect(bundle['text/latex']).toBe(String.raw`$$\log p_\theta(x) \ge \mathrm{ELBO}$$`);
+    expect(bundle['text/plain']).toBe(String.raw`\log p_\theta(x) \ge \mathrm{ELBO}`);
     expect(mathBundle('x^2', { displayMode: false })['text/latex']).toBe('$x^2$');
+  });
+
+  it('carries the KaTeX hidden and the TeX between $$ for MathJax, the <style> showing one of them', () => {
+    const html = mathBundle(String.raw`p(x) < \frac{1}{2}`)['text/html'] as string;
+    const parts = /^<div class="elbo-lab-math">(<style>[^<]*<\/style>)<div class="elbo-lab-math-katex" hidden style="display:none">(<span class="katex-display">[\s\S]*<\/span>)<\/div><div class="elbo-lab-math-tex">([^<]*)<\/div><\/div>$/.exec(html);
+    expect(parts, html.slice(0, 200)).not.toBeNull();
+    const [, style, katexHtml, tex] = parts!;
+    // trusted: the <style> shows the KaTeX and hides the TeX; sanitised (no <style>): the TeX shows
+    expect(style).toBe('<style>.elbo-lab-math-katex{display:block!important}.elbo-lab-math-tex{display:none!important}</style>');
+    expect(katexHtml).toContain('<annotation encoding="application/x-tex">p(x) &lt; \\frac{1}{2}</annotation>');
+    expect(tex).toBe(String.raw`$$p(x) &lt; \frac{1}{2}$$`); // HTML-escaped: `<` would open a tag
+    // inline math: spans, shown inline, between single $
+    const inline = mathBundle('x^2', { displayMode: false })['text/html'] as string;
+    expect(inline).toMatch(/^<span class="elbo-lab-math"><style>\.elbo-lab-math-katex\{display:inline!important\}\.elbo-lab-math-tex\{display:none!important\}<\/style><span class="elbo-lab-math-katex" hidden style="display:none"><span class="katex">[\s\S]*<\/span><\/span><span class="elbo-lab-math-tex">\$x\^2\$<\/span><\/span>$/);
+    expect(inline).not.toContain('katex-display');
   });
 
   it('throws on TeX that KaTeX cannot parse, and on empty input', () => {

@@ -1,11 +1,12 @@
 // The Plotly bundle the notebooks load, in a real browser (Debian's Chromium through
 // playwright-core): its trace types are exactly PLOTLY_TRACE_TYPES, its version is the pinned
-// one, and what plotlyBundle sends (typed arrays, a PNG image trace) draws with the values given.
+// one, what plotlyBundle sends (typed arrays, a PNG image trace) draws with the values given, and
+// its HTML swaps the chart's picture for the live chart, or keeps it when Plotly cannot load.
 // Without Chromium the test says so in one line and is skipped; with CI set it fails instead.
 import * as fs from 'fs';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { grayImageTrace, PLOTLY_LIBRARY, PLOTLY_TRACE_TYPES, plotlyBundle, plotlyLibraryFile, plotlyLibraryHtml } from '../../src/display/plotly';
+import { grayImageTrace, PICTURE_SLOT, PLOTLY_LIBRARY, PLOTLY_TRACE_TYPES, plotlyBundle, plotlyLibraryFile, plotlyLibraryHtml } from '../../src/display/plotly';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -27,12 +28,17 @@ interface PlotlyGlobal {
   newPlot(element: BrowserElement, data: unknown, layout: unknown): Promise<unknown>;
 }
 declare const window: { Plotly?: PlotlyGlobal };
-declare const document: { createElement(tag: string): BrowserElement; body: { appendChild(node: BrowserElement): void } };
+declare const document: {
+  createElement(tag: string): BrowserElement;
+  body: { appendChild(node: BrowserElement): void };
+  querySelector(selector: string): (BrowserElement & { textContent: string }) | null;
+};
 
 interface Page {
   setContent(html: string): Promise<void>;
   waitForFunction<A>(fn: (arg: A) => unknown, arg: A, options?: { timeout?: number }): Promise<unknown>;
   evaluate<T, A>(fn: (arg: A) => T | Promise<T>, arg: A): Promise<T>;
+  close(): Promise<void>;
 }
 interface Browser { newPage(): Promise<Page>; close(): Promise<void> }
 
@@ -114,4 +120,44 @@ describe.skipIf(!executablePath && !ci)('the Plotly bundle in Chromium', () => {
     expect(drawn.imageHref).toBe('data:image/png;base64,');
     expect(drawn.imageSize![0]).toBeGreaterThan(0);
   }, 60_000);
+
+  // The chart's HTML with its picture in the slot, as scripts/nbrun.py finishes an executed copy.
+  const TINY_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+  const finishedHtml = () => (plotlyBundle({
+    data: [{ type: 'scatter', x: [1, 2, 3], y: [2, 1, 3], name: 'curve' }],
+    layout: { xaxis: { title: { text: 'a' } }, yaxis: { title: { text: 'b' } } },
+  })['text/html'] as string).replace(PICTURE_SLOT, `<img class="elbo-lab-plot-picture" alt="chart (picture of the chart)" src="data:image/png;base64,${TINY_PNG}">`);
+  const plotState = () => {
+    const element = document.querySelector('.elbo-lab-plot')!;
+    return {
+      pictures: element.querySelectorAll('img.elbo-lab-plot-picture').length,
+      svg: element.querySelectorAll('svg.main-svg').length,
+      traces: element.querySelectorAll('g.scatterlayer g.trace').length,
+      note: (element.querySelector('p') as unknown as { textContent: string } | null)?.textContent ?? null,
+    };
+  };
+
+  it('swaps the chart\'s picture for the live chart once Plotly has loaded', async () => {
+    const other = await browser!.newPage();
+    try {
+      // the chart's script runs before the library has unpacked, and waits for it
+      await other.setContent(`<!doctype html><html><body>${finishedHtml()}${plotlyLibraryHtml()}</body></html>`);
+      await other.waitForFunction(() => Boolean(document.querySelector('.elbo-lab-plot.js-plotly-plot')), null, { timeout: 20_000 });
+      expect(await other.evaluate(plotState, null)).toEqual({ pictures: 0, svg: expect.any(Number), traces: 1, note: null });
+      expect((await other.evaluate(plotState, null)).svg).toBeGreaterThan(0);
+    } finally {
+      await other.close();
+    }
+  }, 60_000);
+
+  it('keeps the picture, with a note above it, when Plotly cannot load', async () => {
+    const other = await browser!.newPage();
+    try {
+      await other.setContent(`<!doctype html><html><body>${finishedHtml()}<script>window.__elboLabPlotlyError = 'the library failed to unpack';</script></body></html>`);
+      await other.waitForFunction(() => Boolean(document.querySelector('.elbo-lab-plot p')), null, { timeout: 10_000 });
+      expect(await other.evaluate(plotState, null)).toEqual({ pictures: 1, svg: 0, traces: 0, note: 'Chart not drawn: the library failed to unpack.' });
+    } finally {
+      await other.close();
+    }
+  }, 30_000);
 });

@@ -1,11 +1,15 @@
 // The book (scripts/book/): math extraction and typesetting, the page checker's verdicts, the site
-// built from generated notebooks, the table of contents against the notebooks, nbrun.py --finish,
-// and (with Chromium) the checker passing charts of plain arrays, typed arrays ({dtype, bdata}) and
-// image traces, and failing a page whose chart has empty data (no traces, or empty bdata).
+// built from generated notebooks (a chart's fallback taken from the picture in its HTML),
+// the table of contents against the notebooks, nbrun.py --finish (the picture put into the
+// kernel's chart HTML), and (with Chromium) the checker passing charts of plain arrays, typed
+// arrays ({dtype, bdata}) and image traces and a math output with its TeX source hidden, and
+// failing a page whose chart has empty data (no traces, or empty bdata) or whose TeX shows.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
+import { mathBundle } from '../../src/display/math';
+import { plotlyBundle } from '../../src/display/plotly';
 import { ROOT, setupPython, tempDir } from './helpers';
 
 interface Span { tex: string; display: boolean }
@@ -33,10 +37,13 @@ const build = require(path.join(ROOT, 'scripts', 'book', 'build')) as {
 };
 const { TOC } = require(path.join(ROOT, 'scripts', 'book', 'toc')) as { TOC: TocEntry[] };
 const selftest = require(path.join(ROOT, 'scripts', 'book', 'selftest')) as {
-  chartNotebook(traces: unknown[]): { cells: Array<Record<string, unknown>> };
+  chartNotebook(traces: unknown[], options?: { png?: string | null; outputs?: unknown[] }): { cells: Array<Record<string, unknown>> };
+  chartOutputHtml(png?: string | null): string;
+  mathOutputHtml(tex: string, options?: { sanitised?: boolean }): string;
   checkerSelfTest(context: unknown): Promise<Array<{ name: string; ok: boolean; problems: string[] }>>;
   typedArraySpec(values: number[], dtype?: string): { dtype: string; bdata: string };
   TINY_PNG: string;
+  PICTURE_SLOT: string;
 };
 const chromium = require(path.join(ROOT, 'scripts', 'chromium')) as {
   findChromium(): string | null;
@@ -155,7 +162,7 @@ describe('buildSite', () => {
     return { out, result, html: fs.readFileSync(result.pages[0].file, 'utf8') };
   }
 
-  it('writes a page with typeset math, the chart JSON, its PNG, and no library outputs or solutions', () => {
+  it('writes a page with typeset math, the chart JSON, its picture as a file, and no library outputs or solutions', () => {
     const { out, result, html } = site();
     expect(result.pages).toEqual([{ name: 'nb-a', file: path.join(out, 'nb-a.html'), charts: 1 }]);
     expect(html).not.toMatch(/ELBOMATH|\$\$|BIG_LIBRARY|the answer line/);
@@ -163,9 +170,32 @@ describe('buildSite', () => {
     expect(html).toContain('YOUR CODE HERE');
     const json = /<script type="application\/json" class="book-figure">([\s\S]*?)<\/script>/.exec(html);
     expect(JSON.parse(json![1]).data).toEqual([{ type: 'scatter', x: [1, 2], y: [3, 4], name: 'line' }]);
+    // the fallback is the picture inside the chart's text/html, written once, as a file
     const png = /<img class="book-chart-fallback" src="(images\/[^"]+)"/.exec(html)![1];
     expect(fs.readFileSync(path.join(out, png)).equals(Buffer.from(selftest.TINY_PNG, 'base64'))).toBe(true);
+    expect(html).not.toContain(selftest.TINY_PNG);
+    expect(html).not.toContain('elbo-lab-plot-picture');
     expect(JSON.parse(fs.readFileSync(path.join(out, 'pages.json'), 'utf8'))).toEqual([{ file: 'index.html', charts: 0 }, { file: 'nb-a.html', charts: 1 }]);
+  });
+
+  it('says a chart has no picture when its HTML still holds the empty slot, and keeps the caption after its script', () => {
+    const notebook = selftest.chartNotebook([{ type: 'scatter', x: [1, 2], y: [3, 4] }], { png: null });
+    const output = (notebook.cells[1].outputs as Array<{ data: Record<string, unknown> }>)[0];
+    expect(output.data['text/html']).toContain(selftest.PICTURE_SLOT);
+    output.data['text/html'] += '<div style="font-family:monospace">epoch 3 of 10</div>';
+    const out = tempDir('book');
+    const result = build.buildSite({ 'nb-d': notebook }, out, { python: setupPython(), toc: [] });
+    const html = fs.readFileSync(result.pages[0].file, 'utf8');
+    expect(html).toContain('<p class="book-chart-missing">');
+    expect(html).not.toMatch(/<img class="book-chart-fallback"/);
+    expect(fs.readdirSync(path.join(out, 'images'))).toEqual([]);
+    expect(html).toContain('<figcaption><div style="font-family:monospace">epoch 3 of 10</div></figcaption>');
+    // with the picture in the slot, the same caption and the picture as the fallback
+    (notebook.cells[1].outputs as Array<{ data: Record<string, unknown> }>)[0].data['text/html'] =
+      `${selftest.chartOutputHtml()}<div style="font-family:monospace">epoch 3 of 10</div>`;
+    const again = fs.readFileSync(build.buildSite({ 'nb-d': notebook }, out, { python: setupPython(), toc: [] }).pages[0].file, 'utf8');
+    expect(again).toMatch(/<img class="book-chart-fallback" src="images\/nb-d-chart-1\.png"/);
+    expect(again).toContain('<figcaption><div style="font-family:monospace">epoch 3 of 10</div></figcaption>');
   });
 
   it('keeps typed arrays and image traces in the chart JSON as they are, once per chart, and marks cells and outputs', () => {
@@ -267,12 +297,21 @@ describe('the table of contents', () => {
 });
 
 describe('nbrun.py --finish', () => {
-  it('adds the missing chart PNG (with Chromium) and signs the executed copy', () => {
+  it('puts the picture of a chart into its HTML in place of the slot and into image/png (with Chromium), and signs the copy', () => {
     const dir = tempDir('finish');
     const file = path.join(dir, 'executed.ipynb');
-    const notebook = selftest.chartNotebook([{ type: 'scatter', x: [1, 2, 3], y: [2, 1, 3] }]);
-    const output = (notebook.cells[1].outputs as Array<{ data: Record<string, unknown> }>)[0];
-    delete output.data['image/png'];
+    // The chart as the kernel writes it (its HTML with the empty slot, a caption after the script, as
+    // a live chart has), plus a stale image/png (an older finishing step's copy) that must be replaced.
+    const figure = {
+      data: [{ type: 'scatter', x: [1, 2, 3], y: [2, 1, 3] }],
+      layout: { title: { text: 'finish <b>test</b>' }, xaxis: { title: { text: 'step' } }, yaxis: { title: { text: 'nats' } } },
+    };
+    const bundle = plotlyBundle(figure);
+    const caption = '<div style="font-family:monospace">epoch 3 of 10</div>';
+    const kernelHtml = `${bundle['text/html'] as string}${caption}`;
+    expect(kernelHtml.split(selftest.PICTURE_SLOT)).toHaveLength(2);
+    const notebook = selftest.chartNotebook([]);
+    notebook.cells[1].outputs = [{ output_type: 'display_data', metadata: {}, data: { ...bundle, 'text/html': kernelHtml, 'image/png': selftest.TINY_PNG } }];
     fs.writeFileSync(file, JSON.stringify({ ...notebook, metadata: { kernelspec: { name: 'elbo-lab', display_name: 'TypeScript', language: 'typescript' } } }));
     const done = spawnSync(setupPython(), [path.join(ROOT, 'scripts', 'nbrun.py'), '--finish', file], { encoding: 'utf8', timeout: 120_000 });
     expect(done.status, done.stderr).toBe(0);
@@ -282,16 +321,51 @@ describe('nbrun.py --finish', () => {
     expect(line.signed).toBe(true);
     const trusted = spawnSync(setupPython(), ['-c', 'import sys, nbformat\nfrom nbformat.sign import NotebookNotary\nprint(NotebookNotary().check_signature(nbformat.read(sys.argv[1], 4)))', file], { encoding: 'utf8' });
     expect(trusted.stdout.trim()).toBe('True');
-    if (chromium.findChromium()) {
-      const written = JSON.parse(fs.readFileSync(file, 'utf8')) as { cells: Array<{ outputs?: Array<{ data: Record<string, string> }> }> };
-      const png = Buffer.from(written.cells[1].outputs![0].data['image/png'], 'base64');
-      expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
+    const written = JSON.parse(fs.readFileSync(file, 'utf8')) as { cells: Array<{ outputs?: Array<{ data: Record<string, string | string[]> }> }> };
+    const data = written.cells[1].outputs![0].data;
+    const html = ([] as string[]).concat(data['text/html']).join('');
+    if (!chromium.findChromium()) {
+      expect(html).toBe(kernelHtml); // no picture to put in: the slot stays
+      return;
     }
+    expect(html).not.toContain(selftest.PICTURE_SLOT);
+    // the picture inside the chart's div, named by the title (without its tags); everything else as the kernel wrote it
+    const picture = /<img class="elbo-lab-plot-picture" alt="finish\s+test \(picture of the chart\)" style="display:block;width:100%;max-width:900px;height:auto" src="data:image\/png;base64,([A-Za-z0-9+/=]+)">/.exec(html);
+    expect(picture, html.slice(0, 300)).not.toBeNull();
+    expect(html.replace(picture![0], selftest.PICTURE_SLOT)).toBe(kernelHtml);
+    expect(html.indexOf(picture![0])).toBeLessThan(html.indexOf('</div>'));
+    // a PNG of the chart's shape (layout 900 × 420 by default, drawn scaled)
+    const png = Buffer.from(picture![1], 'base64');
+    // the same picture as image/png (what JupyterLab's Plotly extension shows until hovered), not the stale one
+    expect(([] as string[]).concat(data['image/png']).join('').replace(/\s/g, '')).toBe(picture![1]);
+    expect(png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))).toBe(true);
+    expect(png.subarray(12, 16).toString('ascii')).toBe('IHDR');
+    const [width, height] = [png.readUInt32BE(16), png.readUInt32BE(20)];
+    expect(width).toBeGreaterThan(300);
+    expect(width / height).toBeCloseTo(900 / 420, 1);
+    // the book takes that picture as the chart's fallback file, and the caption after the script
+    const out = tempDir('book');
+    const page = fs.readFileSync(build.buildSite({ finished: written }, out, { python: setupPython(), toc: [] }).pages[0].file, 'utf8');
+    expect(page).toMatch(/<img class="book-chart-fallback" src="images\/finished-chart-1\.png"/);
+    expect(fs.readFileSync(path.join(out, 'images', 'finished-chart-1.png')).equals(png)).toBe(true);
+    expect(page).toContain(`<figcaption>${caption}</figcaption>`);
+  });
+});
+
+describe('the self-test\'s outputs', () => {
+  it('are what the kernel writes: the chart HTML with its picture slot, the math HTML of mathBundle', () => {
+    const kernelChart = plotlyBundle({ data: [{ type: 'scatter', x: [1], y: [2] }], layout: { xaxis: { title: { text: 'a' } }, yaxis: { title: { text: 'b' } } } });
+    const shape = /^<div id="[^"]+" class="elbo-lab-plot" style="width:100%;height:420px"><!--elbo-lab-picture--><\/div>\n<script type="text\/javascript">[\s\S]*<\/script>$/;
+    expect(kernelChart['text/html']).toMatch(shape);
+    expect(selftest.chartOutputHtml(null)).toMatch(shape);
+    const tex = '\\mathrm{KL}(q \\| p) \\ge 0 < 1';
+    expect(selftest.mathOutputHtml(tex)).toBe(mathBundle(tex)['text/html']);
+    expect(selftest.mathOutputHtml(tex, { sanitised: true })).toBe((mathBundle(tex)['text/html'] as string).replace(/<style>[^<]*<\/style>/, ''));
   });
 });
 
 describe('the page checker in Chromium', () => {
-  it.skipIf(!chromium.findChromium())('passes right pages (plain arrays, bdata, an image trace) and fails ones whose chart has empty data', async () => {
+  it.skipIf(!chromium.findChromium())('passes right pages (plain arrays, bdata, an image trace, math with its TeX hidden) and fails ones whose chart has empty data or whose TeX shows', async () => {
     const browser = await chromium.launchChromium();
     try {
       const results = await selftest.checkerSelfTest(browser.context);
@@ -301,6 +375,8 @@ describe('the page checker in Chromium', () => {
         'checker self-test: a chart of typed arrays (bdata) passes',
         'checker self-test: an image trace from a PNG passes',
         'checker self-test: a chart whose typed arrays are empty fails',
+        'checker self-test: a math output (KaTeX shown, its TeX source hidden) passes',
+        'checker self-test: a math output whose TeX source shows fails',
       ]);
       for (const result of results) expect(result.ok, `${result.name}: ${result.problems.join('; ')}`).toBe(true);
     } finally {

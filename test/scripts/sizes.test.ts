@@ -1,7 +1,8 @@
 // The size budgets (scripts/sizes.js, issue 16) on synthetic build folders: executed notebooks as
-// the kernel wrote them and with their PNG copies, HTML copies and book pages, over and under
-// budget; the message names the file, its size, the budget and the largest outputs; the book's
-// shared assets are counted once, not per page.
+// the kernel wrote them and with the pictures of their charts (inside each chart's text/html), HTML
+// copies and book pages, over and under budget; the message names the file, its size, the budget
+// and the largest outputs, a chart's picture apart from its HTML; the book's shared assets are
+// counted once, not per page.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -52,15 +53,24 @@ function notebook(outputs: Array<Array<Record<string, unknown>>>) {
   };
 }
 const display = (data: Record<string, unknown>) => ({ output_type: 'display_data', metadata: {}, data });
+// A chart's text/html as the kernel writes it (src/display/plotly.ts): its picture's slot in the div.
+const SLOT = '<!--elbo-lab-picture-->';
+const KERNEL_HTML = `<div id="elbo-plot-1" class="elbo-lab-plot" style="width:100%;height:420px">${SLOT}</div>\n<script type="text/javascript">(function () {})();</script>`;
+// The picture scripts/nbrun.py puts in the slot: an <img> of `pngBytes` bytes of base64.
+const picture = (pngBytes: number) =>
+  `<img class="elbo-lab-plot-picture" alt="chart (picture of the chart)" style="display:block;width:100%;max-width:900px;height:auto" src="data:image/png;base64,${'A'.repeat(pngBytes)}">`;
+/** A chart output; when `pngBytes` > 0, finished by the runner: its picture in its HTML and as image/png. */
 const chart = (jsonBytes: number, pngBytes: number) => display({
   [PLOTLY]: { data: [{ type: 'scatter', x: [1], y: [filler(jsonBytes)] }], layout: {} },
+  'text/html': pngBytes > 0 ? KERNEL_HTML.replace(SLOT, picture(pngBytes)) : KERNEL_HTML,
+  ...(pngBytes > 0 ? { 'image/png': 'A'.repeat(pngBytes) } : {}),
   'text/plain': '[chart] Plotly chart',
-  ...(pngBytes > 0 ? { 'image/png': filler(pngBytes) } : {}),
 });
 
 /**
  * A build folder with executed notebooks `{ name: notebook }` and nbrun's report; `kernelBytes`
- * gives each notebook's kernel-written size (default: its size without the charts' PNG copies).
+ * gives each notebook's kernel-written size (default: its size with the charts' pictures taken out
+ * of their HTML, the slot back in their place).
  */
 function buildFolder(notebooks: Record<string, ReturnType<typeof notebook>>, kernelBytes: Record<string, number | undefined> = {}) {
   const dir = tempDir('sizes');
@@ -68,13 +78,16 @@ function buildFolder(notebooks: Record<string, ReturnType<typeof notebook>>, ker
   const report = Object.entries(notebooks).map(([name, nb]) => {
     const file = path.join(dir, 'notebooks', `${name}.ipynb`);
     fs.writeFileSync(file, JSON.stringify(nb));
-    const withoutPng = JSON.parse(JSON.stringify(nb)) as ReturnType<typeof notebook>;
-    for (const cell of withoutPng.cells) {
+    const asWritten = JSON.parse(JSON.stringify(nb)) as ReturnType<typeof notebook>;
+    for (const cell of asWritten.cells) {
       for (const output of (cell as { outputs?: Array<{ data?: Record<string, unknown> }> }).outputs || []) {
-        if (output.data && output.data[PLOTLY]) delete output.data['image/png'];
+        if (output.data && output.data[PLOTLY]) {
+          output.data['text/html'] = KERNEL_HTML;
+          delete output.data['image/png'];
+        }
       }
     }
-    const kernel = name in kernelBytes ? kernelBytes[name] : Buffer.byteLength(JSON.stringify(withoutPng));
+    const kernel = name in kernelBytes ? kernelBytes[name] : Buffer.byteLength(JSON.stringify(asWritten));
     return { notebook: `notebooks/${name}.ipynb`, executed: file, ok: true, ...(kernel === undefined ? {} : { kernel_bytes: kernel }) };
   });
   fs.writeFileSync(path.join(dir, 'notebook-report.json'), JSON.stringify(report));
@@ -84,7 +97,7 @@ function buildFolder(notebooks: Record<string, ReturnType<typeof notebook>>, ker
 const find = (result: Result, kind: string, file: string) => result.checks.find((c) => c.kind === kind && c.file.endsWith(file))!;
 
 describe('size budgets: executed notebooks', () => {
-  it('passes notebooks within budget, as the kernel wrote them and with their PNG copies', () => {
+  it('passes notebooks within budget, as the kernel wrote them and with the pictures of their charts', () => {
     const dir = buildFolder({ small: notebook([[chart(50_000, 30_000)], [display({ 'text/plain': 'hello' })]]) });
     const result = sizes.checkSizes({ build: dir });
     expect(result.skipped).toBeNull();
@@ -93,10 +106,10 @@ describe('size budgets: executed notebooks', () => {
     expect(find(result, 'executed', 'small.ipynb').bytes).toBe(fs.statSync(path.join(dir, 'notebooks', 'small.ipynb')).size);
   });
 
-  it('fails one the kernel wrote over 2.5 MB, naming its largest outputs without the PNG copies added later', () => {
+  it('fails one the kernel wrote over 2.5 MB, naming its largest outputs without the pictures added later', () => {
     const nb = notebook([
       [display({ 'text/html': filler(1.6 * MB), 'text/plain': '' })],
-      [chart(1.0 * MB, 0.9 * MB)],
+      [chart(1.0 * MB, 0.4 * MB)],
       [{ output_type: 'stream', name: 'stdout', text: filler(10_000) }],
     ]);
     const dir = buildFolder({ big: nb });
@@ -105,25 +118,64 @@ describe('size budgets: executed notebooks', () => {
     expect(kernel.ok).toBe(false);
     expect(kernel.bytes).toBeGreaterThan(2.6 * MB);
     expect(kernel.largest.map((p) => [p.cell, p.mime])).toEqual([
-      [1, 'text/html'], [2, PLOTLY], [3, 'stream (stdout)'], [2, 'text/plain'], // an empty text/plain is no output
+      [1, 'text/html'], [2, PLOTLY], [3, 'stream (stdout)'], [2, 'text/html'], [2, 'text/plain'], // an empty text/plain is no output
     ]);
     expect(kernel.largest[0].bytes).toBeGreaterThanOrEqual(1.6 * MB);
-    // the copy with its PNG (3.5 MB) is within its 4 MB budget
-    expect(find(result, 'executed', 'big.ipynb').ok).toBe(true);
+    // the chart's HTML as the kernel wrote it: without the 0.4 MB picture put into it later
+    expect(kernel.largest[3].bytes).toBe(Buffer.byteLength(KERNEL_HTML));
+    // the copy with its picture, twice (3.4 MB), is within its 4 MB budget, each copy a part of its own
+    const executed = find(result, 'executed', 'big.ipynb');
+    expect(executed.ok).toBe(true);
+    expect(executed.largest.map((p) => [p.cell, p.mime])).toEqual([
+      [1, 'text/html'], [2, PLOTLY], [2, 'picture (in text/html)'], [2, 'image/png'], [3, 'stream (stdout)'],
+    ]);
+    expect(executed.largest[2].bytes).toBe(Buffer.byteLength(picture(0.4 * MB)) - SLOT.length);
+    expect(executed.largest[3].bytes).toBe(0.4 * MB);
     expect(result).toMatchObject({ passed: 1, failed: 1 });
     const message = sizes.formatCheck(kernel);
     expect(message).toMatch(/^✗ .*big\.ipynb: 2\.\d+ MB as the kernel wrote it, over the budget of 2\.5 MB by /);
     expect(message).toContain('largest outputs: cell 1 text/html 1.6 MB, cell 2 application/vnd.plotly.v1+json 1 MB, cell 3 stream (stdout) 10 kB');
   });
 
-  it('fails an executed copy over 4 MB, its PNG copies among the largest outputs', () => {
-    const dir = buildFolder({ pngs: notebook([[chart(0.5 * MB, 1.5 * MB)], [chart(0.2 * MB, 1.4 * MB)], [chart(0.1 * MB, 0.9 * MB)]]) });
+  it('fails an executed copy over 4 MB, the pictures of its charts among the largest outputs', () => {
+    const dir = buildFolder({ pngs: notebook([[chart(0.5 * MB, 0.8 * MB)], [chart(0.2 * MB, 0.7 * MB)], [chart(0.1 * MB, 0.5 * MB)]]) });
     const result = sizes.checkSizes({ build: dir });
     expect(find(result, 'kernel', 'pngs.ipynb').ok).toBe(true);
     const executed = find(result, 'executed', 'pngs.ipynb');
     expect(executed.ok).toBe(false);
-    expect(executed.largest.slice(0, 4).map((p) => `${p.cell} ${p.mime}`)).toEqual(['1 image/png', '2 image/png', '3 image/png', `1 ${PLOTLY}`]);
-    expect(sizes.formatCheck(executed)).toMatch(/pngs\.ipynb: 4\.\d+ MB executed, with PNG copies of charts, over the budget of 4 MB by .*largest outputs: cell 1 image\/png 1\.5 MB, cell 2 image\/png 1\.4 MB/);
+    expect(executed.largest.slice(0, 5).map((p) => `${p.cell} ${p.mime}`)).toEqual([
+      '1 picture (in text/html)', '1 image/png', '2 picture (in text/html)', '2 image/png', '3 picture (in text/html)',
+    ]);
+    expect(sizes.formatCheck(executed)).toMatch(
+      /pngs\.ipynb: 4\.\d+ MB executed, with pictures of charts, over the budget of 4 MB by .*largest outputs: cell 1 picture \(in text\/html\) 800 kB, cell 1 image\/png 800 kB/);
+  });
+
+  it('counts a chart\'s picture apart from its HTML, once, and leaves it out of what the kernel wrote', () => {
+    const bytes = (value: unknown) => Buffer.byteLength(typeof value === 'string' ? value : JSON.stringify(value));
+    const lines = (html: string) => html.split(/(?<=\n)/); // nbformat's multi-line strings
+    const finished = KERNEL_HTML.replace(SLOT, picture(5000));
+    for (const [value, written] of [[finished, KERNEL_HTML], [lines(finished), lines(KERNEL_HTML)]]) {
+      const nb = notebook([[display({ [PLOTLY]: { data: [], layout: {} }, 'text/html': value, 'text/plain': 'chart' })]]);
+      const full = sizes.notebookParts(nb);
+      const kernel = sizes.notebookParts(nb, { kernelOnly: true });
+      const part = (parts: Part[], mime: string) => parts.find((p) => p.mime === mime);
+      expect(part(full, 'text/html')!.bytes).toBe(bytes(written));
+      expect(part(full, 'picture (in text/html)')!.bytes).toBe(bytes(value) - bytes(written));
+      expect(part(full, 'picture (in text/html)')!.bytes).toBeGreaterThan(5000);
+      expect(part(kernel, 'text/html')!.bytes).toBe(bytes(written));
+      expect(part(kernel, 'picture (in text/html)')).toBeUndefined();
+      const total = (parts: Part[]) => parts.reduce((sum, p) => sum + p.bytes, 0);
+      expect(total(full)).toBe(total(kernel) + bytes(value) - bytes(written));
+    }
+    // a chart's image/png copy counts in the finished copy, not in what the kernel wrote
+    const finishedChart = notebook([[chart(10, 3000)]]);
+    expect(sizes.notebookParts(finishedChart).find((p) => p.mime === 'image/png')!.bytes).toBe(3000);
+    expect(sizes.notebookParts(finishedChart, { kernelOnly: true }).some((p) => p.mime === 'image/png')).toBe(false);
+    // a chart still without its picture, and an HTML output that is no chart, are counted whole
+    const plain = notebook([[chart(10, 0)], [display({ 'text/html': picture(5000), 'text/plain': '' })]]);
+    expect(sizes.notebookParts(plain).filter((p) => p.mime === 'text/html').map((p) => p.bytes))
+      .toEqual([Buffer.byteLength(KERNEL_HTML), Buffer.byteLength(picture(5000))]);
+    expect(sizes.notebookParts(plain).some((p) => p.mime === 'picture (in text/html)')).toBe(false);
   });
 
   it('does not check a kernel-written size it does not know, and says so', () => {
