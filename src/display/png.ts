@@ -1,8 +1,10 @@
 /**
  * A small PNG encoder for grayscale pictures (8-bit, colour type 0): digit mosaics become one
  * Plotly `image` trace whose `source` is a PNG data URI (a few KB) instead of a heatmap with one
- * JSON number per pixel (megabytes). Compression by Node's zlib; the CRC-32 of every chunk from
- * a table (Node 20 has no zlib.crc32).
+ * JSON number per pixel (megabytes). Also 8-bit indexed pictures (colour type 3, a palette of up
+ * to 256 colours, see palette.ts): the pictures of charts scripts/render-plots.js writes, about
+ * half the size of the RGBA PNG Chromium makes. Compression by Node's zlib; the CRC-32 of every
+ * chunk from a table (Node 20 has no zlib.crc32).
  */
 import * as zlib from 'zlib';
 
@@ -58,6 +60,34 @@ function filterLine(pixels: Uint8Array, width: number, r: number, type: number):
   return line;
 }
 
+function checkSize(fn: string, width: number, height: number): void {
+  if (!Number.isInteger(width) || width < 1) throw new RangeError(`${fn}: width must be an integer >= 1, got ${width}`);
+  if (!Number.isInteger(height) || height < 1) throw new RangeError(`${fn}: height must be an integer >= 1, got ${height}`);
+}
+
+/**
+ * The PNG file: signature, IHDR (8 bits per sample, colour type `colourType`, deflate, filter
+ * method 0, no interlace), the chunks of `before` (PLTE), the filtered scanlines `raw` deflated
+ * at level 9 as one IDAT, IEND.
+ */
+function png(width: number, height: number, colourType: number, before: Buffer[], raw: Uint8Array): Buffer {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8; // bit depth
+  header[9] = colourType; // 0 grayscale, 3 indexed
+  header[10] = 0; // compression: deflate
+  header[11] = 0; // filter method 0 (adaptive, five filter types)
+  header[12] = 0; // no interlace
+  return Buffer.concat([
+    SIGNATURE,
+    chunk('IHDR', header),
+    ...before,
+    chunk('IDAT', zlib.deflateSync(raw, { level: 9 })),
+    chunk('IEND', new Uint8Array(0)),
+  ]);
+}
+
 /**
  * A grayscale PNG of `width`×`height` pixels, row-major from the top-left, one byte per pixel
  * (0 black … 255 white). Each scanline takes the filter (None, Sub, Up, Average or Paeth) whose
@@ -67,19 +97,10 @@ function filterLine(pixels: Uint8Array, width: number, r: number, type: number):
 export function encodeGrayPng(pixels: Uint8Array, width: number, height: number): Buffer {
   const fn = 'encodeGrayPng';
   if (!(pixels instanceof Uint8Array)) throw new TypeError(`${fn}: pixels must be a Uint8Array (one byte per pixel)`);
-  if (!Number.isInteger(width) || width < 1) throw new RangeError(`${fn}: width must be an integer >= 1, got ${width}`);
-  if (!Number.isInteger(height) || height < 1) throw new RangeError(`${fn}: height must be an integer >= 1, got ${height}`);
+  checkSize(fn, width, height);
   if (pixels.length !== width * height) {
     throw new RangeError(`${fn}: pixels must hold width·height = ${width * height} bytes, got ${pixels.length}`);
   }
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header[8] = 8; // bit depth
-  header[9] = 0; // colour type: grayscale
-  header[10] = 0; // compression: deflate
-  header[11] = 0; // filter method 0 (adaptive, five filter types)
-  header[12] = 0; // no interlace
   const raw = Buffer.alloc(height * (width + 1));
   for (let r = 0; r < height; r++) {
     let best: Uint8Array | null = null;
@@ -95,12 +116,37 @@ export function encodeGrayPng(pixels: Uint8Array, width: number, height: number)
     }
     raw.set(best as Uint8Array, r * (width + 1));
   }
-  return Buffer.concat([
-    SIGNATURE,
-    chunk('IHDR', header),
-    chunk('IDAT', zlib.deflateSync(raw, { level: 9 })),
-    chunk('IEND', new Uint8Array(0)),
-  ]);
+  return png(width, height, 0, [], raw);
+}
+
+/**
+ * An indexed-colour PNG (colour type 3, 8 bits per pixel) of `width`×`height` pixels, row-major
+ * from the top-left: `indices` holds one palette index per pixel, `palette` the colours as r, g, b
+ * bytes (1 to 256 colours). Every scanline takes filter 0 (None), as the PNG specification
+ * recommends for palette images: an index is a name, not a quantity, so differences between
+ * neighbours predict nothing, and deflate alone finds the runs of a chart's flat areas.
+ */
+export function encodeIndexedPng(indices: Uint8Array, palette: Uint8Array, width: number, height: number): Buffer {
+  const fn = 'encodeIndexedPng';
+  if (!(indices instanceof Uint8Array)) throw new TypeError(`${fn}: indices must be a Uint8Array (one palette index per pixel)`);
+  if (!(palette instanceof Uint8Array)) throw new TypeError(`${fn}: palette must be a Uint8Array of r, g, b bytes`);
+  checkSize(fn, width, height);
+  if (indices.length !== width * height) {
+    throw new RangeError(`${fn}: indices must hold width·height = ${width * height} bytes, got ${indices.length}`);
+  }
+  const colours = palette.length / 3;
+  if (!Number.isInteger(colours) || colours < 1 || colours > 256) {
+    throw new RangeError(`${fn}: palette must hold 1 to 256 colours of 3 bytes (r, g, b), got ${palette.length} bytes`);
+  }
+  // A decoder must reject an index past the palette's end: refuse it here rather than write a broken file.
+  for (let i = 0; i < indices.length; i++) {
+    if (indices[i] >= colours) {
+      throw new RangeError(`${fn}: indices[${i}] = ${indices[i]} is past the palette's ${colours} colours`);
+    }
+  }
+  const raw = Buffer.alloc(height * (width + 1)); // filter byte 0 at the start of every row
+  for (let r = 0; r < height; r++) raw.set(indices.subarray(r * width, (r + 1) * width), r * (width + 1) + 1);
+  return png(width, height, 3, [chunk('PLTE', palette)], raw);
 }
 
 /**

@@ -1,25 +1,11 @@
 // The PNG encoder, checked by an independent route: the chunks are walked by hand, every CRC is
-// recomputed with zlib's own crc32 where Node has it (else a bitwise CRC written here), the image
-// data is inflated with zlib, each scanline's filter byte checked (0–4) and its pixels
-// reconstructed as the PNG specification says (test/display/decodePng.ts) and compared with the input.
+// recomputed with zlib's own crc32 where Node has it (else a bitwise CRC), the image data is
+// inflated with zlib, each scanline's filter byte checked (0–4) and its pixels reconstructed as
+// the PNG specification says (test/display/decodePng.ts) and compared with the input.
 import * as zlib from 'zlib';
 import { describe, expect, it } from 'vitest';
-import { crc32, encodeGrayPng, grayLevels, grayPngDataUri } from '../../src/display/png';
-import { decodeGrayPngDataUri, unfilterGray } from './decodePng';
-
-/** A bitwise CRC-32 (no table), the reference the table-driven one must agree with. */
-function bitwiseCrc(bytes: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
-  }
-  return (crc ^ 0xffffffff) >>> 0;
-}
-const referenceCrc = (bytes: Uint8Array): number =>
-  typeof (zlib as unknown as { crc32?: (b: Uint8Array) => number }).crc32 === 'function'
-    ? (zlib as unknown as { crc32: (b: Uint8Array) => number }).crc32(bytes)
-    : bitwiseCrc(bytes);
+import { crc32, encodeGrayPng, encodeIndexedPng, grayLevels, grayPngDataUri } from '../../src/display/png';
+import { bitwiseCrc, decodeGrayPngDataUri, decodePng, referenceCrc, unfilterGray } from './decodePng';
 
 interface Chunk { type: string; data: Buffer; crc: number; crcInput: Buffer }
 function chunks(png: Buffer): Chunk[] {
@@ -87,6 +73,62 @@ describe('encodeGrayPng', () => {
     expect(() => encodeGrayPng(new Uint8Array(5), 2, 3)).toThrow(/width·height = 6 bytes, got 5/);
     expect(() => encodeGrayPng(new Uint8Array(0), 0, 0)).toThrow(/width must be an integer >= 1/);
     expect(() => encodeGrayPng([1, 2] as never, 2, 1)).toThrow(TypeError);
+  });
+});
+
+describe('encodeIndexedPng', () => {
+  // 11×6 pixels over a palette of 5 colours, in a pattern with runs and changes.
+  const width = 11;
+  const height = 6;
+  const palette = Uint8Array.from([255, 255, 255, 31, 119, 180, 255, 127, 14, 0, 0, 0, 214, 39, 40]);
+  const indices = Uint8Array.from({ length: width * height }, (_, i) => ((i % width) * 3 + Math.floor(i / width)) % 5);
+
+  it('writes the signature, IHDR (8-bit, colour type 3), PLTE, IDAT and IEND with correct CRCs', () => {
+    const png = encodeIndexedPng(indices, palette, width, height);
+    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    const list = chunks(png);
+    expect(list.map((c) => c.type)).toEqual(['IHDR', 'PLTE', 'IDAT', 'IEND']);
+    for (const c of list) expect(c.crc, `${c.type} CRC`).toBe(referenceCrc(c.crcInput));
+    const ihdr = list[0].data;
+    expect(ihdr.readUInt32BE(0)).toBe(width);
+    expect(ihdr.readUInt32BE(4)).toBe(height);
+    expect([...ihdr.subarray(8)]).toEqual([8, 3, 0, 0, 0]);
+    expect([...list[1].data]).toEqual([...palette]);
+  });
+
+  it('stores every row with filter 0 and decodes back to the same indices and palette', () => {
+    const decoded = decodePng(encodeIndexedPng(indices, palette, width, height));
+    expect(decoded).toMatchObject({ width, height, colourType: 3 });
+    expect(decoded.filters).toEqual(new Array(height).fill(0));
+    expect([...decoded.palette!]).toEqual([...palette]);
+    expect([...decoded.samples]).toEqual([...indices]);
+    // And the raw bytes by hand: [0, row…] per row, nothing else.
+    const raw = zlib.inflateSync(chunks(encodeIndexedPng(indices, palette, width, height))[2].data);
+    const expected = Array.from({ length: height }, (_, r) => [0, ...indices.subarray(r * width, (r + 1) * width)]).flat();
+    expect([...raw]).toEqual(expected);
+  });
+
+  it('round-trips a full palette of 256 colours and a one-pixel picture of one colour', () => {
+    const full = Uint8Array.from({ length: 768 }, (_, i) => (i * 97 + 5) & 0xff);
+    const all = Uint8Array.from({ length: 16 * 16 }, (_, i) => 255 - i);
+    const decoded = decodePng(encodeIndexedPng(all, full, 16, 16));
+    expect([...decoded.palette!]).toEqual([...full]);
+    expect([...decoded.samples]).toEqual([...all]);
+    const one = decodePng(encodeIndexedPng(new Uint8Array(1), Uint8Array.from([1, 2, 3]), 1, 1));
+    expect([...one.samples]).toEqual([0]);
+    expect([...one.palette!]).toEqual([1, 2, 3]);
+  });
+
+  it('refuses indices that do not fill the picture, bad palettes and indices past the palette', () => {
+    expect(() => encodeIndexedPng(new Uint8Array(5), palette, 2, 3)).toThrow(/encodeIndexedPng: indices must hold width·height = 6 bytes, got 5/);
+    expect(() => encodeIndexedPng(new Uint8Array(6), palette, 0, 6)).toThrow(/width must be an integer >= 1/);
+    expect(() => encodeIndexedPng(new Uint8Array(6), palette, 2, 3.5)).toThrow(/height must be an integer >= 1/);
+    expect(() => encodeIndexedPng([0] as never, palette, 1, 1)).toThrow(/indices must be a Uint8Array/);
+    expect(() => encodeIndexedPng(new Uint8Array(1), [0, 0, 0] as never, 1, 1)).toThrow(/palette must be a Uint8Array/);
+    expect(() => encodeIndexedPng(new Uint8Array(1), new Uint8Array(4), 1, 1)).toThrow(/palette must hold 1 to 256 colours .* got 4 bytes/);
+    expect(() => encodeIndexedPng(new Uint8Array(1), new Uint8Array(0), 1, 1)).toThrow(/palette must hold 1 to 256 colours/);
+    expect(() => encodeIndexedPng(new Uint8Array(1), new Uint8Array(771), 1, 1)).toThrow(/palette must hold 1 to 256 colours/);
+    expect(() => encodeIndexedPng(Uint8Array.from([0, 5]), palette, 2, 1)).toThrow(/indices\[1\] = 5 is past the palette's 5 colours/);
   });
 });
 
