@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// Time to interactive of executed notebooks in real JupyterLab: `node bench/lab-open.js NB.ipynb ...`.
+// Time to interactive of executed notebooks in real JupyterLab: `node bench/lab-open.js [--trusted] NB.ipynb ...`.
 // For each extension setting (with and without the Plotly extension), one JupyterLab server
-// (an installed one, else ../shared/tools/jupyterlab) serves a temporary folder holding copies of
-// the notebooks (trusted when they were signed here); headless Chromium opens each notebook and
-// waits until every chart of it is drawn (live, or the extension's picture). Reported per
+// (scripts/lab/server.js: an installed one, else ../shared/tools/jupyterlab) serves a temporary
+// folder holding copies of the notebooks, untrusted as a student receives them (with --trusted:
+// signed in that server's notary); headless Chromium opens each notebook and
+// waits until every chart of it is drawn (live, or its picture). Reported per
 // notebook: seconds from opening until the last chart is drawn, and the tab's peak JavaScript
 // heap (sampled every 250 ms). Timing is reported, never asserted.
 'use strict';
@@ -11,12 +12,10 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { spawnSync } = require('child_process');
 
-const ROOT = path.resolve(__dirname, '..');
 const { LAUNCH_ARGS, findChromium } = require('../scripts/chromium');
-const { freePort } = require('../scripts/book/live');
-const SHARED_LAB = path.resolve(ROOT, '..', 'shared', 'tools', 'jupyterlab', 'start');
+const { findJupyterLab, startLab, notebookUrl, sign } = require('../scripts/lab/server');
+const { labStats } = require('../scripts/lab/page');
 const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
 
 function chartCount(file) {
@@ -24,23 +23,7 @@ function chartCount(file) {
   return nb.cells.flatMap((c) => c.outputs || []).filter((o) => o.data && o.data[PLOTLY_MIME]).length;
 }
 
-function startLab(folder, plotly) {
-  if (!fs.existsSync(SHARED_LAB)) throw new Error(`no JupyterLab: ${SHARED_LAB} is missing`);
-  const state = fs.mkdtempSync(path.join(os.tmpdir(), 'elbo-lab-bench-lab-'));
-  const settings = path.join(state, 'user-settings', '@jupyterlab', 'notebook-extension');
-  fs.mkdirSync(settings, { recursive: true });
-  // Every cell in the page (no windowing), so every chart can be counted.
-  fs.writeFileSync(path.join(settings, 'tracker.jupyterlab-settings'), JSON.stringify({ windowingMode: 'none' }));
-  return (port) => {
-    const env = { ...process.env, PORT: String(port), TOKEN: 'bench', ROOT_DIR: folder, STATE_DIR: state };
-    delete env.JUPYTER_PATH;
-    const started = spawnSync('bash', [SHARED_LAB, ...(plotly ? [] : ['--no-plotly'])], { env, encoding: 'utf8' });
-    if (started.status !== 0) throw new Error(`JupyterLab did not start: ${started.stdout}${started.stderr}`);
-    return { url: `http://127.0.0.1:${port}`, stop: () => process.kill(Number(fs.readFileSync(path.join(state, 'server.pid'), 'utf8'))) };
-  };
-}
-
-async function openNotebook(browser, url, name, charts, plotly) {
+async function openNotebook(browser, server, name, charts) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
@@ -55,25 +38,29 @@ async function openNotebook(browser, url, name, charts, plotly) {
     }
   }, 250);
   const started = Date.now();
-  await page.goto(`${url}/lab/tree/${encodeURIComponent(name)}?token=bench&reset`);
-  // Drawn: a live chart (an SVG inside a Plotly div), or the extension's picture of it.
-  const drawn = plotly
-    ? () => Array.from(document.querySelectorAll('.jp-RenderedPlotly')).filter((e) => e.querySelector('img.plot-img, .main-svg')).length
-    : () => Array.from(document.querySelectorAll('.js-plotly-plot')).filter((e) => e.querySelector('.main-svg')).length;
+  await page.goto(notebookUrl(server, name));
+  // Drawn: every chart live (an SVG inside a Plotly div) or its picture (scripts/lab/page.js).
+  const drawn = ({ stats, n }) => {
+    const s = new Function(`return (${stats})()`)();
+    return s.charts.length >= n && s.charts.every((c) => c.shown === 'live' || c.shown === 'picture');
+  };
   let seconds = null;
   try {
-    await page.waitForFunction(({ fn, n }) => new Function(`return (${fn})()`)() >= n, { fn: drawn.toString(), n: charts }, { timeout: 180_000, polling: 100 });
+    await page.waitForFunction(drawn, { stats: labStats.toString(), n: charts }, { timeout: 180_000, polling: 100 });
     seconds = (Date.now() - started) / 1000;
   } catch {
     seconds = null;
   }
-  const count = await page.evaluate(drawn);
+  const count = await page.evaluate(() => document.querySelectorAll('.jp-Notebook .jp-RenderedPlotly, .jp-Notebook .elbo-lab-plot').length);
   clearInterval(sampler);
   await page.close();
+  await server.closeSessions();
   return { seconds, drawn: count, charts, peakHeapMB: peak / 1e6 };
 }
 
-async function main(files) {
+async function main(argv) {
+  const trusted = argv.includes('--trusted');
+  const files = argv.filter((a) => a !== '--trusted');
   if (files.length === 0) throw new Error('usage: node bench/lab-open.js executed.ipynb ...');
   const chromiumPath = findChromium();
   if (!chromiumPath) throw new Error('no Chromium (sudo apt-get install chromium)');
@@ -85,13 +72,16 @@ async function main(files) {
   });
   const { chromium } = require('playwright-core');
   const rows = [];
+  const jupyterlab = findJupyterLab();
+  if (!jupyterlab) throw new Error('no JupyterLab (none installed, no ../shared/tools/jupyterlab)');
   for (const plotly of [true, false]) {
-    const lab = startLab(folder, plotly)(await freePort());
+    const lab = await startLab(jupyterlab, { root: folder, plotly });
+    if (trusted) sign(lab, names.map((nb) => path.join(folder, nb.name)));
     const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: LAUNCH_ARGS });
     try {
       for (const nb of names) {
-        const result = await openNotebook(browser, lab.url, nb.name, nb.charts, plotly);
-        const row = { notebook: nb.file, MB: +(nb.bytes / 1e6).toFixed(2), plotlyExtension: plotly, ...result };
+        const result = await openNotebook(browser, lab, nb.name, nb.charts);
+        const row = { notebook: nb.file, MB: +(nb.bytes / 1e6).toFixed(2), plotlyExtension: plotly, trusted, ...result };
         rows.push(row);
         process.stdout.write(`${plotly ? 'with   ' : 'without'} Plotly extension  ${nb.file}  ${row.MB} MB  ` +
           `${result.drawn}/${result.charts} charts drawn in ${result.seconds === null ? 'NOT within 180 s' : `${result.seconds.toFixed(1)} s`}  ` +
@@ -99,9 +89,10 @@ async function main(files) {
       }
     } finally {
       await browser.close();
-      lab.stop();
+      await lab.stop();
     }
   }
+  fs.rmSync(folder, { recursive: true, force: true });
   return rows;
 }
 

@@ -7,11 +7,15 @@
 //   4. every notebook under notebooks/, executed headless with the project's kernel;
 //   5. the book (build/book/, from step 4's executed copies) and the browser tests in Chromium:
 //      the page checker's self-test, every book page, a live classic-Notebook session;
-//   6. size budgets (scripts/sizes.js): each executed notebook as the kernel wrote it and with its
-//      PNG copies, each HTML copy, each book page built by this run.
-// `npm test -- --skip-notebooks` runs steps 1-3 (no notebooks, so no book: steps 5-6 are skipped
-// too, step 6 with one line); `--only-notebooks` runs steps 4-6; `--skip-browser` leaves out step 5 (and the book's
-// pages from step 6).
+//   6. the JupyterLab tests (scripts/lab/tests.js) in real JupyterLab, where one is at hand (installed,
+//      or ../shared/tools/jupyterlab): step 4's executed notebooks opened untrusted and trusted, with
+//      and without the Plotly extension; Run All through the menu; a graded exercise; times to
+//      interactive in build/jupyterlab-report.json;
+//   7. size budgets (scripts/sizes.js): each executed notebook as the kernel wrote it and with its
+//      pictures of charts, each HTML copy, each book page built by this run.
+// `npm test -- --skip-notebooks` runs steps 1-3 (no notebooks, so no book: steps 5-7 are skipped
+// too, step 7 with one line); `--only-notebooks` runs steps 4-7; `--skip-browser` leaves out steps 5
+// and 6 (and the book's pages from step 7); `--skip-lab` leaves out step 6.
 'use strict';
 
 const fs = require('fs');
@@ -118,6 +122,19 @@ function bookAndBrowser() {
   }
 }
 
+/** The JupyterLab tests; counts come from their report (a skip, with its one line, counts nothing). */
+function jupyterLab() {
+  const report = path.join(ROOT, 'build', 'jupyterlab-report.json');
+  fs.rmSync(report, { force: true });
+  const ok = run(process.execPath, [path.join(ROOT, 'scripts', 'lab', 'tests.js')]);
+  try {
+    const result = JSON.parse(fs.readFileSync(report, 'utf8'));
+    return { ok: ok && result.failed === 0, passed: result.passed, failed: result.failed || (ok ? 0 : 1) };
+  } catch {
+    return { ok: false, passed: 0, failed: 1 }; // stopped before writing its report
+  }
+}
+
 /**
  * Size budgets (scripts/sizes.js): every executed notebook as the kernel wrote it and with its PNG
  * copies, every HTML copy and, when this run built it, every book page; build/size-report.json.
@@ -139,6 +156,7 @@ if (!args.has('--only-notebooks')) {
 if (!args.has('--skip-notebooks')) {
   step('notebooks (nbclient, elbo-lab kernel)', notebooks);
   if (!args.has('--skip-browser')) step('book and browser tests (Chromium, live Notebook)', bookAndBrowser);
+  if (!args.has('--skip-browser') && !args.has('--skip-lab')) step('JupyterLab tests (real JupyterLab, Chromium)', jupyterLab);
   step('size budgets (notebooks, HTML copies, book pages)', sizeBudgets);
 } else {
   process.stdout.write('\nsize budgets: no notebooks executed in this run (--skip-notebooks); skipped\n');
