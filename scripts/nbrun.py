@@ -328,7 +328,7 @@ def has_picture(output) -> bool:
 def chart_title(figure) -> str:
     title = (figure.get("layout") or {}).get("title")
     text = title.get("text") if isinstance(title, dict) else title
-    return re.sub(r"<[^>]+>", " ", text).strip() if isinstance(text, str) and text.strip() else "chart"
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)).strip() if isinstance(text, str) and text.strip() else "chart"
 
 
 def picture_html(figure, png: str) -> str:

@@ -330,7 +330,7 @@ describe('nbrun.py --finish', () => {
     }
     expect(html).not.toContain(selftest.PICTURE_SLOT);
     // the picture inside the chart's div, named by the title (without its tags); everything else as the kernel wrote it
-    const picture = /<img class="elbo-lab-plot-picture" alt="finish\s+test \(picture of the chart\)" style="display:block;width:100%;max-width:900px;height:auto" src="data:image\/png;base64,([A-Za-z0-9+/=]+)">/.exec(html);
+    const picture = /<img class="elbo-lab-plot-picture" alt="finish test \(picture of the chart\)" style="display:block;width:100%;max-width:900px;height:auto" src="data:image\/png;base64,([A-Za-z0-9+/=]+)">/.exec(html);
     expect(picture, html.slice(0, 300)).not.toBeNull();
     expect(html.replace(picture![0], selftest.PICTURE_SLOT)).toBe(kernelHtml);
     expect(html.indexOf(picture![0])).toBeLessThan(html.indexOf('</div>'));
