@@ -4,6 +4,7 @@
  * Each module's doc comments carry the equation of the course text it computes.
  */
 export * from './random';
+export * from './stats/index';
 export * from './paths';
 export * from './runMode';
 export * as tensorChecks from './tensorChecks';

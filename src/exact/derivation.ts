@@ -27,7 +27,8 @@ import type { Random } from '../random';
 import type { DiagonalGaussian } from '../distributions/gaussian';
 import type { GenerativeModel, InferenceModel } from '../objectives/types';
 import { checkGenerativeModel, JointSamples, sampleJoint } from '../objectives/sampleJoint';
-import { logMeanExp, logMeanExpStandardError, meanAndStandardError } from '../objectives/monteCarlo';
+import { logMeanExp, logMeanExpStandardError } from '../objectives/monteCarlo';
+import { meanAndStandardErrorOf } from '../stats/index';
 import { checkInteger, checkNumber, checkRandom, shapeString } from '../tensorChecks';
 import { DiagonalGaussianLike, DiagonalGaussianParameters, toDiagonalParameters, toVector } from './inputs';
 import { LinearGaussianModel } from './linearGaussian';
@@ -261,8 +262,8 @@ function monteCarloSteps(decoder: GenerativeModel, x: Float64Array, q: DiagonalG
   }
   const logW = s.logLikelihood.map((ll, i) => ll + s.logPrior[i] - s.logQ[i]);
   const ms = (v: Float64Array): { value: number; standardError: number } => {
-    const r = meanAndStandardError(v, 1, samples);
-    return { value: r.mean[0], standardError: r.standardError[0] };
+    const r = meanAndStandardErrorOf(v, 0, samples);
+    return { value: r.mean, standardError: r.standardError };
   };
   const logMean = logMeanExp(logW);
   const logMeanSe = logMeanExpStandardError(logW);

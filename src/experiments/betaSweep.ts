@@ -15,88 +15,7 @@ import type { Vae } from '../models/vae';
 import { DataMatrix, checkDataMatrix } from '../data/matrix';
 import { reparameterize } from '../distributions/gaussian';
 import { klToStandardNormalPerDimension } from '../objectives/kl';
-
-/** A mean over examples with its standard error (sample standard deviation / √n). */
-export interface ExampleMean {
-  mean: number;
-  standardError: number;
-  count: number;
-}
-
-function checkNumbers(fn: string, name: string, values: unknown, minLength = 1): ArrayLike<number> {
-  const ok = Array.isArray(values) || values instanceof Float64Array || values instanceof Float32Array;
-  if (!ok) throw new TypeError(`${fn}: ${name} must be an array of numbers (number[], Float64Array or Float32Array), got ${typeof values}`);
-  const v = values as ArrayLike<number>;
-  if (v.length < minLength) throw new RangeError(`${fn}: ${name} must hold at least ${minLength} numbers, got ${v.length}`);
-  for (let i = 0; i < v.length; i++) {
-    if (typeof v[i] !== 'number' || !Number.isFinite(v[i])) {
-      throw new RangeError(`${fn}: ${name}[${i}] must be a finite number, got ${String(v[i])}`);
-    }
-  }
-  return v;
-}
-
-/** Mean of `values` and its standard error √(s²/n) (NaN for one value). */
-export function meanWithStandardError(values: ArrayLike<number>): ExampleMean {
-  const v = checkNumbers('meanWithStandardError', 'values', values);
-  const n = v.length;
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += v[i];
-  const mean = sum / n;
-  let ss = 0;
-  for (let i = 0; i < n; i++) ss += (v[i] - mean) ** 2;
-  return { mean, standardError: n > 1 ? Math.sqrt(ss / (n - 1) / n) : NaN, count: n };
-}
-
-/**
- * Paired difference of two per-example measurements on the SAME examples: the mean of a_i − b_i
- * and its standard error. Pairing removes the example-to-example spread both share.
- */
-export function pairedDifference(a: ArrayLike<number>, b: ArrayLike<number>): ExampleMean {
-  const fn = 'pairedDifference';
-  const va = checkNumbers(fn, 'a', a, 2);
-  const vb = checkNumbers(fn, 'b', b, 2);
-  if (va.length !== vb.length) throw new RangeError(`${fn}: a and b must have the same length (paired examples), got ${va.length} and ${vb.length}`);
-  const d = Float64Array.from({ length: va.length }, (_, i) => va[i] - vb[i]);
-  return meanWithStandardError(d);
-}
-
-/** Ranks 1..n, ties sharing their average rank. */
-function ranks(v: ArrayLike<number>): Float64Array {
-  const order = Array.from({ length: v.length }, (_, i) => i).sort((i, j) => v[i] - v[j]);
-  const out = new Float64Array(v.length);
-  let start = 0;
-  while (start < order.length) {
-    let end = start;
-    while (end + 1 < order.length && v[order[end + 1]] === v[order[start]]) end++;
-    const rank = (start + end) / 2 + 1;
-    for (let k = start; k <= end; k++) out[order[k]] = rank;
-    start = end + 1;
-  }
-  return out;
-}
-
-/** Spearman's rank correlation: the Pearson correlation of the ranks (ties averaged), in [−1, 1]. */
-export function spearmanCorrelation(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  const fn = 'spearmanCorrelation';
-  const vx = checkNumbers(fn, 'x', x, 2);
-  const vy = checkNumbers(fn, 'y', y, 2);
-  if (vx.length !== vy.length) throw new RangeError(`${fn}: x and y must have the same length, got ${vx.length} and ${vy.length}`);
-  const rx = ranks(vx);
-  const ry = ranks(vy);
-  const n = rx.length;
-  const mean = (n + 1) / 2;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (rx[i] - mean) * (ry[i] - mean);
-    sxx += (rx[i] - mean) ** 2;
-    syy += (ry[i] - mean) ** 2;
-  }
-  if (sxx === 0 || syy === 0) throw new RangeError(`${fn}: x and y must each hold at least two different values`);
-  return sxy / Math.sqrt(sxx * syy);
-}
+import { Estimate, meanEstimate, pairedDifference } from '../stats/index';
 
 /** One step of a trend check: from sweep entry i to i + 1. */
 export interface TrendStep {
@@ -147,8 +66,8 @@ export interface RateDistortion {
   encoderMean: Float64Array;
   /** The encoder log σ²_φ(x), row-major [count, latentSize]. */
   encoderLogVariance: Float64Array;
-  rateMean: ExampleMean;
-  distortionMean: ExampleMean;
+  rateMean: Estimate;
+  distortionMean: Estimate;
 }
 
 /**
@@ -199,7 +118,7 @@ export function rateDistortion(model: Vae, data: DataMatrix, random: Random, bat
   for (let j = 0; j < latent; j++) ratePerDimension[j] /= n;
   return {
     rate, distortion, ratePerDimension, encoderMean, encoderLogVariance,
-    rateMean: meanWithStandardError(rate), distortionMean: meanWithStandardError(distortion),
+    rateMean: meanEstimate(rate), distortionMean: meanEstimate(distortion),
   };
 }
 

@@ -11,7 +11,7 @@ import { Mlp } from '../models/dense';
 import { DataMatrix, checkDataMatrix } from '../data/matrix';
 import { createAdam } from '../engine/adam';
 import { checkInteger, checkMatrix, checkNumber, checkRandom } from '../tensorChecks';
-import type { MeanEstimate } from './priorFit';
+import { Estimate, bootstrapStandardError, meanAndStandardErrorOf } from '../stats/index';
 
 export interface ClassifierConfig {
   inputSize: number;
@@ -162,9 +162,9 @@ export function classifierAccuracy(classifier: DigitClassifier, data: DataMatrix
 
 export interface PredictiveSummary {
   /** Mean over rows of max_y p(y|x). */
-  confidence: MeanEstimate;
+  confidence: Estimate;
   /** Mean over rows of the predictive entropy H = −Σ_y p(y|x) log p(y|x) (nats; at most log classes). */
-  entropy: MeanEstimate;
+  entropy: Estimate;
   /** Entropy of the mean prediction H(mean_x p(y|x)) (nats): how evenly the rows spread over the classes. */
   marginalEntropy: number;
   /**
@@ -204,14 +204,7 @@ export function summarizePredictions(probabilities: ArrayLike<number>, classes: 
     entropy[i] = h;
     counts[arg]++;
   }
-  const estimate = (v: Float64Array): MeanEstimate => {
-    let s = 0;
-    for (const x of v) s += x;
-    const mean = s / n;
-    let ss = 0;
-    for (const x of v) ss += (x - mean) ** 2;
-    return { mean, standardError: n > 1 ? Math.sqrt(ss / (n - 1) / n) : NaN, samples: n };
-  };
+  const estimate = (v: Float64Array): Estimate => meanAndStandardErrorOf(v, 0, n);
   const meanEntropy = estimate(entropy);
   const marginalEntropy = marginalEntropyOf(probabilities, classes, null);
   return {
@@ -243,21 +236,11 @@ export function labelInformationStandardError(probabilities: ArrayLike<number>, 
   checkRandom(fn, 'random', random);
   checkInteger(fn, 'resamples', resamples, 2);
   const n = summary.perRowEntropy.length;
-  const values = new Float64Array(resamples);
-  const rows = new Int32Array(n);
-  for (let b = 0; b < resamples; b++) {
+  return bootstrapStandardError(n, (rows) => {
     let h = 0;
-    for (let i = 0; i < n; i++) {
-      rows[i] = random.integer(n);
-      h += summary.perRowEntropy[rows[i]] / n;
-    }
-    values[b] = marginalEntropyOf(probabilities, classes, rows) - h;
-  }
-  let mean = 0;
-  for (const v of values) mean += v / resamples;
-  let ss = 0;
-  for (const v of values) ss += (v - mean) ** 2;
-  return Math.sqrt(ss / (resamples - 1));
+    for (let i = 0; i < n; i++) h += summary.perRowEntropy[rows[i]] / n;
+    return marginalEntropyOf(probabilities, classes, rows) - h;
+  }, random, resamples);
 }
 
 /**

@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../random';
 import { logSumExp } from '../exact/linearAlgebra';
-import { ExampleMean, RateDistortion, meanWithStandardError, rateDistortion } from './betaSweep';
+import { RateDistortion, rateDistortion } from './betaSweep';
+import { Estimate, meanEstimate } from '../stats/index';
 import type { Vae } from '../models/vae';
 import type { DataMatrix } from '../data/matrix';
 import { columnVariances } from '../train/metrics';
@@ -83,7 +84,7 @@ function diagonalLogDensity(z: Float64Array, mean: ArrayLike<number>, logVarianc
  */
 export function encoderMutualInformation(
   mean: ArrayLike<number>, logVariance: ArrayLike<number>, latentSize: number, random: Random,
-): ExampleMean {
+): Estimate {
   const fn = 'encoderMutualInformation';
   if (!Number.isInteger(latentSize) || latentSize < 1) throw new RangeError(`${fn}: latentSize must be an integer >= 1, got ${latentSize}`);
   if (!(random instanceof Random)) throw new TypeError(`${fn}: random must be a Random`);
@@ -106,7 +107,7 @@ export function encoderMutualInformation(
     for (let j = 0; j < n; j++) logDensities[j] = diagonalLogDensity(z, mean, logVariance, j * d, d);
     perExample[i] = logDensities[i] - (logSumExp(logDensities) - Math.log(n));
   }
-  return meanWithStandardError(perExample);
+  return meanEstimate(perExample);
 }
 
 /** Latent dimensions whose mean KL exceeds `threshold` nats (default 0.1): the units that carry information. */
@@ -151,7 +152,7 @@ export function meanPixelEntropy(probabilities: tf.Tensor2D): number {
 export interface BetaModelSummary {
   rateDistortion: RateDistortion;
   /** encoderMutualInformation on the first `miCount` examples. */
-  mutualInformation: ExampleMean;
+  mutualInformation: Estimate;
   /** pixelSpread of decodes of `priorCount` draws z ~ p(z). */
   priorDecodeSpread: number;
   /** meanPixelEntropy of those decodes (nats per image). */

@@ -14,6 +14,7 @@ import { Vae } from '../models/vae';
 import { objectiveStep } from '../train/objective';
 import { quadrature2d, QuadratureOptions, QuadratureResult } from '../exact/quadrature2d';
 import { logMeanExp } from '../objectives/monteCarlo';
+import { meanAndStandardErrorOf, meanOfIndependentEstimates } from '../stats/index';
 import { logWeightsOf, sampleJoint } from '../objectives/sampleJoint';
 import type { GenerativeModel, InferenceModel } from '../objectives/types';
 import { cholesky, forwardSubstitute, logDetFromCholesky } from '../exact/linearAlgebra';
@@ -242,18 +243,12 @@ export function importanceWeightedCurve(
     for (let i = 0; i < n; i++) {
       const values = new Float64Array(replicates);
       for (let r = 0; r < replicates; r++) values[r] = logMeanExp(logWeights, i * pool + r * k, k);
-      let s = 0;
-      for (const v of values) s += v;
-      const mean = s / replicates;
-      let ss = 0;
-      for (const v of values) ss += (v - mean) ** 2;
-      perExample[i] = mean;
-      perExampleStandardError[i] = Math.sqrt(ss / (replicates - 1) / replicates);
+      const e = meanAndStandardErrorOf(values, 0, replicates);
+      perExample[i] = e.mean;
+      perExampleStandardError[i] = e.standardError;
     }
-    let s = 0;
-    let v = 0;
-    for (let i = 0; i < n; i++) { s += perExample[i]; v += perExampleStandardError[i] ** 2; }
-    return { k, replicates, value: s / n, standardError: Math.sqrt(v) / n, perExample, perExampleStandardError };
+    const batch = meanOfIndependentEstimates(perExample, perExampleStandardError);
+    return { k, replicates, value: batch.mean, standardError: batch.standardError, perExample, perExampleStandardError };
   });
 }
 
@@ -277,8 +272,7 @@ export function monteCarloKlToGaussian(
   let sumLogVar = 0;
   for (let j = 0; j < l; j++) sumLogVar += q.logVariance[j];
   const logNormQ = -0.5 * (l * LOG_2PI + sumLogVar);
-  let sum = 0;
-  let sumSquares = 0;
+  const values = new Float64Array(samples);
   const z = new Float64Array(l);
   const diff = new Float64Array(l);
   for (let s = 0; s < samples; s++) {
@@ -292,13 +286,10 @@ export function monteCarloKlToGaussian(
     const y = forwardSubstitute(factor, l, diff);
     let quadP = 0;
     for (let j = 0; j < l; j++) quadP += y[j] * y[j];
-    const v = logNormQ - 0.5 * quadQ - (logNormP - 0.5 * quadP);
-    sum += v;
-    sumSquares += v * v;
+    values[s] = logNormQ - 0.5 * quadQ - (logNormP - 0.5 * quadP);
   }
-  const value = sum / samples;
-  const variance = Math.max(0, (sumSquares - samples * value * value) / (samples - 1));
-  return { value, standardError: Math.sqrt(variance / samples) };
+  const e = meanAndStandardErrorOf(values, 0, samples);
+  return { value: e.mean, standardError: e.standardError };
 }
 
 /**

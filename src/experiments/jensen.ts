@@ -14,6 +14,7 @@ import { DiagonalGaussianParameters, toVector } from '../exact/inputs';
 import { logMeanExp, logMeanExpStandardError } from '../objectives/monteCarlo';
 import { effectiveSampleSize } from '../exact/derivation';
 import { checkFiniteArray, checkInteger, checkNumber, checkRandom } from '../tensorChecks';
+import { meanAndStandardErrorOf } from '../stats/index';
 import type { PlotlyFigure } from '../display/plotly';
 
 const LOG_2PI = Math.log(2 * Math.PI);
@@ -133,8 +134,6 @@ export function jensenAlongPath(
       logWeights[s] = linearGaussianLogWeight(model, xv, q, z);
     }
     const sampled = sampleJensenGap(logWeights);
-    let ss = 0;
-    for (let s = 0; s < samples; s++) ss += (logWeights[s] - sampled.meanLogWeight) ** 2;
     return {
       meanShift, logVarianceShift, q,
       logExpectedWeight: logMarginal,
@@ -144,7 +143,7 @@ export function jensenAlongPath(
       sampled: {
         ...sampled,
         logMeanWeightStandardError: logMeanExpStandardError(logWeights),
-        meanLogWeightStandardError: Math.sqrt(ss / (samples - 1) / samples),
+        meanLogWeightStandardError: meanAndStandardErrorOf(logWeights, 0, samples).standardError,
         effectiveSampleSize: effectiveSampleSize(logWeights),
       },
     };

@@ -14,7 +14,7 @@ import { reparameterize } from '../distributions/gaussian';
 import { klToStandardNormal, klToStandardNormalPerDimension } from '../objectives/kl';
 import { DataMatrix, checkDataMatrix } from '../data/matrix';
 import { checkFiniteArray, checkInteger, checkRandom } from '../tensorChecks';
-import type { MeanEstimate } from './priorFit';
+import { Estimate, independentDifference, meanEstimate } from '../stats/index';
 import type { PlotlyFigure } from '../display/plotly';
 
 /** Per-example ELBO terms of one data set (nats; sums over pixels and latent dimensions). */
@@ -66,28 +66,19 @@ export function perExampleElbo(model: Vae, data: DataMatrix, random: Random, bat
   return { reconstruction, kl, elbo: reconstruction.map((r, i) => r - kl[i]) };
 }
 
-/** Mean with its standard error. */
-export function meanAndError(values: ArrayLike<number>): MeanEstimate {
-  const fn = 'meanAndError';
-  checkFiniteArray(fn, 'values', values);
-  const n = values.length;
-  if (n < 1) throw new RangeError(`${fn}: values must not be empty`);
-  let s = 0;
-  for (let i = 0; i < n; i++) s += values[i];
-  const mean = s / n;
-  let ss = 0;
-  for (let i = 0; i < n; i++) ss += (values[i] - mean) ** 2;
-  return { mean, standardError: n > 1 ? Math.sqrt(ss / (n - 1) / n) : NaN, samples: n };
-}
-
 /**
  * Generalisation gap mean(train) − mean(heldOut) of a per-example quantity, with the standard
  * error of a difference of independent means √(SE_train² + SE_heldOut²).
  */
-export function generalizationGap(train: ArrayLike<number>, heldOut: ArrayLike<number>): { gap: number; standardError: number; train: MeanEstimate; heldOut: MeanEstimate } {
-  const a = meanAndError(train);
-  const b = meanAndError(heldOut);
-  return { gap: a.mean - b.mean, standardError: Math.sqrt(a.standardError ** 2 + b.standardError ** 2), train: a, heldOut: b };
+export function generalizationGap(train: ArrayLike<number>, heldOut: ArrayLike<number>): { gap: number; standardError: number; train: Estimate; heldOut: Estimate } {
+  const fn = 'generalizationGap';
+  for (const [name, values] of [['train', train], ['heldOut', heldOut]] as const) {
+    if (checkFiniteArray(fn, name, values).length < 1) throw new RangeError(`${fn}: ${name} must not be empty`);
+  }
+  const a = meanEstimate(train);
+  const b = meanEstimate(heldOut);
+  const d = independentDifference(a, b);
+  return { gap: d.mean, standardError: d.standardError, train: a, heldOut: b };
 }
 
 /** Median of a list (mean of the two middle values for an even count). */

@@ -17,7 +17,7 @@ import { DiagonalGaussian, checkDiagonalGaussian, LOG_2PI } from '../distributio
 import type { InferenceModel } from '../objectives/types';
 import { DataMatrix, checkDataMatrix } from '../data/matrix';
 import { checkMatrix, checkInteger, checkRandom } from '../tensorChecks';
-import { meanWithStandardError } from './betaSweep';
+import { Estimate, meanEstimate } from '../stats/index';
 import { aggregatePosteriorGaussianKl } from './summary';
 
 /** The mixture components as float64 arrays: means and variances, row-major [N, d]. */
@@ -26,18 +26,6 @@ export interface AggregatePosterior {
   readonly latentSize: number;
   readonly means: Float64Array;
   readonly logVariances: Float64Array;
-}
-
-/** A mean with its standard error over the samples it averages. */
-export interface MeanEstimate {
-  mean: number;
-  standardError: number;
-  samples: number;
-}
-
-function meanEstimate(values: ArrayLike<number>): MeanEstimate {
-  const { mean, standardError, count } = meanWithStandardError(values);
-  return { mean, standardError, samples: count };
 }
 
 /** Copies an encoder output (mean, logVariance [N, d]) into an AggregatePosterior. Does not dispose it. */
@@ -184,9 +172,9 @@ export function priorSamplesFloat64(count: number, latentSize: number, random: R
 
 export interface PriorFit {
   /** KL(q ‖ p) = E_q[log q(z) − log p(z)], Monte Carlo over z ~ q (nats). */
-  klAggregateToPrior: MeanEstimate;
+  klAggregateToPrior: Estimate;
   /** KL(p ‖ q) = E_p[log p(z) − log q(z)], Monte Carlo over z ~ p (nats). */
-  klPriorToAggregate: MeanEstimate;
+  klPriorToAggregate: Estimate;
   /** Mean log q(z) at the prior samples (nats). */
   meanAggregateLogDensityAtPriorSamples: number;
   /** KL(N(m, S) ‖ N(0, I)) of the Gaussian with the mixture's mean and covariance: a lower bound on KL(q ‖ p). */

@@ -11,7 +11,8 @@ import type { DiagonalGaussian } from '../distributions/gaussian';
 import { diagonalGaussianLogDensity, disposeDiagonalGaussian, standardNormalLogDensity } from '../distributions/gaussian';
 import { checkInteger, checkRandom } from '../tensorChecks';
 import { klToStandardNormal } from './kl';
-import { batchMeanOf, meanAndStandardError } from './monteCarlo';
+import { meanAndStandardError } from './monteCarlo';
+import { meanOfIndependentEstimates } from '../stats/index';
 import { checkData, checkGenerativeModel, JointSamples, resolveEncoder, sampleJointBlocks } from './sampleJoint';
 import type { ElboEstimate, ElboForm, GenerativeModel, InferenceModel } from './types';
 
@@ -82,9 +83,9 @@ function perExampleElbo(s: JointSamples, form: ElboForm, klExact: Float64Array |
 }
 
 function withBatchMeans(p: PerExampleElbo, form: ElboForm, samples: number): ElboEstimate {
-  const e = batchMeanOf(p.elbo, p.elboStandardError);
-  const r = batchMeanOf(p.reconstruction, p.reconstructionStandardError);
-  const k = batchMeanOf(p.kl, p.klStandardError);
+  const e = meanOfIndependentEstimates(p.elbo, p.elboStandardError);
+  const r = meanOfIndependentEstimates(p.reconstruction, p.reconstructionStandardError);
+  const k = meanOfIndependentEstimates(p.kl, p.klStandardError);
   return {
     form, samples, ...p,
     batchMean: {

@@ -11,7 +11,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { Random } from '../random';
 import type { DiagonalGaussian } from '../distributions/gaussian';
 import { checkInteger } from '../tensorChecks';
-import { batchMeanOf, logMeanExp, meanAndStandardError } from './monteCarlo';
+import { logMeanExp, meanAndStandardError } from './monteCarlo';
+import { meanOfIndependentEstimates } from '../stats/index';
 import { logWeightsOf, sampleJointBlocks } from './sampleJoint';
 import type { GenerativeModel, InferenceModel } from './types';
 
@@ -44,7 +45,7 @@ export function importanceWeightedBound(
     for (let r = 0; r < block.n * replicates; r++) replicateValues[first * replicates + r] = logMeanExp(logWeights, r * k, k);
   });
   const { mean, standardError } = meanAndStandardError(replicateValues, n, replicates);
-  const batch = batchMeanOf(mean, standardError);
+  const batch = meanOfIndependentEstimates(mean, standardError);
   return {
     k, replicates, value: mean, standardError, replicateValues,
     batchMean: { value: batch.mean, standardError: batch.standardError },

@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Random } from '../random';
 import type { DiagonalGaussian } from '../distributions/gaussian';
+import { meanAndStandardErrorOf } from '../stats/index';
 
 /** Budget of float32 elements per [rows, width] tensor in one chunk (16 MiB). */
 const CHUNK_ELEMENTS = 1 << 22;
@@ -100,19 +101,18 @@ function planChunks(n: number, samples: number, maxRows: number): Chunk[] {
   return chunks;
 }
 
-/** Per-example mean and standard error of the mean over `samples` values (SE is NaN when samples = 1). */
+/**
+ * Per-example mean and standard error of the mean over `samples` values: row i of the
+ * row-major [n, samples] matrix `values` through the one mean ± SE of src/stats (SE is NaN
+ * when samples = 1).
+ */
 export function meanAndStandardError(values: Float64Array, n: number, samples: number): { mean: Float64Array; standardError: Float64Array } {
   const mean = new Float64Array(n);
   const standardError = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const base = i * samples;
-    let s = 0;
-    for (let j = 0; j < samples; j++) s += values[base + j];
-    const m = s / samples;
-    let ss = 0;
-    for (let j = 0; j < samples; j++) ss += (values[base + j] - m) ** 2;
-    mean[i] = m;
-    standardError[i] = samples > 1 ? Math.sqrt(ss / (samples - 1) / samples) : NaN;
+    const row = meanAndStandardErrorOf(values, i * samples, samples);
+    mean[i] = row.mean;
+    standardError[i] = row.standardError;
   }
   return { mean, standardError };
 }
@@ -145,12 +145,4 @@ export function logMeanExpStandardError(logWeights: ArrayLike<number>, start = 0
   }
   const sumSquaresNormalized = s2 / (s * s);
   return Math.sqrt(Math.max(0, (m / (m - 1)) * (sumSquaresNormalized - 1 / m)));
-}
-
-/** Batch mean of per-example values, and the Monte Carlo SE of that mean: √(Σ SE_i²) / n. */
-export function batchMeanOf(values: Float64Array, standardErrors: Float64Array): { mean: number; standardError: number } {
-  let s = 0;
-  let v = 0;
-  for (let i = 0; i < values.length; i++) { s += values[i]; v += standardErrors[i] ** 2; }
-  return { mean: s / values.length, standardError: Math.sqrt(v) / values.length };
 }

@@ -4,6 +4,7 @@ import { importanceWeightedBound } from '../objectives/iwae';
 import type { Vae } from '../models/vae';
 import { DataMatrix, checkDataMatrix } from '../data/matrix';
 import type { LogLikelihoodEstimate } from './metrics';
+import { meanAndStandardErrorOf } from '../stats/index';
 
 /**
  * The importance-weighted bound (Burda et al. 2015) as a log-likelihood estimate on the first
@@ -23,13 +24,7 @@ export function estimateLogLikelihood(model: Vae, data: DataMatrix, k: number, c
   const x = tf.tensor2d(data.values.subarray(0, count * data.features), [count, data.features]);
   try {
     const estimate = importanceWeightedBound(model, model, x, random, k);
-    const v = estimate.value;
-    let sum = 0;
-    for (const e of v) sum += e;
-    const mean = sum / count;
-    let ss = 0;
-    for (const e of v) ss += (e - mean) * (e - mean);
-    return { k, count, bound: mean, standardError: count > 1 ? Math.sqrt(ss / (count - 1) / count) : NaN };
+    return { k, ...meanAndStandardErrorOf(estimate.value, 0, count) };
   } finally {
     x.dispose();
   }

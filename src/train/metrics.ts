@@ -4,6 +4,7 @@ import { reparameterize } from '../distributions/gaussian';
 import { klToStandardNormalPerDimension } from '../objectives/kl';
 import type { Vae } from '../models/vae';
 import { DataMatrix, checkDataMatrix } from '../data/matrix';
+import { Estimate, meanAndStandardErrorOf } from '../stats/index';
 
 /** Metrics of a model on one data set. Per-example quantities are averaged over the examples. */
 export interface SplitMetrics {
@@ -27,12 +28,9 @@ export interface SplitMetrics {
   importanceWeighted?: LogLikelihoodEstimate;
 }
 
-export interface LogLikelihoodEstimate {
+/** The batch mean of L_k over n examples (nats) with its standard error over examples, and k. */
+export interface LogLikelihoodEstimate extends Estimate {
   k: number;
-  count: number;
-  /** Batch mean of L_k (nats). */
-  bound: number;
-  standardError: number;
 }
 
 /** One row of training history. */
@@ -60,16 +58,6 @@ export interface EvaluateOptions {
   batchSize?: number;
   /** Active-unit threshold on Cov_x(E_q[z_u]) (default 0.01, Burda et al. 2015). */
   activeUnitThreshold?: number;
-}
-
-function meanAndStandardError(values: Float64Array): { mean: number; standardError: number } {
-  const n = values.length;
-  let sum = 0;
-  for (const v of values) sum += v;
-  const mean = sum / n;
-  let ss = 0;
-  for (const v of values) ss += (v - mean) * (v - mean);
-  return { mean, standardError: n > 1 ? Math.sqrt(ss / (n - 1) / n) : NaN };
 }
 
 /** Variance over rows of each column of a row-major [n, d] array (population variance). */
@@ -137,7 +125,7 @@ export function evaluateVae(model: Vae, data: DataMatrix, options: EvaluateOptio
   }
   const elbo = new Float64Array(n);
   for (let i = 0; i < n; i++) elbo[i] = reconstruction[i] - kl[i];
-  const elboStats = meanAndStandardError(elbo);
+  const elboStats = meanAndStandardErrorOf(elbo, 0, n);
   const latentMeanVariance = columnVariances(means, n, latent);
   let activeUnits = 0;
   for (const v of latentMeanVariance) if (v > threshold) activeUnits++;
@@ -145,8 +133,8 @@ export function evaluateVae(model: Vae, data: DataMatrix, options: EvaluateOptio
     count: n,
     elbo: elboStats.mean,
     elboStandardError: elboStats.standardError,
-    reconstruction: meanAndStandardError(reconstruction).mean,
-    kl: meanAndStandardError(kl).mean,
+    reconstruction: meanAndStandardErrorOf(reconstruction, 0, n).mean,
+    kl: meanAndStandardErrorOf(kl, 0, n).mean,
     klPerDimension: klPerDimensionSum.map((s) => s / n),
     latentMeanVariance,
     activeUnits,
@@ -193,7 +181,7 @@ export function historyColumns(history: readonly EpochMetrics[]): HistoryColumns
     heldOutKl: col((m) => m.heldOut?.kl),
     heldOutActiveUnits: col((m) => m.heldOut?.activeUnits),
     klPerDimension: history.map((m) => Float64Array.from((m.heldOut ?? m.train).klPerDimension)),
-    logLikelihood: col((m) => (m.heldOut ?? m.train).importanceWeighted?.bound),
+    logLikelihood: col((m) => (m.heldOut ?? m.train).importanceWeighted?.mean),
     seconds: col((m) => m.seconds),
   };
 }

@@ -51,6 +51,9 @@ describe('generalizationGap / median', () => {
     const se1 = Math.sqrt((((1 - 2.5) ** 2 + (2 - 2.5) ** 2 + (3 - 2.5) ** 2 + (4 - 2.5) ** 2) / 3) / 4);
     const se2 = Math.sqrt((((0 - 1) ** 2 * 2 + (3 - 1) ** 2) / 2) / 3);
     expect(g.standardError).toBeCloseTo(Math.sqrt(se1 ** 2 + se2 ** 2), 12);
+    expect([g.train.n, g.heldOut.n]).toEqual([4, 3]);
+    expect(() => generalizationGap([1, 2], [])).toThrow(/generalizationGap: heldOut must not be empty/);
+    expect(() => generalizationGap([1, NaN], [1])).toThrow(/generalizationGap: train must contain finite numbers/);
   });
   it('median of odd and even counts; rejects empty input', () => {
     expect(medianOfValues([5, 1, 3])).toBe(3);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/random';
 import {
-  batchMeanOf, defaultChunkRows, logMeanExp, logMeanExpStandardError, meanAndStandardError,
+  defaultChunkRows, logMeanExp, logMeanExpStandardError, meanAndStandardError,
 } from '../../src/objectives/monteCarlo';
 import { effectiveSampleSize } from '../../src/exact/derivation';
 import { disposeDiagonalGaussian, standardNormal } from '../../src/distributions/gaussian';
@@ -30,16 +30,13 @@ describe('Monte Carlo summaries', () => {
     expect(logMeanExpStandardError([2, 2, 2])).toBe(0);
   });
 
-  it('per-example mean and SE, batch mean and its SE', () => {
+  it('per-example mean and SE of each row of a [n, samples] matrix', () => {
     const values = Float64Array.from([1, 2, 3, 4, 10, 10, 10, 10]);
     const { mean, standardError } = meanAndStandardError(values, 2, 4);
     expect(Array.from(mean)).toEqual([2.5, 10]);
     expect(standardError[0]).toBeCloseTo(Math.sqrt(5 / 3 / 4), 14);
     expect(standardError[1]).toBe(0);
     expect(meanAndStandardError(Float64Array.from([3]), 1, 1).standardError[0]).toBeNaN();
-    const b = batchMeanOf(Float64Array.from([1, 3]), Float64Array.from([0.3, 0.4]));
-    expect(b.mean).toBe(2);
-    expect(b.standardError).toBeCloseTo(0.25, 14);
   });
 
   it("Kish's effective sample size: m for equal weights, ≈ 1 when one weight dominates", () => {

@@ -87,11 +87,12 @@ describe('trainVae', () => {
     const before = tf.memory().numTensors;
     const result = await trainVae({ ...small, heldOut, logLikelihood: { k: 5, count: 10 }, freeBits: 0.1 });
     expect(result.final.heldOut!.importanceWeighted!.k).toBe(5);
+    expect(result.final.heldOut!.importanceWeighted!.n).toBe(10);
     const columns = historyColumns([result.initial!, ...result.history]);
     expect(Array.from(columns.epoch)).toEqual([0, 1, 2]);
     expect(columns.heldOutElbo[2]).toBe(result.final.heldOut!.elbo);
     expect(Number.isNaN(columns.logLikelihood[1])).toBe(true);
-    expect(columns.logLikelihood[2]).toBe(result.final.heldOut!.importanceWeighted!.bound);
+    expect(columns.logLikelihood[2]).toBe(result.final.heldOut!.importanceWeighted!.mean);
     evaluateVae(result.model, heldOut, { random: new Random(1) });
     const sample = result.model.sample(3, new Random(2));
     sample.dispose();
