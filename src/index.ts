@@ -32,6 +32,7 @@ export * from './exact/linearAlgebra';
 export * from './exact/linearGaussian';
 export * from './exact/quadrature2d';
 export * from './exact/derivation';
+export * from './exact/kl';
 
 // Data, models, training.
 export * from './data/index';
@@ -42,6 +43,7 @@ export * from './experiments/sharedRuns';
 // Display: charts, math, tables, live progress, claims.
 export * from './display/mime';
 export * from './display/plotly';
+export * from './display/imageGrid';
 export * from './display/math';
 export * from './display/table';
 export * from './display/live';
@@ -58,6 +60,5 @@ export * from './experiments/classifier';
 export * from './experiments/priorFit';
 export * from './experiments/memorization';
 export * from './experiments/smoothness';
-export * from './experiments/reasons';
 export * from './experiments/elbo01';
 export * from './experiments/gap';

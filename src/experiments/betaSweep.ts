@@ -121,29 +121,3 @@ export function rateDistortion(model: Vae, data: DataMatrix, random: Random, bat
     rateMean: meanEstimate(rate), distortionMean: meanEstimate(distortion),
   };
 }
-
-/**
- * Image rows as one matrix for a picture (grayImageTrace): block r holds `perRow` images of
- * `height`×`width` pixels (row-major, one image after another); the result has
- * blocks.length·height rows and perRow·width columns, values rounded to 3 decimals.
- */
-export function imageGrid(blocks: ArrayLike<number>[], perRow: number, height = 28, width = 28): number[][] {
-  const fn = 'imageGrid';
-  if (!Array.isArray(blocks) || blocks.length < 1) throw new RangeError(`${fn}: blocks must be a non-empty array of image rows`);
-  if (!Number.isInteger(perRow) || perRow < 1) throw new RangeError(`${fn}: perRow must be an integer >= 1, got ${perRow}`);
-  const size = height * width;
-  blocks.forEach((b, r) => {
-    if (!b || b.length < perRow * size) throw new RangeError(`${fn}: blocks[${r}] must hold at least perRow·height·width = ${perRow * size} values, got ${b ? b.length : 0}`);
-  });
-  const out: number[][] = [];
-  for (const block of blocks) {
-    for (let y = 0; y < height; y++) {
-      const line: number[] = [];
-      for (let k = 0; k < perRow; k++) {
-        for (let x = 0; x < width; x++) line.push(Math.round(block[k * size + y * width + x] * 1000) / 1000);
-      }
-      out.push(line);
-    }
-  }
-  return out;
-}

@@ -2,6 +2,7 @@
  * Notebook 01 helpers: pictures of digits (inputs and what the decoder makes of them).
  */
 import { grayImageTrace, PlotlyFigure } from '../display/plotly';
+import { imageGrid } from '../display/imageGrid';
 
 /** One row of the picture: a label and images of side×side pixel intensities in [0, 1]. */
 export interface DigitRow {
@@ -28,12 +29,13 @@ export function digitRowsFigure(rows: DigitRow[], title: string, columnLabels: s
     });
   });
   const cell = side + 1;
-  const height = rows.length * cell - 1;
-  const width = columns * cell - 1;
-  const z: (number | null)[][] = Array.from({ length: height }, () => new Array<number | null>(width).fill(null));
-  rows.forEach((row, r) => row.images.forEach((image, c) => {
-    for (let i = 0; i < side; i++) for (let j = 0; j < side; j++) z[r * cell + i][c * cell + j] = image[i * side + j];
-  }));
+  // One block per row: its images one after another, tiled with 1-pixel gaps.
+  const blocks = rows.map((row) => {
+    const block = new Float64Array(columns * side * side);
+    row.images.forEach((image, c) => block.set(image, c * side * side));
+    return block;
+  });
+  const z = imageGrid(blocks, columns, { height: side, width: side, gap: 1 });
   return {
     data: [grayImageTrace(z, { name: 'digits' })],
     layout: {

@@ -13,11 +13,11 @@ import { DataMatrix, checkDataMatrix } from '../data/matrix';
 import { Vae } from '../models/vae';
 import { objectiveStep } from '../train/objective';
 import { quadrature2d, QuadratureOptions, QuadratureResult } from '../exact/quadrature2d';
+import { klToGridPosterior } from '../exact/kl';
 import { logMeanExp } from '../objectives/monteCarlo';
 import { meanAndStandardErrorOf, meanOfIndependentEstimates } from '../stats/index';
 import { logWeightsOf, sampleJoint } from '../objectives/sampleJoint';
 import type { GenerativeModel, InferenceModel } from '../objectives/types';
-import { cholesky, forwardSubstitute, logDetFromCholesky } from '../exact/linearAlgebra';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -36,31 +36,6 @@ export interface QuadratureGap {
   logMarginalError: number;
   elboError: number;
   gapError: number;
-}
-
-/**
- * KL(q ‖ p_θ(z|x)) from a quadrature2d result run with a q: the posterior density at q's grid
- * nodes is log p_θ(x, z_g) − log p_θ(x) (Bayes' rule, normalised by the posterior grid), and
- *   KL = Σ_g w_g [log q(z_g|x) − log p_θ(z_g|x)],  w_g = τ_g q(z_g|x) / Σ_h τ_h q(z_h|x).
- */
-export function klToGridPosterior(result: QuadratureResult): number {
-  const fn = 'klToGridPosterior';
-  if (!result || typeof result !== 'object' || !result.q) throw new TypeError(`${fn}: result must come from quadrature2d(decoder, x, { q })`);
-  const { grid, logDensity, logJoint } = result.q;
-  if (logDensity.length !== grid.logWeights.length || logJoint.length !== grid.logWeights.length) {
-    throw new RangeError(`${fn}: result.q arrays must have one entry per grid node (${grid.logWeights.length})`);
-  }
-  let maxLog = -Infinity;
-  for (let g = 0; g < logDensity.length; g++) maxLog = Math.max(maxLog, grid.logWeights[g] + logDensity[g]);
-  let mass = 0;
-  let sum = 0;
-  for (let g = 0; g < logDensity.length; g++) {
-    const w = Math.exp(grid.logWeights[g] + logDensity[g] - maxLog);
-    const logPosterior = logJoint[g] - result.logMarginal;
-    mass += w;
-    sum += w * (logDensity[g] - logPosterior);
-  }
-  return sum / mass;
 }
 
 /** Quadrature gap of one data row given the encoder's q for it (mean and logVariance, 2 numbers each). */
@@ -250,46 +225,6 @@ export function importanceWeightedCurve(
     const batch = meanOfIndependentEstimates(perExample, perExampleStandardError);
     return { k, replicates, value: batch.mean, standardError: batch.standardError, perExample, perExampleStandardError };
   });
-}
-
-/**
- * KL(q ‖ N(mean, covariance)) by Monte Carlo, independent of any closed form:
- *   (1/S) Σ_s [log q(z_s) − log N(z_s; mean, covariance)],  z_s ~ q (diagonal Gaussian),
- * with the standard error of that average. covariance is L×L row-major, positive definite.
- */
-export function monteCarloKlToGaussian(
-  q: { mean: ArrayLike<number>; logVariance: ArrayLike<number> }, mean: ArrayLike<number>, covariance: ArrayLike<number>,
-  random: Random, samples: number,
-): { value: number; standardError: number } {
-  const fn = 'monteCarloKlToGaussian';
-  const l = mean.length;
-  if (!q || q.mean.length !== l || q.logVariance.length !== l) throw new RangeError(`${fn}: q.mean and q.logVariance must have ${l} entries like mean`);
-  if (covariance.length !== l * l) throw new RangeError(`${fn}: covariance must be ${l}×${l} row-major (${l * l} numbers), got ${covariance.length}`);
-  if (!(random instanceof Random)) throw new TypeError(`${fn}: random must be a Random`);
-  if (!Number.isInteger(samples) || samples < 2) throw new RangeError(`${fn}: samples must be an integer >= 2, got ${samples}`);
-  const factor = cholesky(covariance, l, fn);
-  const logNormP = -0.5 * (l * LOG_2PI + logDetFromCholesky(factor, l));
-  let sumLogVar = 0;
-  for (let j = 0; j < l; j++) sumLogVar += q.logVariance[j];
-  const logNormQ = -0.5 * (l * LOG_2PI + sumLogVar);
-  const values = new Float64Array(samples);
-  const z = new Float64Array(l);
-  const diff = new Float64Array(l);
-  for (let s = 0; s < samples; s++) {
-    let quadQ = 0;
-    for (let j = 0; j < l; j++) {
-      const e = random.normal();
-      z[j] = q.mean[j] + Math.exp(0.5 * q.logVariance[j]) * e;
-      quadQ += e * e;
-      diff[j] = z[j] - mean[j];
-    }
-    const y = forwardSubstitute(factor, l, diff);
-    let quadP = 0;
-    for (let j = 0; j < l; j++) quadP += y[j] * y[j];
-    values[s] = logNormQ - 0.5 * quadQ - (logNormP - 0.5 * quadP);
-  }
-  const e = meanAndStandardErrorOf(values, 0, samples);
-  return { value: e.mean, standardError: e.standardError };
 }
 
 /**

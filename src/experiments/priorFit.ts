@@ -18,7 +18,7 @@ import type { InferenceModel } from '../objectives/types';
 import { DataMatrix, checkDataMatrix } from '../data/matrix';
 import { checkMatrix, checkInteger, checkRandom } from '../tensorChecks';
 import { Estimate, meanEstimate } from '../stats/index';
-import { aggregatePosteriorGaussianKl } from './summary';
+import { aggregatePosteriorGaussianKl } from '../exact/kl';
 
 /** The mixture components as float64 arrays: means and variances, row-major [N, d]. */
 export interface AggregatePosterior {
@@ -215,16 +215,6 @@ export function priorFit(aggregate: AggregatePosterior, random: Random, options:
     klAggregateToPrior: klQP,
     klPriorToAggregate: klPQ,
     meanAggregateLogDensityAtPriorSamples: sumLogQ / samples,
-    momentMatchedKl: momentMatchedKlToPrior(aggregate),
+    momentMatchedKl: aggregatePosteriorGaussianKl(aggregate.means, aggregate.logVariances, aggregate.latentSize),
   };
-}
-
-/**
- * KL(N(m, S) ‖ N(0, I)) = ½ (tr S + mᵀm − d − log det S), with m and S the mean and covariance
- * of the mixture q(z): m = mean_n μ_n, S = Cov_n(μ_n) + diag(mean_n σ_n²) (computed by
- * aggregatePosteriorGaussianKl, notebook 06's name for the same quantity).
- */
-export function momentMatchedKlToPrior(aggregate: AggregatePosterior): number {
-  checkAggregate('momentMatchedKlToPrior', aggregate);
-  return aggregatePosteriorGaussianKl(aggregate.means, aggregate.logVariances, aggregate.latentSize);
 }

@@ -1,61 +1,15 @@
 /**
- * Helpers of notebook 06 (document §6, the summary): the aggregate posterior against the prior,
- * the exact gap of a linear-Gaussian VAE over a data set, and training the encoder alone.
+ * Helpers of notebook 06 (document §6, the summary): the exact gap of a linear-Gaussian VAE over
+ * a data set, and training the encoder alone (the aggregate posterior's KL is in exact/kl.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../random';
 import type { Vae } from '../models/vae';
 import type { InferenceModel } from '../objectives/types';
 import { LinearGaussianModel } from '../exact/linearGaussian';
-import { cholesky, logDetFromCholesky } from '../exact/linearAlgebra';
 import { DataMatrix, checkDataMatrix } from '../data/matrix';
 import { objectiveStep } from '../train/objective';
 import { createAdam } from '../engine/adam';
-
-/**
- * How far the aggregate posterior q_φ(z) = (1/N) Σ_i q_φ(z|x_i) sits from the prior p(z) = N(0, I),
- * through its moment-matched Gaussian N(m, S):
- *   m = (1/N) Σ_i μ_i,   S = (1/N) Σ_i [diag(σ²_i) + (μ_i − m)(μ_i − m)ᵀ],
- *   KL(N(m, S) ‖ N(0, I)) = ½ [tr S + mᵀm − L − log det S].
- * Zero when the codes of the data fill the prior exactly (in their first two moments); large when
- * they sit in a corner of latent space or are spread far beyond it. `mean`, `logVariance` are
- * row-major [N, latentSize].
- */
-export function aggregatePosteriorGaussianKl(mean: ArrayLike<number>, logVariance: ArrayLike<number>, latentSize: number): number {
-  const fn = 'aggregatePosteriorGaussianKl';
-  if (!Number.isInteger(latentSize) || latentSize < 1) throw new RangeError(`${fn}: latentSize must be an integer >= 1, got ${latentSize}`);
-  if (mean === null || typeof mean !== 'object' || typeof mean.length !== 'number' || mean.length === 0 || mean.length % latentSize !== 0) {
-    throw new RangeError(`${fn}: mean must be an array whose length is a positive multiple of latentSize ${latentSize}`);
-  }
-  if (logVariance === null || typeof logVariance !== 'object' || logVariance.length !== mean.length) {
-    throw new RangeError(`${fn}: logVariance must have the same length as mean (${mean.length})`);
-  }
-  const d = latentSize;
-  const n = mean.length / d;
-  const m = new Float64Array(d);
-  for (let i = 0; i < n; i++) {
-    for (let u = 0; u < d; u++) {
-      if (!Number.isFinite(mean[i * d + u]) || !Number.isFinite(logVariance[i * d + u])) throw new RangeError(`${fn}: mean and logVariance must be finite (row ${i})`);
-      m[u] += mean[i * d + u] / n;
-    }
-  }
-  const s = new Float64Array(d * d);
-  for (let i = 0; i < n; i++) {
-    for (let u = 0; u < d; u++) {
-      const cu = mean[i * d + u] - m[u];
-      s[u * d + u] += Math.exp(logVariance[i * d + u]) / n;
-      for (let v = 0; v < d; v++) s[u * d + v] += (cu * (mean[i * d + v] - m[v])) / n;
-    }
-  }
-  let trace = 0;
-  let mm = 0;
-  for (let u = 0; u < d; u++) {
-    trace += s[u * d + u];
-    mm += m[u] * m[u];
-  }
-  const logDet = logDetFromCholesky(cholesky(s, d, fn), d);
-  return 0.5 * (trace + mm - d - logDet);
-}
 
 /** The exact ELBO, log-evidence and gap of each example of a data set (linear-Gaussian decoder). */
 export interface ExactGapOverData {

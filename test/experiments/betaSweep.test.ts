@@ -75,17 +75,3 @@ describe('rateDistortion', () => {
     model.dispose();
   });
 });
-
-describe('imageGrid', () => {
-  it('lays blocks of images out row by row, image by image', async () => {
-    const { imageGrid } = await import('../../src/experiments/betaSweep');
-    // two 2×2 images per block: block A = [1,2,3,4 | 5,6,7,8], block B = 9..16
-    const a = [1, 2, 3, 4, 5, 6, 7, 8].map((v) => v / 100);
-    const b = [9, 10, 11, 12, 13, 14, 15, 16].map((v) => v / 100);
-    expect(imageGrid([a, b], 2, 2, 2)).toEqual([
-      [0.01, 0.02, 0.05, 0.06], [0.03, 0.04, 0.07, 0.08],
-      [0.09, 0.1, 0.13, 0.14], [0.11, 0.12, 0.15, 0.16],
-    ]);
-    expect(() => imageGrid([a], 3, 2, 2)).toThrow(/imageGrid: blocks\[0\] must hold at least/);
-  });
-});

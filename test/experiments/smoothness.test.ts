@@ -3,8 +3,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/random';
 import { Vae } from '../../src/models/vae';
 import { interpolationSmoothness, squareLatentGrid, latentPath, pathSmoothness } from '../../src/experiments/smoothness';
-import { imageMosaic, mosaicFigure } from '../../src/experiments/reasons';
-import { decodeGrayPngDataUri } from '../display/decodePng';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -62,28 +60,5 @@ describe('interpolationSmoothness', () => {
     expect(() => interpolationSmoothness(vae, x, 0, 4, 7)).toThrow(/interpolationSmoothness: b/);
     x.dispose();
     vae.dispose();
-  });
-});
-
-describe('imageMosaic / mosaicFigure', () => {
-  it('places image k at its tile with gaps left blank', () => {
-    const images = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]; // three 2×2 images
-    const m = imageMosaic(images, 3, 2, 2, 2, 1);
-    expect(m.length).toBe(5);
-    expect(m[0]).toEqual([1, 2, null, 5, 6]);
-    expect(m[3]).toEqual([9, 10, null, null, null]);
-    expect(m[2].every((v) => v === null)).toBe(true);
-    expect(() => imageMosaic(images, 4, 2, 2, 2)).toThrow(/imageMosaic: images must hold/);
-  });
-  it('figure has a title and pixel axis titles per panel', () => {
-    const f = mosaicFigure([{ title: 'a', mosaic: [[0, null]] }, { title: 'b', mosaic: [[1, 0.2]] }], 'T');
-    expect(f.data.length).toBe(2);
-    const traces = f.data as Array<{ type: string; source: string; xaxis: string; yaxis: string; name: string }>;
-    expect(traces.map((t) => [t.type, t.xaxis, t.yaxis, t.name])).toEqual([['image', 'x', 'y', 'a'], ['image', 'x2', 'y2', 'b']]);
-    expect(decodeGrayPngDataUri(traces[0].source).rows).toEqual([[0, 255]]);
-    expect(decodeGrayPngDataUri(traces[1].source).rows).toEqual([[255, 51]]);
-    const layout = f.layout as Record<string, { title: { text: string } }>;
-    expect(layout.xaxis2.title.text).toBe('pixel column');
-    expect(layout.yaxis.title.text).toBe('pixel row');
   });
 });

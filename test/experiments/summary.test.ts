@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { aggregatePosteriorGaussianKl, exactGapOverData, trainEncoderOnly } from '../../src/experiments/summary';
+import { exactGapOverData, trainEncoderOnly } from '../../src/experiments/summary';
 import { LinearGaussianModel } from '../../src/exact/linearGaussian';
 import { linearGaussianDataset } from '../../src/data/synthetic';
 import { linearGaussianFromVae } from '../../src/models/linearDecoder';
@@ -10,22 +10,6 @@ import { Random } from '../../src/random';
 beforeAll(async () => {
   await tf.setBackend('cpu');
   await tf.ready();
-});
-
-describe('aggregatePosteriorGaussianKl', () => {
-  it('is 0 when every q is the prior, and matches 1-D and 2-D hand formulas', () => {
-    expect(aggregatePosteriorGaussianKl(new Float64Array(6), new Float64Array(6), 2)).toBeCloseTo(0, 12);
-    // 1-D: means −1, 1, unit variances: m = 0, S = 1 + 1 = 2; KL = ½(2 − 1 − ln 2)
-    expect(aggregatePosteriorGaussianKl([-1, 1], [0, 0], 1)).toBeCloseTo(0.5 * (1 - Math.log(2)), 12);
-    // 2-D: rows (0,0), (2,2), variances e^{-2}: m = (1,1), S = [[1+v, 1],[1, 1+v]]
-    const v = Math.exp(-2);
-    const det = (1 + v) ** 2 - 1;
-    const expected = 0.5 * (2 * (1 + v) + 2 - 2 - Math.log(det));
-    expect(aggregatePosteriorGaussianKl([0, 0, 2, 2], [-2, -2, -2, -2], 2)).toBeCloseTo(expected, 10);
-  });
-  it('rejects bad shapes', () => {
-    expect(() => aggregatePosteriorGaussianKl([0, 0, 0], [0, 0, 0], 2)).toThrow(/aggregatePosteriorGaussianKl: mean/);
-  });
 });
 
 describe('exactGapOverData', () => {
