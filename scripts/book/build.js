@@ -116,22 +116,11 @@ function planOutput(output, where, markdown, nextChart) {
 
 const PICTURE = /^data:image\/png;base64,[A-Za-z0-9+/=\s]+$/;
 
-// The picture scripts/nbrun.py puts inside a chart's HTML, in place of the kernel's slot
-// (`<!--elbo-lab-picture-->`, src/display/plotly.ts): `<img class="elbo-lab-plot-picture" … src="data:image/png;base64,…">`.
-const CHART_PICTURE = /<img\b[^>]*\bclass="elbo-lab-plot-picture"[^>]*>/;
-const PICTURE_SRC = /\bsrc="data:image\/png;base64,([A-Za-z0-9+/=\s]+)"/;
-
-/** The base64 PNG of a chart's picture, from its HTML output ('' when it has none). */
-function chartPicture(html) {
-  const element = CHART_PICTURE.exec(html);
-  const src = element && PICTURE_SRC.exec(element[0]);
-  return src ? src[1].replace(/\s/g, '') : '';
-}
-
 /**
  * A chart: a div that assets/book.js draws from the JSON beside it, and a static fallback: the
- * chart's picture (taken from its HTML output, written to images/), or, for a chart made only of
- * pictures (image traces from a PNG: the digit mosaics), the pictures themselves. Those pictures
+ * chart's picture (its image/png, the PNG scripts/nbrun.py also puts inside its HTML; written to
+ * images/), or, for a chart made only of pictures (image traces from a PNG: the digit mosaics),
+ * the pictures themselves. Those pictures
  * are then carried once, as the fallback's images; the JSON names them (`#picture-N`) and
  * book.js puts them back before drawing.
  */
@@ -143,8 +132,7 @@ function chartHtml(data, number, context) {
   const title = typeof layout.title === 'string' ? layout.title : (layout.title && layout.title.text) || `chart ${number}`;
   let traces = figure.data || [];
   const onlyPictures = traces.length > 0 && traces.every((t) => t.type === 'image' && typeof t.source === 'string' && PICTURE.test(t.source));
-  const html = text(data['text/html']);
-  const png = chartPicture(html);
+  const png = text(data['image/png']).replace(/\s/g, '');
   let fallback = '<p class="book-chart-missing">(no static image of this chart: Chromium was not available when the notebook ran)</p>';
   if (onlyPictures) {
     fallback = traces.map((trace, i) => {
@@ -157,6 +145,7 @@ function chartHtml(data, number, context) {
     fs.writeFileSync(path.join(context.out, 'images', file), Buffer.from(png, 'base64'));
     fallback = `<img class="book-chart-fallback" src="images/${file}" alt="${escapeHtml(`${title} (static image)`)}">`;
   }
+  const html = text(data['text/html']);
   const end = html.lastIndexOf('</script>');
   const caption = end >= 0 ? html.slice(end + '</script>'.length).trim() : '';
   const json = JSON.stringify({ data: traces, layout, config: figure.config || {} }).replace(/<\//g, '<\\/');

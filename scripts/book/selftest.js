@@ -50,8 +50,9 @@ function mathOutput(tex, options) {
 }
 
 /**
- * An executed notebook with a Markdown cell (math) and one chart output of the given traces, its
- * HTML holding the chart's picture (`png`, base64; null: the empty slot, as before finishing),
+ * An executed notebook with a Markdown cell (math) and one chart output of the given traces, with
+ * the chart's picture (`png`, base64) in its HTML and as image/png, as finished by nbrun.py (null:
+ * the empty slot and no image/png, as before finishing),
  * followed by `outputs` (more outputs of the same cell).
  */
 function chartNotebook(traces, { png = TINY_PNG, outputs = [] } = {}) {
@@ -66,7 +67,7 @@ function chartNotebook(traces, { png = TINY_PNG, outputs = [] } = {}) {
         cell_type: 'code', metadata: {}, execution_count: 1, source: 'showPlot(figure);',
         outputs: [{
           output_type: 'display_data', metadata: {},
-          data: { 'application/vnd.plotly.v1+json': figure, 'text/html': chartOutputHtml(png), 'text/plain': '[self-test] Plotly chart' },
+          data: { 'application/vnd.plotly.v1+json': figure, 'text/html': chartOutputHtml(png), ...(png === null ? {} : { 'image/png': png }), 'text/plain': '[self-test] Plotly chart' },
         }, ...outputs],
       },
     ],

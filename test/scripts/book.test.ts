@@ -178,7 +178,7 @@ describe('buildSite', () => {
     expect(JSON.parse(fs.readFileSync(path.join(out, 'pages.json'), 'utf8'))).toEqual([{ file: 'index.html', charts: 0 }, { file: 'nb-a.html', charts: 1 }]);
   });
 
-  it('says a chart has no picture when its HTML still holds the empty slot, and keeps the caption after its script', () => {
+  it('says a chart has no picture before it is finished (empty slot, no image/png), and keeps the caption after its script', () => {
     const notebook = selftest.chartNotebook([{ type: 'scatter', x: [1, 2], y: [3, 4] }], { png: null });
     const output = (notebook.cells[1].outputs as Array<{ data: Record<string, unknown> }>)[0];
     expect(output.data['text/html']).toContain(selftest.PICTURE_SLOT);
@@ -190,9 +190,10 @@ describe('buildSite', () => {
     expect(html).not.toMatch(/<img class="book-chart-fallback"/);
     expect(fs.readdirSync(path.join(out, 'images'))).toEqual([]);
     expect(html).toContain('<figcaption><div style="font-family:monospace">epoch 3 of 10</div></figcaption>');
-    // with the picture in the slot, the same caption and the picture as the fallback
-    (notebook.cells[1].outputs as Array<{ data: Record<string, unknown> }>)[0].data['text/html'] =
-      `${selftest.chartOutputHtml()}<div style="font-family:monospace">epoch 3 of 10</div>`;
+    // finished as nbrun.py does (the picture in the slot and as image/png): the same caption, the picture as the fallback
+    const finished = (notebook.cells[1].outputs as Array<{ data: Record<string, unknown> }>)[0].data;
+    finished['text/html'] = `${selftest.chartOutputHtml()}<div style="font-family:monospace">epoch 3 of 10</div>`;
+    finished['image/png'] = selftest.TINY_PNG;
     const again = fs.readFileSync(build.buildSite({ 'nb-d': notebook }, out, { python: setupPython(), toc: [] }).pages[0].file, 'utf8');
     expect(again).toMatch(/<img class="book-chart-fallback" src="images\/nb-d-chart-1\.png"/);
     expect(again).toContain('<figcaption><div style="font-family:monospace">epoch 3 of 10</div></figcaption>');
