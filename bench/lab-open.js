@@ -15,13 +15,7 @@ const path = require('path');
 
 const { LAUNCH_ARGS, findChromium } = require('../scripts/chromium');
 const { findJupyterLab, startLab, notebookUrl, sign } = require('../scripts/lab/server');
-const { labStats } = require('../scripts/lab/page');
-const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
-
-function chartCount(file) {
-  const nb = JSON.parse(fs.readFileSync(file, 'utf8'));
-  return nb.cells.flatMap((c) => c.outputs || []).filter((o) => o.data && o.data[PLOTLY_MIME]).length;
-}
+const { labStats, chartCount, chartsDrawn } = require('../scripts/lab/page');
 
 async function openNotebook(browser, server, name, charts) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -40,13 +34,10 @@ async function openNotebook(browser, server, name, charts) {
   const started = Date.now();
   await page.goto(notebookUrl(server, name));
   // Drawn: every chart live (an SVG inside a Plotly div) or its picture (scripts/lab/page.js).
-  const drawn = ({ stats, n }) => {
-    const s = new Function(`return (${stats})()`)();
-    return s.charts.length >= n && s.charts.every((c) => c.shown === 'live' || c.shown === 'picture');
-  };
+  const drawn = ({ stats, test, n }) => new Function('s', 'n', `return (${test})(s, n)`)(new Function(`return (${stats})()`)(), n);
   let seconds = null;
   try {
-    await page.waitForFunction(drawn, { stats: labStats.toString(), n: charts }, { timeout: 180_000, polling: 100 });
+    await page.waitForFunction(drawn, { stats: labStats.toString(), test: chartsDrawn.toString(), n: charts }, { timeout: 180_000, polling: 100 });
     seconds = (Date.now() - started) / 1000;
   } catch {
     seconds = null;
@@ -68,7 +59,7 @@ async function main(argv) {
   const names = files.map((file, i) => {
     const name = `${String(i).padStart(2, '0')}-${path.basename(path.dirname(path.resolve(file)))}-${path.basename(file)}`;
     fs.copyFileSync(file, path.join(folder, name));
-    return { name, file, charts: chartCount(file), bytes: fs.statSync(file).size };
+    return { name, file, charts: chartCount(JSON.parse(fs.readFileSync(file, 'utf8'))), bytes: fs.statSync(file).size };
   });
   const { chromium } = require('playwright-core');
   const rows = [];

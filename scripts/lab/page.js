@@ -8,6 +8,15 @@
 const { collectStats, judgeChart } = require('../book/check');
 
 const SCOPE = '.jp-Notebook .jp-MarkdownOutput, .jp-Notebook .jp-OutputArea-output';
+const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
+
+/** How many charts a notebook (its JSON) should show: its Plotly outputs. */
+function chartCount(notebook) {
+  return notebook.cells.flatMap((c) => c.outputs || []).filter((o) => o.data && o.data[PLOTLY_MIME]).length;
+}
+
+/** On labStats: every one of `n` charts drawn, live or as its picture (time to interactive ends here). */
+const chartsDrawn = (s, n) => s.charts.length >= n && s.charts.every((c) => c.shown === 'live' || c.shown === 'picture');
 
 /** Runs IN THE PAGE: the current notebook's model and what its output areas show. */
 function labStats() {
@@ -118,4 +127,4 @@ function judgeLab(stats, expect = {}) {
   return problems;
 }
 
-module.exports = { labStats, readPage, judgeLab, SCOPE };
+module.exports = { labStats, readPage, judgeLab, chartCount, chartsDrawn, SCOPE };

@@ -28,12 +28,11 @@ const { findChromium, LAUNCH_ARGS } = require('../chromium');
 const { isLocalUrl } = require('../book/check');
 const { findNbgrader } = require('../grading/run');
 const { findJupyterLab, startLab, sign, notebookUrl } = require('./server');
-const { labStats, readPage, judgeLab } = require('./page');
+const { labStats, readPage, judgeLab, chartCount, chartsDrawn } = require('./page');
 
 const EXECUTED = path.join(ROOT, 'build', 'notebooks');
 const SHOTS = path.join(ROOT, 'build', 'screenshots', 'jupyterlab');
 const REPORT = path.join(ROOT, 'build', 'jupyterlab-report.json');
-const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
 const TRUSTED_TOO = ['00-start-here', '04-why-q-near-the-prior'];
 const RUN_ALL = [{ name: '00-start-here', plotly: true }, { name: '05-the-balance', plotly: false }];
 const EXERCISE = { assignment: 'ps05', name: '05-the-balance', solution: 'balance-beta-loss-solution', test: 'balance-beta-loss' };
@@ -68,10 +67,6 @@ function readNotebook(file) {
   return JSON.parse(fs.readFileSync(file, 'utf8'));
 }
 
-function chartCount(notebook) {
-  return notebook.cells.flatMap((c) => c.outputs || []).filter((o) => o.data && o.data[PLOTLY_MIME]).length;
-}
-
 /** A browser page that records console errors and blocks (and records) requests leaving the machine. */
 async function newPage(browser) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -96,7 +91,6 @@ function waitFor(page, test, timeout, arg = null) {
     { stats: labStats.toString(), fn: test.toString(), arg }, { timeout, polling: 100 });
 }
 
-const chartsDrawn = (s, n) => s.charts.length >= n && s.charts.every((c) => c.shown === 'live' || c.shown === 'picture');
 const mathTypeset = (s) => s.markdownWithMath > 0 && s.equations.every((e) => e !== 'not typeset');
 const kernelIdle = (s) => s.kernel === 'idle';
 
