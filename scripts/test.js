@@ -85,7 +85,7 @@ function unitTests() {
 }
 
 function notebooks() {
-  // Notebooks of this run may share seeded trained models (src/experiments/sharedRuns.ts);
+  // Notebooks of this run may share seeded trained models (src/train/runCache.ts);
   // the cache is fresh for every run and removed after it.
   const runCache = path.join(ROOT, 'build', 'run-cache', String(process.pid));
   fs.rmSync(runCache, { recursive: true, force: true });

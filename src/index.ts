@@ -1,9 +1,23 @@
 /**
- * ELBO Lab's public API: what the notebooks import (`import { ... } from 'elbo-lab'`, the
- * package built from src/ into dist/ by kernel/library.js).
+ * ELBO Lab's public API: what the notebooks import (`import { notebook, display, ... } from
+ * 'elbo-lab'`, the package built from src/ into dist/ by kernel/library.js). One namespace per
+ * layer of the library, bottom to top, then the course (one module per notebook).
  * Each module's doc comments carry the equation of the course text it computes.
  */
-export * from './random';
+export { Random } from './random';
+export * as stats from './stats/index';
+export * as engine from './engine/index';
+export * as distributions from './distributions/index';
+export * as objectives from './objectives/index';
+export * as exact from './exact/index';
+export * as data from './data/index';
+export * as models from './models/index';
+export * as train from './train/index';
+export * as display from './display/index';
+export * as notebook from './notebook/index';
+export * as course from './course/index';
+
+// ---- Transitional flat exports (removed once every notebook imports the namespaces) ----
 export * from './stats/index';
 export * from './paths';
 export * from './runMode';
@@ -38,7 +52,6 @@ export * from './exact/kl';
 export * from './data/index';
 export * from './models/index';
 export * from './train/index';
-export * from './experiments/sharedRuns';
 
 // Display: charts, math, tables, live progress, claims.
 export * from './display/mime';
@@ -49,7 +62,7 @@ export * from './display/table';
 export * from './display/live';
 export * from './display/progress';
 export * from './display/claims';
-export * from './experiments/digits2d';
+export * from './course/digits2d';
 export * from './experiments/betaSweep';
 export * from './experiments/collapse';
 export * from './experiments/summary';

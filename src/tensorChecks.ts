@@ -133,3 +133,15 @@ export function checkRandom(fn: string, name: string, value: unknown): void {
     throw new TypeError(`${fn}: ${name} must be a Random from src/random.ts, got ${describe(value)}`);
   }
 }
+
+/** Asserts a non-null object (an options bag, a model, a result record). */
+export function checkObject(fn: string, name: string, value: unknown): Record<string, unknown> {
+  if (value === null || typeof value !== 'object') throw new TypeError(`${fn}: ${name} must be an object, got ${describe(value)}`);
+  return value as Record<string, unknown>;
+}
+
+/** Asserts a string with at least one non-space character. */
+export function checkNonEmptyString(fn: string, name: string, value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') throw new TypeError(`${fn}: ${name} must be a non-empty string, got ${describe(value)}`);
+  return value;
+}

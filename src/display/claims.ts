@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { projectRoot } from '../paths';
 import { MimeBundle, publish } from './mime';
-import { formatNumber, tableBundle } from './table';
+import { formatEstimate, formatNumber, tableBundle } from './table';
 
 export interface ClaimRow {
   /** Short stable id, e.g. "gap-equals-kl". */
@@ -44,6 +44,47 @@ function requireFinite(name: string, value: number, id: string): void {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new RangeError(`Claims: ${name} for claim "${id}" must be a finite number, got ${value}`);
   }
+}
+
+/** An estimate as the claims read it: a mean and its standard error (src/stats' Estimate). */
+export interface EstimateLike {
+  mean: number;
+  standardError: number;
+}
+
+/** Options of the comparisons between estimates. */
+export interface CompareOptions {
+  /** How many standard errors (exceeds: 4; agrees: 3). */
+  sigmas?: number;
+  /** The estimate of a − b when it is not the independent difference (e.g. a paired difference). */
+  difference?: EstimateLike;
+  /** Unit of a and b (default nats). */
+  unit?: string;
+  /** Labels of a and b in the measured text (default "a", "b"). */
+  labels?: [string, string];
+}
+
+function asEstimate(name: string, value: EstimateLike | number, id: string): EstimateLike {
+  if (typeof value === 'number') {
+    requireFinite(name, value, id);
+    return { mean: value, standardError: 0 };
+  }
+  if (value === null || typeof value !== 'object') {
+    throw new TypeError(`Claims: ${name} for claim "${id}" must be a number or an estimate { mean, standardError }, got ${value === null ? 'null' : typeof value}`);
+  }
+  requireFinite(`${name}.mean`, value.mean, id);
+  if (typeof value.standardError !== 'number' || !(value.standardError >= 0) || value.standardError === Infinity) {
+    throw new RangeError(`Claims: ${name}.standardError for claim "${id}" must be a finite number >= 0, got ${value.standardError}`);
+  }
+  return value;
+}
+
+function describeComparison(a: EstimateLike | number, b: EstimateLike | number, d: EstimateLike, options: CompareOptions): string {
+  const [la, lb] = options.labels ?? ['a', 'b'];
+  const unit = options.unit ?? 'nats';
+  const show = (v: EstimateLike | number) => (typeof v === 'number' ? formatNumber(v) : formatEstimate(v));
+  const paired = options.difference !== undefined ? ', paired' : '';
+  return `${la} = ${show(a)}, ${lb} = ${show(b)} ${unit}; a − b = ${formatEstimate(d)}${paired}`;
 }
 
 export class Claims {
@@ -104,6 +145,43 @@ export class Claims {
       slack > 0 ? `value ≥ bound − ${formatNumber(slack)}` : 'value ≥ bound',
       value >= bound - slack,
     );
+  }
+
+  /**
+   * a exceeds b by more than `sigmas` standard errors of the difference:
+   *   a − b > k·SE(a − b),  SE(a − b) = √(SE_a² + SE_b²) for independent estimates,
+   * or the standard error of `options.difference` (a paired difference of the same items,
+   * which is tighter). A plain number counts as exact (SE 0).
+   */
+  exceeds(spec: ClaimSpec, a: EstimateLike | number, b: EstimateLike | number, options: CompareOptions = {}): void {
+    const d = this.difference(spec, a, b, options);
+    const k = options.sigmas ?? 4;
+    this.check(spec, `${describeComparison(a, b, d, options)}`, `a − b > ${formatNumber(k)}·SE = ${formatNumber(k * d.standardError, 3)}`,
+      d.mean > k * d.standardError);
+  }
+
+  /**
+   * a and b agree within `sigmas` standard errors of the difference (plus an absolute
+   * `tolerance` for deterministic error such as quadrature or float32 rounding):
+   *   |a − b| ≤ k·SE(a − b) + tolerance.
+   */
+  agrees(spec: ClaimSpec, a: EstimateLike | number, b: EstimateLike | number, options: CompareOptions & { tolerance?: number } = {}): void {
+    const d = this.difference(spec, a, b, options);
+    const k = options.sigmas ?? 3;
+    const tolerance = options.tolerance ?? 0;
+    requireFinite('tolerance', tolerance, spec.id);
+    const allowed = k * d.standardError + tolerance;
+    const tail = tolerance > 0 ? ` + ${formatNumber(tolerance)}` : '';
+    this.check(spec, describeComparison(a, b, d, options), `|a − b| ≤ ${formatNumber(k)}·SE${tail} = ${formatNumber(allowed, 3)}`,
+      Math.abs(d.mean) <= allowed);
+  }
+
+  private difference(spec: ClaimSpec, a: EstimateLike | number, b: EstimateLike | number, options: CompareOptions): EstimateLike {
+    const ea = asEstimate('a', a, spec.id);
+    const eb = asEstimate('b', b, spec.id);
+    if (options.sigmas !== undefined) requireFinite('options.sigmas', options.sigmas, spec.id);
+    if (options.difference !== undefined) return asEstimate('options.difference', options.difference, spec.id);
+    return { mean: ea.mean - eb.mean, standardError: Math.sqrt(ea.standardError ** 2 + eb.standardError ** 2) };
   }
 
   rows(): ClaimRow[] {

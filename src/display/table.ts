@@ -1,7 +1,8 @@
 /** Tables as HTML (notebooks) with a text/plain and text/markdown fallback. */
 import { escapeHtml, MimeBundle, publish } from './mime';
 
-export type Cell = string | number | boolean | null | undefined;
+/** A table cell: text, a number (formatNumber), or an estimate (shown as mean ± SE). */
+export type Cell = string | number | boolean | null | undefined | { mean: number; standardError: number };
 
 /** Format a number for display: fixed decimals for moderate values, exponent otherwise. */
 export function formatNumber(value: number, digits = 4): string {
@@ -12,9 +13,15 @@ export function formatNumber(value: number, digits = 4): string {
   return value.toExponential(Math.max(1, digits - 1));
 }
 
+/** An estimate as "mean ± SE", the mean by formatNumber, the standard error to two significant digits. */
+export function formatEstimate(estimate: { mean: number; standardError: number }, digits = 4): string {
+  return `${formatNumber(estimate.mean, digits)} ± ${Number.isFinite(estimate.standardError) ? estimate.standardError.toPrecision(2) : String(estimate.standardError)}`;
+}
+
 function text(cell: Cell): string {
   if (typeof cell === 'number') return formatNumber(cell);
   if (cell === null || cell === undefined) return '';
+  if (typeof cell === 'object' && typeof cell.mean === 'number' && typeof cell.standardError === 'number') return formatEstimate(cell);
   return String(cell);
 }
 

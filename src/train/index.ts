@@ -4,3 +4,4 @@ export * from './metrics';
 export * from './schedules';
 export * from './progress';
 export * from './logLikelihood';
+export * from './runCache';

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { sharedTraining } from '../../src/experiments/sharedRuns';
+import { sharedTraining } from '../../src/train/runCache';
 import { trainVae } from '../../src/train/train';
 import { binaryPatterns } from '../../src/data/synthetic';
 import { Random } from '../../src/random';

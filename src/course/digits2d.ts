@@ -15,7 +15,7 @@ import { trainVae, TrainResult } from '../train/train';
 import type { ProgressReporter } from '../train/progress';
 import type { EpochMetrics } from '../train/metrics';
 import { Vae } from '../models/vae';
-import { sharedTraining } from './sharedRuns';
+import { sharedTraining } from '../train/runCache';
 
 /** Architecture and optimiser of the shared model (784-256-2 encoder, 2-256-784 Bernoulli decoder). */
 export const DIGITS_2D_MODEL = {

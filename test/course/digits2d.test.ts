@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   digits2dSeeds, digits2dData, digits2dHeldOut, createDigits2dModel, trainDigits2d, DIGITS_2D_MODEL,
-} from '../../src/experiments/digits2d';
+} from '../../src/course/digits2d';
 import { digitRowsFigure } from '../../src/experiments/elbo01';
 import { decodeGrayPngDataUri } from '../display/decodePng';
 

@@ -11,8 +11,8 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Vae, VaeWeightsFile } from '../models/vae';
-import type { EpochMetrics } from '../train/metrics';
-import type { TrainResult } from '../train/train';
+import type { EpochMetrics } from './metrics';
+import type { TrainResult } from './train';
 
 /** The cache folder of the current suite run, or null (notebook run alone). */
 export function runCacheDir(): string | null {

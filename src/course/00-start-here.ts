@@ -1,0 +1,2 @@
+/** Course module of notebook 00-start-here: its experiments and figures (uses the library; the library never imports it). */
+export {};
