@@ -10,6 +10,7 @@ import { Random } from '../random';
 import { Mlp } from '../models/dense';
 import { DataMatrix, checkDataMatrix } from '../data/matrix';
 import { createAdam } from '../engine/adam';
+import { gatherRows, shuffledBatches } from '../train/minibatches';
 import { checkInteger, checkMatrix, checkNumber, checkRandom } from '../tensorChecks';
 import { Estimate, bootstrapStandardError, meanAndStandardErrorOf } from '../stats/index';
 
@@ -103,20 +104,15 @@ export async function trainDigitClassifier(options: TrainClassifierOptions): Pro
   const variables = classifier.variables();
   const epochLosses: number[] = [];
   const f = data.features;
+  const staging = new Float32Array(batchSize * f);
   try {
     for (let epoch = 0; epoch < epochs; epoch++) {
-      const order = random.permutation(data.count);
       let sum = 0;
       let batches = 0;
-      for (let start = 0; start < data.count; start += batchSize) {
-        const rows = Math.min(batchSize, data.count - start);
-        const xs = new Float32Array(rows * f);
-        const ys = new Int32Array(rows);
-        for (let i = 0; i < rows; i++) {
-          const r = order[start + i];
-          xs.set(data.values.subarray(r * f, (r + 1) * f), i * f);
-          ys[i] = data.labels[r];
-        }
+      for (const batch of shuffledBatches(data.count, batchSize, random)) {
+        const rows = batch.length;
+        const xs = gatherRows(data.values, f, batch, staging);
+        const ys = Int32Array.from(batch, (r) => data.labels![r]);
         const loss = tf.tidy(() => {
           const x = tf.tensor2d(xs, [rows, f]);
           const y = tf.tensor1d(ys, 'int32');

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../random';
 import { logSumExp } from '../exact/linearAlgebra';
-import { RateDistortion, rateDistortion } from './betaSweep';
+import { RateDistortion, rateDistortion } from '../train/evaluation';
 import { Estimate, meanEstimate } from '../stats/index';
 import type { Vae } from '../models/vae';
 import type { DataMatrix } from '../data/matrix';

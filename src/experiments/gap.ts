@@ -12,6 +12,7 @@ import { binarizeValues } from '../data/binarize';
 import { DataMatrix, checkDataMatrix } from '../data/matrix';
 import { Vae } from '../models/vae';
 import { objectiveStep } from '../train/objective';
+import { Encoder, evaluatePerExample } from '../train/evaluation';
 import { quadrature2d, QuadratureOptions, QuadratureResult } from '../exact/quadrature2d';
 import { klToGridPosterior } from '../exact/kl';
 import { logMeanExp } from '../objectives/monteCarlo';
@@ -81,15 +82,10 @@ export function quadratureGaps(model: GenerativeModel & InferenceModel, data: Da
 }
 
 /** The encoder's q for every row, as plain float64 arrays [n·latent]. */
-export function encodeToArrays(encoder: InferenceModel, data: DataMatrix): { mean: Float64Array; logVariance: Float64Array } {
+export function encodeToArrays(encoder: Encoder, data: DataMatrix): { mean: Float64Array; logVariance: Float64Array } {
   checkDataMatrix(data, 'encodeToArrays', 'data');
-  const [mean, logVariance] = tf.tidy(() => {
-    const q: DiagonalGaussian = encoder.encode(tf.tensor2d(data.values, [data.count, data.features]));
-    return [q.mean, q.logVariance];
-  });
-  const out = { mean: Float64Array.from(mean.dataSync()), logVariance: Float64Array.from(logVariance.dataSync()) };
-  tf.dispose([mean, logVariance]);
-  return out;
+  const terms = evaluatePerExample(encoder, data, { batchSize: data.count }, 'encodeToArrays'); // one batch, as the whole set
+  return { mean: terms.encoderMean, logVariance: terms.encoderLogVariance };
 }
 
 /**

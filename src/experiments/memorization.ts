@@ -9,11 +9,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../random';
 import type { Vae } from '../models/vae';
-import type { InferenceModel } from '../objectives/types';
-import { reparameterize } from '../distributions/gaussian';
-import { klToStandardNormal, klToStandardNormalPerDimension } from '../objectives/kl';
-import { DataMatrix, checkDataMatrix } from '../data/matrix';
-import { checkFiniteArray, checkInteger, checkRandom } from '../tensorChecks';
+import { klToStandardNormalPerDimension } from '../objectives/kl';
+import type { DataMatrix } from '../data/matrix';
+import { checkFiniteArray, checkRandom } from '../tensorChecks';
+import { Encoder, evaluatePerExample, meanKlPerDimension } from '../train/evaluation';
 import { Estimate, independentDifference, meanEstimate } from '../stats/index';
 import type { PlotlyFigure } from '../display/plotly';
 
@@ -27,43 +26,14 @@ export interface PerExampleElbo {
   elbo: Float64Array;
 }
 
-function checkModel(fn: string, model: Vae, data: DataMatrix): void {
-  if (model === null || typeof model !== 'object' || typeof model.encode !== 'function' || typeof model.logLikelihood !== 'function') {
-    throw new TypeError(`${fn}: model must be a Vae (encode, logLikelihood)`);
-  }
-  checkDataMatrix(data, fn, 'data');
-  if (data.features !== model.inputSize) {
-    throw new RangeError(`${fn}: data must have ${model.inputSize} features per example (the model's inputSize), got ${data.features}`);
-  }
-}
-
 /**
  * ELBO(x) = E_q[log p_θ(x|z)] − KL(q_φ(z|x) ‖ p(z)) per example, the expectation with one
- * reparameterised sample (noise from `random`), the KL in closed form. Disposes what it makes.
+ * reparameterised sample (noise from `random`), the KL in closed form: the evaluation pass.
  */
 export function perExampleElbo(model: Vae, data: DataMatrix, random: Random, batchSize = 500): PerExampleElbo {
-  const fn = 'perExampleElbo';
-  checkModel(fn, model, data);
-  checkRandom(fn, 'random', random);
-  checkInteger(fn, 'batchSize', batchSize, 1);
-  const n = data.count;
-  const d = model.latentSize;
-  const reconstruction = new Float64Array(n);
-  const kl = new Float64Array(n);
-  for (let start = 0; start < n; start += batchSize) {
-    const rows = Math.min(batchSize, n - start);
-    const noise = random.normals(rows * d);
-    const [rec, k] = tf.tidy(() => {
-      const x = tf.tensor2d(data.values.subarray(start * data.features, (start + rows) * data.features), [rows, data.features]);
-      const q = model.encode(x);
-      const z = reparameterize(q, tf.tensor2d(noise, [rows, d]));
-      return [model.logLikelihood(x, z), klToStandardNormal(q)];
-    });
-    reconstruction.set(rec.dataSync(), start);
-    kl.set(k.dataSync(), start);
-    tf.dispose([rec, k]);
-  }
-  return { reconstruction, kl, elbo: reconstruction.map((r, i) => r - kl[i]) };
+  checkRandom('perExampleElbo', 'random', random);
+  const terms = evaluatePerExample(model, data, { random, batchSize }, 'perExampleElbo');
+  return { reconstruction: terms.reconstruction!, kl: terms.kl, elbo: terms.elbo! };
 }
 
 /**
@@ -103,39 +73,18 @@ export interface EncoderSpread {
 }
 
 /** σ(x) and ‖μ(x)‖ of the encoder q_φ(z|x) on every row of `data`. Disposes what it makes. */
-export function encoderSpread(model: InferenceModel & { inputSize: number }, data: DataMatrix, batchSize = 500): EncoderSpread {
-  const fn = 'encoderSpread';
-  if (model === null || typeof model !== 'object' || typeof model.encode !== 'function') throw new TypeError(`${fn}: model must have encode(x)`);
-  checkDataMatrix(data, fn, 'data');
-  if (data.features !== model.inputSize) throw new RangeError(`${fn}: data must have ${model.inputSize} features per example, got ${data.features}`);
-  checkInteger(fn, 'batchSize', batchSize, 1);
-  const n = data.count;
-  const d = model.latentSize;
-  const sigma = new Float64Array(n * d);
+export function encoderSpread(model: Encoder, data: DataMatrix, batchSize = 500): EncoderSpread {
+  const terms = evaluatePerExample(model, data, { batchSize }, 'encoderSpread');
+  const n = terms.count;
+  const d = terms.latentSize;
+  const sigma = terms.encoderLogVariance.map((lv: number) => Math.exp(0.5 * lv));
   const meanNorm = new Float64Array(n);
-  const klPerDimension = new Float64Array(d);
-  for (let start = 0; start < n; start += batchSize) {
-    const rows = Math.min(batchSize, n - start);
-    const [mean, logVariance, klDim] = tf.tidy(() => {
-      const x = tf.tensor2d(data.values.subarray(start * data.features, (start + rows) * data.features), [rows, data.features]);
-      const q = model.encode(x);
-      return [q.mean, q.logVariance, klToStandardNormalPerDimension(q)];
-    });
-    const mu = mean.dataSync();
-    const lv = logVariance.dataSync();
-    const k = klDim.dataSync();
-    tf.dispose([mean, logVariance, klDim]);
-    for (let i = 0; i < rows; i++) {
-      let s = 0;
-      for (let j = 0; j < d; j++) {
-        s += mu[i * d + j] ** 2;
-        sigma[(start + i) * d + j] = Math.exp(0.5 * lv[i * d + j]);
-        klPerDimension[j] += k[i * d + j] / n;
-      }
-      meanNorm[start + i] = Math.sqrt(s);
-    }
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < d; j++) s += terms.encoderMean[i * d + j] ** 2;
+    meanNorm[i] = Math.sqrt(s);
   }
-  return { sigma, meanNorm, klPerDimension, medianSigma: medianOfValues(sigma), medianMeanNorm: medianOfValues(meanNorm) };
+  return { sigma, meanNorm, klPerDimension: meanKlPerDimension(terms), medianSigma: medianOfValues(sigma), medianMeanNorm: medianOfValues(meanNorm) };
 }
 
 /**

@@ -14,8 +14,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../random';
 import { DiagonalGaussian, checkDiagonalGaussian, LOG_2PI } from '../distributions/gaussian';
-import type { InferenceModel } from '../objectives/types';
-import { DataMatrix, checkDataMatrix } from '../data/matrix';
+import type { DataMatrix } from '../data/matrix';
+import { Encoder, evaluatePerExample } from '../train/evaluation';
 import { checkMatrix, checkInteger, checkRandom } from '../tensorChecks';
 import { Estimate, meanEstimate } from '../stats/index';
 import { aggregatePosteriorGaussianKl } from '../exact/kl';
@@ -41,24 +41,9 @@ export function aggregatePosterior(encoder: DiagonalGaussian): AggregatePosterio
 }
 
 /** The aggregate posterior of `model`'s encoder over every row of `data` (encoded in batches; disposes what it makes). */
-export function aggregatePosteriorOf(model: InferenceModel & { inputSize: number }, data: DataMatrix, batchSize = 500): AggregatePosterior {
-  const fn = 'aggregatePosteriorOf';
-  if (model === null || typeof model !== 'object' || typeof model.encode !== 'function') throw new TypeError(`${fn}: model must have encode(x)`);
-  checkDataMatrix(data, fn, 'data');
-  if (data.features !== model.inputSize) throw new RangeError(`${fn}: data must have ${model.inputSize} features per example, got ${data.features}`);
-  checkInteger(fn, 'batchSize', batchSize, 1);
-  const d = model.latentSize;
-  const means = new Float64Array(data.count * d);
-  const logVariances = new Float64Array(data.count * d);
-  for (let start = 0; start < data.count; start += batchSize) {
-    const rows = Math.min(batchSize, data.count - start);
-    const x = tf.tensor2d(data.values.subarray(start * data.features, (start + rows) * data.features), [rows, data.features]);
-    const q = model.encode(x);
-    means.set(q.mean.dataSync(), start * d);
-    logVariances.set(q.logVariance.dataSync(), start * d);
-    tf.dispose([x, q.mean, q.logVariance]);
-  }
-  return { count: data.count, latentSize: d, means, logVariances };
+export function aggregatePosteriorOf(model: Encoder, data: DataMatrix, batchSize = 500): AggregatePosterior {
+  const terms = evaluatePerExample(model, data, { batchSize }, 'aggregatePosteriorOf');
+  return { count: terms.count, latentSize: terms.latentSize, means: terms.encoderMean, logVariances: terms.encoderLogVariance };
 }
 
 function checkAggregate(fn: string, q: AggregatePosterior): void {

@@ -2,13 +2,13 @@
  * Helpers of notebook 06 (document §6, the summary): the exact gap of a linear-Gaussian VAE over
  * a data set, and training the encoder alone (the aggregate posterior's KL is in exact/kl.ts).
  */
-import * as tf from '@tensorflow/tfjs';
 import { Random } from '../random';
 import type { Vae } from '../models/vae';
 import type { InferenceModel } from '../objectives/types';
 import { LinearGaussianModel } from '../exact/linearGaussian';
 import { DataMatrix, checkDataMatrix } from '../data/matrix';
 import { objectiveStep } from '../train/objective';
+import { evaluatePerExample } from '../train/evaluation';
 import { createAdam } from '../engine/adam';
 
 /** The exact ELBO, log-evidence and gap of each example of a data set (linear-Gaussian decoder). */
@@ -40,13 +40,10 @@ export function exactGapOverData(model: LinearGaussianModel, encoder: InferenceM
   const n = data.count;
   const d = data.features;
   const l = model.latentSize;
-  const [meanT, logVarianceT] = tf.tidy(() => {
-    const q = encoder.encode(tf.tensor2d(data.values, [n, d]));
-    return [q.mean, q.logVariance];
-  });
-  const means = meanT.dataSync();
-  const logVariances = logVarianceT.dataSync();
-  tf.dispose([meanT, logVarianceT]);
+  // one batch, as the whole set; the encoder's outputs as float64
+  const terms = evaluatePerExample(encoder, data, { batchSize: n }, 'exactGapOverData');
+  const means = terms.encoderMean;
+  const logVariances = terms.encoderLogVariance;
   const logEvidence = new Float64Array(n);
   const elbo = new Float64Array(n);
   const klToPosterior = new Float64Array(n);

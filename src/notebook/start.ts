@@ -46,9 +46,12 @@ export interface OpenNotebook<S extends string> {
   budget<T>(choices: { ci: T; full: T }): T;
   /**
    * Close the notebook: claim that no tensor made since `open` remains (unless
-   * `leakCheck: false`), then show and save the claims table. Returns the tensor count left.
+   * `leakCheck: false`), then show and save the claims table. Returns nothing, so the
+   * notebook's last cell ends with the table, not a stray value.
    */
-  finish(options?: { leakCheck?: boolean }): number;
+  finish(options?: { leakCheck?: boolean }): void;
+  /** Tensors made since `open` that still exist. */
+  tensorsLeft(): number;
 }
 
 /** Open a course notebook (see the module comment). Prints one line: seed, mode, engine. */
@@ -79,14 +82,16 @@ export async function open<S extends string = never>(name: string, options: Open
       return new Random(seeds[stream]);
     },
     budget,
-    finish(finishOptions: { leakCheck?: boolean } = {}): number {
-      const left = tf.memory().numTensors - tensorsAtStart;
+    tensorsLeft(): number {
+      return tf.memory().numTensors - tensorsAtStart;
+    },
+    finish(finishOptions: { leakCheck?: boolean } = {}): void {
       if (finishOptions.leakCheck !== false) {
         claims.close({ id: 'no-tensor-leak', section: '—', where: 'Clean-up',
-          statement: 'after disposing the models, no tensors made by this notebook remain' }, left, 0, 0, 'tensors');
+          statement: 'at the end, no tensor made by this notebook remains (everything it made was disposed)' },
+        tf.memory().numTensors - tensorsAtStart, 0, 0, 'tensors');
       }
       claims.show();
-      return left;
     },
   };
 }

@@ -5,3 +5,5 @@ export * from './schedules';
 export * from './progress';
 export * from './logLikelihood';
 export * from './runCache';
+export * from './evaluation';
+export * from './minibatches';

@@ -1,9 +1,7 @@
-import * as tf from '@tensorflow/tfjs';
 import { Random } from '../random';
-import { reparameterize } from '../distributions/gaussian';
-import { klToStandardNormalPerDimension } from '../objectives/kl';
 import type { Vae } from '../models/vae';
-import { DataMatrix, checkDataMatrix } from '../data/matrix';
+import type { DataMatrix } from '../data/matrix';
+import { evaluatePerExample, meanKlPerDimension } from './evaluation';
 import { Estimate, meanAndStandardErrorOf } from '../stats/index';
 
 /** Metrics of a model on one data set. Per-example quantities are averaged over the examples. */
@@ -84,58 +82,21 @@ export function columnVariances(values: Float64Array | Float32Array, n: number, 
  */
 export function evaluateVae(model: Vae, data: DataMatrix, options: EvaluateOptions): SplitMetrics {
   const fn = 'evaluateVae';
-  checkDataMatrix(data, fn, 'data');
-  if (data.features !== model.inputSize) {
-    throw new RangeError(`${fn}: data must have ${model.inputSize} features per example (the model's inputSize), got ${data.features}`);
-  }
   if (!options || !(options.random instanceof Random)) throw new TypeError(`${fn}: options.random must be a Random`);
-  const batchSize = options.batchSize ?? 500;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`${fn}: options.batchSize must be an integer >= 1, got ${batchSize}`);
   const threshold = options.activeUnitThreshold ?? 0.01;
-  const n = data.count;
-  const latent = model.latentSize;
-  const reconstruction = new Float64Array(n);
-  const kl = new Float64Array(n);
-  const klPerDimensionSum = new Float64Array(latent);
-  const means = new Float64Array(n * latent);
-  for (let start = 0; start < n; start += batchSize) {
-    const rows = Math.min(batchSize, n - start);
-    const noise = options.random.normals(rows * latent);
-    const [rec, klDim, mean] = tf.tidy(() => {
-      const x = tf.tensor2d(data.values.subarray(start * data.features, (start + rows) * data.features), [rows, data.features]);
-      const q = model.encode(x);
-      const z = reparameterize(q, tf.tensor2d(noise, [rows, latent]));
-      return [model.logLikelihood(x, z), klToStandardNormalPerDimension(q), q.mean];
-    });
-    const recValues = rec.dataSync();
-    const klValues = klDim.dataSync();
-    const meanValues = mean.dataSync();
-    tf.dispose([rec, klDim, mean]);
-    for (let i = 0; i < rows; i++) {
-      reconstruction[start + i] = recValues[i];
-      let s = 0;
-      for (let j = 0; j < latent; j++) {
-        const v = klValues[i * latent + j];
-        s += v;
-        klPerDimensionSum[j] += v;
-      }
-      kl[start + i] = s;
-    }
-    means.set(meanValues, start * latent);
-  }
-  const elbo = new Float64Array(n);
-  for (let i = 0; i < n; i++) elbo[i] = reconstruction[i] - kl[i];
-  const elboStats = meanAndStandardErrorOf(elbo, 0, n);
-  const latentMeanVariance = columnVariances(means, n, latent);
+  const terms = evaluatePerExample(model, data, { random: options.random, batchSize: options.batchSize }, 'evaluateVae');
+  const n = terms.count;
+  const elboStats = meanAndStandardErrorOf(terms.elbo!, 0, n);
+  const latentMeanVariance = columnVariances(terms.encoderMean, n, terms.latentSize);
   let activeUnits = 0;
   for (const v of latentMeanVariance) if (v > threshold) activeUnits++;
   return {
     count: n,
     elbo: elboStats.mean,
     elboStandardError: elboStats.standardError,
-    reconstruction: meanAndStandardErrorOf(reconstruction, 0, n).mean,
-    kl: meanAndStandardErrorOf(kl, 0, n).mean,
-    klPerDimension: klPerDimensionSum.map((s) => s / n),
+    reconstruction: meanAndStandardErrorOf(terms.reconstruction!, 0, n).mean,
+    kl: meanAndStandardErrorOf(terms.kl, 0, n).mean,
+    klPerDimension: meanKlPerDimension(terms),
     latentMeanVariance,
     activeUnits,
   };

@@ -5,6 +5,7 @@ import { DataMatrix, dataMatrixFrom, selectRows } from '../data/matrix';
 import { binarizeValues, checkFinite, checkUnitInterval, createBinarizer } from '../data/binarize';
 import { BetaSchedule, TrainingPosition } from './schedules';
 import { EpochMetrics, SplitMetrics, evaluateVae } from './metrics';
+import { gatherRows, shuffledBatches } from './minibatches';
 import { ProgressReporter, TrainSummary, silentProgress, terminalProgress } from './progress';
 import { estimateLogLikelihood } from './logLikelihood';
 import { trainingObjective } from './objective';
@@ -53,6 +54,13 @@ export interface TrainOptions {
   progress?: ProgressReporter | 'terminal' | 'none';
   /** Called after each epoch; return 'stop' to end training early. */
   onEpoch?: (metrics: EpochMetrics) => void | 'stop';
+  /**
+   * Which parameters the steps update: 'all' (default: encoder φ and decoder θ) or 'encoder'
+   * (φ only, for a given model whose decoder θ stays exactly as it is). With θ fixed,
+   * log p_θ(x) does not move, so every gain in the ELBO is a fall of the gap
+   * KL(q_φ(z|x) ‖ p_θ(z|x)) (document §3).
+   */
+  parameters?: 'all' | 'encoder';
 }
 
 export interface TrainResult {
@@ -139,6 +147,9 @@ export async function trainVae(options: TrainOptions): Promise<TrainResult> {
     if (options.logLikelihood.count !== undefined) checkPositiveInteger(options.logLikelihood.count, 'logLikelihood.count');
   }
 
+  const parameters = options.parameters ?? 'all';
+  if (parameters !== 'all' && parameters !== 'encoder') throw new RangeError(`${FN}: parameters must be 'all' or 'encoder', got ${String(parameters)}`);
+  if (parameters === 'encoder' && !(options.model instanceof Vae)) throw new TypeError(`${FN}: parameters 'encoder' trains the encoder of a given model: model must be a Vae, not a config`);
   const modelOption = options.model;
   if (modelOption === null || typeof modelOption !== 'object') throw new TypeError(`${FN}: model must be a Vae or a VaeConfig`);
   const likelihood = modelOption instanceof Vae ? modelOption.likelihood : modelOption.likelihood ?? 'bernoulli';
@@ -203,7 +214,7 @@ export async function trainVae(options: TrainOptions): Promise<TrainResult> {
   const batchesPerEpoch = Math.ceil(n / batchSize);
   // Adam (β₁ 0.9, β₂ 0.999, ε 1e-8 as in PyTorch); one fused kernel per variable on the wasm engines.
   const optimizer = process.env.ELBO_LAB_STOCK_ADAM ? tf.train.adam(learningRate, 0.9, 0.999, 1e-8) : createAdam(learningRate);
-  const variables = model.variables();
+  const variables = parameters === 'encoder' ? model.encoderNetwork.variables() : model.variables();
   const history: EpochMetrics[] = [];
   const started = Date.now();
   let trainingSeconds = 0;
@@ -229,15 +240,11 @@ export async function trainVae(options: TrainOptions): Promise<TrainResult> {
     for (let epoch = 1; epoch <= epochs; epoch++) {
       const epochStart = Date.now();
       if (dynamicBinarizer) epochValues = dynamicBinarizer(random, epochValues);
-      const order = random.permutation(n);
+      const batches = shuffledBatches(n, batchSize, random);
       const batchLosses = new Float64Array(batchesPerEpoch);
       for (let b = 0; b < batchesPerEpoch; b++) {
-        const rows = Math.min(batchSize, n - b * batchSize);
-        const xs = staging.subarray(0, rows * features);
-        for (let i = 0; i < rows; i++) {
-          const r = order[b * batchSize + i];
-          xs.set(epochValues.subarray(r * features, (r + 1) * features), i * features);
-        }
+        const rows = batches[b].length;
+        const xs = gatherRows(epochValues, features, batches[b], staging);
         const noise = random.normals(rows * latent);
         const position: TrainingPosition = { epoch, batch: b, batchesPerEpoch };
         beta = betaSchedule(position);

@@ -49,11 +49,14 @@ describe('notebook.open', () => {
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'elbo-claims-'));
     const lesson = await open('99-test', { seed: 1 });
     vi.spyOn(lesson.claims, 'show').mockImplementation(() => lesson.claims.save(folder));
-    expect(lesson.finish()).toBe(0);
+    lesson.finish();
+    expect(lesson.claims.rows().map((r) => [r.id, r.passed])).toEqual([['no-tensor-leak', true]]);
     const leaked = tf.zeros([2]);
+    expect(lesson.tensorsLeft()).toBe(1);
     expect(() => lesson.finish()).toThrow(ClaimFailed);
     leaked.dispose();
-    expect(lesson.finish({ leakCheck: false })).toBe(0);
+    expect(lesson.finish({ leakCheck: false })).toBeUndefined();
+    expect(lesson.tensorsLeft()).toBe(0);
   });
 });
 

@@ -117,6 +117,21 @@ describe('trainVae', () => {
     expect(e.message).toMatch(/NaN|Infinity/);
   });
 
+  it("parameters 'encoder' updates φ only: the decoder's weights stay bit for bit, the ELBO rises", async () => {
+    const first = await trainVae({ ...small, progress: 'none' });
+    const model = first.model;
+    const decoderBefore = model.decoderNetwork.variables().map((v) => Array.from(v.dataSync()));
+    const encoderBefore = model.encoderNetwork.variables().map((v) => Array.from(v.dataSync()));
+    const again = await trainVae({ ...small, model, parameters: 'encoder', epochs: 3, learningRate: 1e-2, progress: 'none' });
+    expect(again.model).toBe(model);
+    expect(model.decoderNetwork.variables().map((v) => Array.from(v.dataSync()))).toEqual(decoderBefore);
+    expect(model.encoderNetwork.variables().map((v) => Array.from(v.dataSync()))).not.toEqual(encoderBefore);
+    expect(again.final.train.elbo).toBeGreaterThan(again.initial!.train.elbo);
+    await expect(trainVae({ ...small, parameters: 'encoder' })).rejects.toThrow(/parameters 'encoder' trains the encoder of a given model: model must be a Vae/);
+    await expect(trainVae({ ...small, model, parameters: 'decoder' as 'all' })).rejects.toThrow(/parameters must be 'all' or 'encoder'/);
+    model.dispose();
+  });
+
   it('rejects bad input, naming the argument', async () => {
     const bad = (options: object) => trainVae({ ...small, ...options } as Parameters<typeof trainVae>[0]);
     await expect(bad({ model: { latentSize: 0 } })).rejects.toThrow(/latentSize must be an integer >= 1, got 0/);
