@@ -73,5 +73,4 @@ export * from './experiments/classifier';
 export * from './experiments/priorFit';
 export * from './experiments/memorization';
 export * from './experiments/smoothness';
-export * from './experiments/elbo01';
 export * from './experiments/gap';

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   digits2dSeeds, digits2dData, digits2dHeldOut, createDigits2dModel, trainDigits2d, DIGITS_2D_MODEL,
 } from '../../src/course/digits2d';
-import { digitRowsFigure } from '../../src/experiments/elbo01';
+import { digitRowsFigure } from '../../src/course/01-the-elbo';
 import { decodeGrayPngDataUri } from '../display/decodePng';
 
 beforeAll(async () => {
