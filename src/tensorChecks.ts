@@ -145,3 +145,32 @@ export function checkNonEmptyString(fn: string, name: string, value: unknown): s
   if (typeof value !== 'string' || value.trim() === '') throw new TypeError(`${fn}: ${name} must be a non-empty string, got ${describe(value)}`);
   return value;
 }
+
+/** Asserts a finite number ≥ 0. */
+export function checkNonNegative(fn: string, name: string, value: unknown): number {
+  const v = checkNumber(fn, name, value);
+  if (!(v >= 0)) throw new RangeError(`${fn}: ${name} must be a finite number >= 0, got ${v}`);
+  return v;
+}
+
+/** Asserts a seed: an integer in [0, 2^32). */
+export function checkSeed(fn: string, name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+    throw new RangeError(`${fn}: ${name} must be an integer in [0, 2^32), got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** Asserts one of a fixed set of values (strings such as 'dynamic' | 'static' | 'none'). */
+export function checkOneOf<T extends string>(fn: string, name: string, value: unknown, choices: readonly T[]): T {
+  if (!choices.includes(value as T)) {
+    throw new RangeError(`${fn}: ${name} must be ${choices.map((c) => `'${c}'`).join(', ').replace(/, ([^,]*)$/, ' or $1')}, got ${typeof value === 'string' ? `'${value}'` : describe(value)}`);
+  }
+  return value as T;
+}
+
+/** Asserts a function (a callback option). */
+export function checkFunction(fn: string, name: string, value: unknown): (...args: never[]) => unknown {
+  if (typeof value !== 'function') throw new TypeError(`${fn}: ${name} must be a function, got ${describe(value)}`);
+  return value as (...args: never[]) => unknown;
+}

@@ -10,6 +10,7 @@ import { ProgressReporter, TrainSummary, silentProgress, terminalProgress } from
 import { estimateLogLikelihood } from './logLikelihood';
 import { trainingObjective } from './objective';
 import { createAdam } from '../engine/adam';
+import { checkFunction, checkInteger, checkNonNegative, checkObject, checkOneOf, checkPositive, checkSeed } from '../tensorChecks';
 
 /** How Bernoulli training data in [0, 1] becomes binary. */
 export type Binarization = 'dynamic' | 'static' | 'none';
@@ -88,21 +89,6 @@ export class TrainingDivergedError extends Error {
 
 const FN = 'trainVae';
 
-function checkPositiveInteger(value: unknown, name: string, max = Infinity): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-    const range = max === Infinity ? 'an integer >= 1' : `an integer in [1, ${max}]`;
-    throw new RangeError(`${FN}: ${name} must be ${range}, got ${String(value)}`);
-  }
-  return value;
-}
-
-function checkNonNegative(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
-    throw new RangeError(`${FN}: ${name} must be a finite number >= 0, got ${String(value)}`);
-  }
-  return value;
-}
-
 function resolveReporter(progress: TrainOptions['progress']): ProgressReporter {
   if (progress === undefined || progress === 'none') return silentProgress();
   if (progress === 'terminal') return terminalProgress();
@@ -122,41 +108,32 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  * when the loss is not finite. Returns the model (caller disposes it) and the history.
  */
 export async function trainVae(options: TrainOptions): Promise<TrainResult> {
-  if (options === null || typeof options !== 'object') throw new TypeError(`${FN}: options must be an object {model, data, epochs, ...}`);
+  checkObject(FN, 'options', options);
   const data = dataMatrixFrom(options.data, FN, 'data');
   const heldOut = options.heldOut === undefined ? null : dataMatrixFrom(options.heldOut, FN, 'heldOut');
-  const epochs = checkPositiveInteger(options.epochs, 'epochs');
-  const batchSize = checkPositiveInteger(options.batchSize ?? 128, `batchSize (data has ${data.count} examples)`, data.count);
-  const learningRate = options.learningRate ?? 1e-3;
-  if (typeof learningRate !== 'number' || !(learningRate > 0) || !Number.isFinite(learningRate)) {
-    throw new RangeError(`${FN}: learningRate must be a finite number > 0, got ${String(learningRate)}`);
-  }
-  const seed = options.seed ?? 0;
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`${FN}: seed must be an integer in [0, 2^32), got ${seed}`);
+  const epochs = checkInteger(FN, 'epochs', options.epochs, 1);
+  const batchSize = checkInteger(FN, `batchSize (data has ${data.count} examples)`, options.batchSize ?? 128, 1, data.count);
+  const learningRate = checkPositive(FN, 'learningRate', options.learningRate ?? 1e-3);
+  const seed = checkSeed(FN, 'seed', options.seed ?? 0);
   const betaOption = options.beta ?? 1;
   const betaSchedule: BetaSchedule =
-    typeof betaOption === 'function' ? betaOption : ((b) => () => b)(checkNonNegative(betaOption, 'beta'));
-  const freeBits = checkNonNegative(options.freeBits ?? 0, 'freeBits');
-  const evalCount = checkPositiveInteger(options.evalCount ?? 1000, 'evalCount');
-  const evalSeed = options.evalSeed ?? 20240601;
-  if (!Number.isInteger(evalSeed) || evalSeed < 0 || evalSeed > 0xffffffff) throw new RangeError(`${FN}: evalSeed must be an integer in [0, 2^32), got ${evalSeed}`);
+    typeof betaOption === 'function' ? betaOption : ((b) => () => b)(checkNonNegative(FN, 'beta', betaOption));
+  const freeBits = checkNonNegative(FN, 'freeBits', options.freeBits ?? 0);
+  const evalCount = checkInteger(FN, 'evalCount', options.evalCount ?? 1000, 1);
+  const evalSeed = checkSeed(FN, 'evalSeed', options.evalSeed ?? 20240601);
   const reporter = resolveReporter(options.progress);
-  if (options.onEpoch !== undefined && typeof options.onEpoch !== 'function') throw new TypeError(`${FN}: onEpoch must be a function`);
+  if (options.onEpoch !== undefined) checkFunction(FN, 'onEpoch', options.onEpoch);
   if (options.logLikelihood !== undefined) {
-    checkPositiveInteger(options.logLikelihood.k, 'logLikelihood.k');
-    if (options.logLikelihood.count !== undefined) checkPositiveInteger(options.logLikelihood.count, 'logLikelihood.count');
+    checkInteger(FN, 'logLikelihood.k', options.logLikelihood.k, 1);
+    if (options.logLikelihood.count !== undefined) checkInteger(FN, 'logLikelihood.count', options.logLikelihood.count, 1);
   }
 
-  const parameters = options.parameters ?? 'all';
-  if (parameters !== 'all' && parameters !== 'encoder') throw new RangeError(`${FN}: parameters must be 'all' or 'encoder', got ${String(parameters)}`);
+  const parameters = checkOneOf(FN, 'parameters', options.parameters ?? 'all', ['all', 'encoder'] as const);
   if (parameters === 'encoder' && !(options.model instanceof Vae)) throw new TypeError(`${FN}: parameters 'encoder' trains the encoder of a given model: model must be a Vae, not a config`);
   const modelOption = options.model;
-  if (modelOption === null || typeof modelOption !== 'object') throw new TypeError(`${FN}: model must be a Vae or a VaeConfig`);
+  checkObject(FN, 'model (a Vae or a VaeConfig)', modelOption);
   const likelihood = modelOption instanceof Vae ? modelOption.likelihood : modelOption.likelihood ?? 'bernoulli';
-  const binarization: Binarization = options.binarization ?? (likelihood === 'bernoulli' ? 'dynamic' : 'none');
-  if (binarization !== 'dynamic' && binarization !== 'static' && binarization !== 'none') {
-    throw new RangeError(`${FN}: binarization must be 'dynamic', 'static' or 'none', got ${String(binarization)}`);
-  }
+  const binarization: Binarization = checkOneOf(FN, 'binarization', options.binarization ?? (likelihood === 'bernoulli' ? 'dynamic' : 'none'), ['dynamic', 'static', 'none'] as const);
   if (likelihood !== 'bernoulli' && binarization !== 'none') {
     throw new RangeError(`${FN}: binarization '${binarization}' needs a Bernoulli likelihood; use 'none' for '${likelihood}'`);
   }
