@@ -16,6 +16,7 @@ import type { ProgressReporter } from '../train/progress';
 import type { EpochMetrics } from '../train/metrics';
 import { Vae } from '../models/vae';
 import { sharedTraining } from '../train/runCache';
+import { checkInteger, checkSeed } from '../tensorChecks';
 
 /** Architecture and optimiser of the shared model (784-256-2 encoder, 2-256-784 Bernoulli decoder). */
 export const DIGITS_2D_MODEL = {
@@ -39,22 +40,16 @@ export interface Digits2dSeeds {
   heldOutDigits: number;
 }
 
-function checkSeed(seed: unknown, fn: string): number {
-  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw new RangeError(`${fn}: seed must be an integer in [0, 2^32), got ${String(seed)}`);
-  }
-  return seed;
-}
 
 /** Splits a notebook seed into independent seeds (fixed derivation, so 02 and 03 agree). */
 export function digits2dSeeds(seed: number): Digits2dSeeds {
-  const random = new Random(checkSeed(seed, 'digits2dSeeds'));
+  const random = new Random(checkSeed('digits2dSeeds', 'seed', seed));
   return { split: random.nextUint32(), initialization: random.nextUint32(), training: random.nextUint32(), heldOutDigits: random.nextUint32() };
 }
 
 /** The MNIST split of the shared model (8,000 train / 2,000 held-out, stratified, seeded). */
 export function digits2dData(seed: number): { train: ImageSet; heldOut: ImageSet } {
-  return loadMnistSplit({ seed: digits2dSeeds(checkSeed(seed, 'digits2dData')).split });
+  return loadMnistSplit({ seed: digits2dSeeds(checkSeed('digits2dData', 'seed', seed)).split });
 }
 
 export interface Digits2dOptions {
@@ -76,10 +71,10 @@ export interface Digits2dOptions {
  * The caller owns the returned model and disposes it.
  */
 export async function trainDigits2d(seed: number, options: Digits2dOptions = {}): Promise<TrainResult & { fromCache: boolean }> {
-  checkSeed(seed, 'trainDigits2d');
+  checkSeed('trainDigits2d', 'seed', seed);
   if (options === null || typeof options !== 'object') throw new TypeError('trainDigits2d: options must be an object {progress?, epochs?, onEpoch?}');
   const epochs = options.epochs ?? digits2dEpochs();
-  if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`trainDigits2d: options.epochs must be an integer >= 1, got ${String(epochs)}`);
+  checkInteger('trainDigits2d', 'options.epochs', epochs, 1);
   if (options.onEpoch !== undefined && typeof options.onEpoch !== 'function') throw new TypeError('trainDigits2d: options.onEpoch must be a function');
   const seeds = digits2dSeeds(seed);
   const { train, heldOut } = digits2dData(seed);
@@ -112,7 +107,7 @@ export async function trainDigits2d(seed: number, options: Digits2dOptions = {})
 
 /** The untrained model of notebook seed `seed` (weights from the derived initialization seed). */
 export function createDigits2dModel(seed: number, inputSize = 784): Vae {
-  checkSeed(seed, 'createDigits2dModel');
+  checkSeed('createDigits2dModel', 'seed', seed);
   const { latentSize, hiddenSizes, likelihood } = DIGITS_2D_MODEL;
   return new Vae({ inputSize, latentSize, hiddenSizes, likelihood }, new Random(digits2dSeeds(seed).initialization));
 }
@@ -123,8 +118,8 @@ export function createDigits2dModel(seed: number, inputSize = 784): Vae {
  * shuffled, so the first `count` are a fair mix of classes. Labels kept.
  */
 export function digits2dHeldOut(seed: number, count: number): ImageSet {
-  checkSeed(seed, 'digits2dHeldOut');
-  if (!Number.isInteger(count) || count < 1) throw new RangeError(`digits2dHeldOut: count must be an integer >= 1, got ${count}`);
+  checkSeed('digits2dHeldOut', 'seed', seed);
+  checkInteger('digits2dHeldOut', 'count', count, 1);
   const { heldOut } = digits2dData(seed);
   if (count > heldOut.count) throw new RangeError(`digits2dHeldOut: count must be at most ${heldOut.count}, got ${count}`);
   const rows = selectRows(heldOut, Int32Array.from({ length: count }, (_, i) => i));

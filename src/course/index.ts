@@ -9,3 +9,5 @@ export * as theGap from './03-the-gap';
 export * as whyQNearThePrior from './04-why-q-near-the-prior';
 export * as theBalance from './05-the-balance';
 export * as summary from './06-summary';
+/** The 2-D-latent digits model that notebooks 02 and 03 share. */
+export * as digits2d from './digits2d';

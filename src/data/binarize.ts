@@ -1,5 +1,6 @@
 import { Random } from '../random';
 import { DataMatrix, checkDataMatrix } from './matrix';
+import { checkRandom } from '../tensorChecks';
 
 /**
  * Draws binary data x̃ ~ Bernoulli(x) pixel by pixel from intensities x in [0, 1]
@@ -8,7 +9,7 @@ import { DataMatrix, checkDataMatrix } from './matrix';
  */
 export function binarizeValues(values: Float32Array, random: Random, out?: Float32Array): Float32Array {
   if (!(values instanceof Float32Array)) throw new TypeError('binarizeValues: values must be a Float32Array');
-  if (!(random instanceof Random)) throw new TypeError('binarizeValues: random must be a Random');
+  checkRandom('binarizeValues', 'random', random);
   const result = out ?? new Float32Array(values.length);
   if (result.length !== values.length) {
     throw new RangeError(`binarizeValues: out must have ${values.length} entries, got ${result.length}`);
@@ -41,7 +42,7 @@ export function createBinarizer(values: Float32Array): (random: Random, out?: Fl
   const index = Int32Array.from(indices);
   const threshold = Float64Array.from(thresholds);
   return (random: Random, out?: Float32Array): Float32Array => {
-    if (!(random instanceof Random)) throw new TypeError('binarizer: random must be a Random');
+    checkRandom('binarizer', 'random', random);
     const result = out ?? new Float32Array(values.length);
     if (result.length !== values.length) throw new RangeError(`binarizer: out must have ${values.length} entries, got ${result.length}`);
     result.set(fixed);

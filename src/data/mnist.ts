@@ -4,6 +4,7 @@ import { projectRoot } from '../paths';
 import { Random } from '../random';
 import { ImageSet, selectRows } from './matrix';
 import { stratifiedSplit } from './split';
+import { checkRandom } from '../tensorChecks';
 
 /** What data/prepare.js exports (plain CommonJS, shared with the setup step). */
 interface Preparer {
@@ -73,7 +74,7 @@ export interface MnistSplitOptions {
 /** MNIST split into train and held-out parts, seeded and stratified by class. */
 export function loadMnistSplit(options: MnistSplitOptions = {}): { train: ImageSet; heldOut: ImageSet } {
   const random = options.random ?? new Random(options.seed ?? 0);
-  if (!(random instanceof Random)) throw new TypeError('loadMnistSplit: options.random must be a Random');
+  checkRandom('loadMnistSplit', 'options.random', random);
   const all = loadMnist();
   const split = stratifiedSplit(all.labels, options.heldOutFraction ?? 0.2, random);
   return { train: selectRows(all, split.train), heldOut: selectRows(all, split.heldOut) };

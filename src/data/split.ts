@@ -1,4 +1,5 @@
 import { Random } from '../random';
+import { checkRandom } from '../tensorChecks';
 
 /** Index sets of a train / held-out split. */
 export interface SplitIndices {
@@ -18,7 +19,7 @@ export function stratifiedSplit(labels: ArrayLike<number>, heldOutFraction: numb
   if (!(heldOutFraction > 0 && heldOutFraction < 1)) {
     throw new RangeError(`stratifiedSplit: heldOutFraction must be in (0, 1), got ${heldOutFraction}`);
   }
-  if (!(random instanceof Random)) throw new TypeError('stratifiedSplit: random must be a Random');
+  checkRandom('stratifiedSplit', 'random', random);
   const byClass = new Map<number, number[]>();
   for (let i = 0; i < labels.length; i++) {
     const c = labels[i];

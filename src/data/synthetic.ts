@@ -1,6 +1,7 @@
 import { Random } from '../random';
 import { DataMatrix } from './matrix';
 import { LinearGaussianModel } from '../exact/linearGaussian';
+import { checkRandom } from '../tensorChecks';
 
 function checkCount(fn: string, name: string, value: number, min = 1): void {
   if (!Number.isInteger(value) || value < min) {
@@ -9,7 +10,7 @@ function checkCount(fn: string, name: string, value: number, min = 1): void {
 }
 
 function checkRandomArg(fn: string, random: unknown): void {
-  if (!(random instanceof Random)) throw new TypeError(`${fn}: random must be a Random from src/random.ts`);
+  checkRandom(fn, 'random', random);
 }
 
 export interface MixtureOptions {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../random';
 import { dense, DenseActivation } from '../engine/fused';
+import { checkInteger, checkRandom } from '../tensorChecks';
 
 export type { DenseActivation };
 
@@ -20,10 +21,10 @@ export function createDense(
   inputSize: number, outputSize: number, activation: DenseActivation, random: Random, name: string,
 ): DenseLayer {
   const fn = 'createDense';
-  if (!Number.isInteger(inputSize) || inputSize < 1) throw new RangeError(`${fn}: inputSize must be an integer >= 1, got ${inputSize}`);
-  if (!Number.isInteger(outputSize) || outputSize < 1) throw new RangeError(`${fn}: outputSize must be an integer >= 1, got ${outputSize}`);
+  checkInteger(fn, 'inputSize', inputSize, 1);
+  checkInteger(fn, 'outputSize', outputSize, 1);
   if (activation !== 'relu' && activation !== 'linear') throw new RangeError(`${fn}: activation must be 'relu' or 'linear', got ${String(activation)}`);
-  if (!(random instanceof Random)) throw new TypeError(`${fn}: random must be a Random`);
+  checkRandom(fn, 'random', random);
   const limit = activation === 'relu' ? Math.sqrt(6 / inputSize) : Math.sqrt(6 / (inputSize + outputSize));
   const values = random.uniforms(inputSize * outputSize);
   for (let i = 0; i < values.length; i++) values[i] = (2 * values[i] - 1) * limit;

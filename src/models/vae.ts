@@ -6,6 +6,7 @@ import { bernoulliLogLikelihood } from '../distributions/bernoulli';
 import { gaussianLogLikelihood } from '../distributions/gaussianLikelihood';
 import type { GenerativeModel, InferenceModel } from '../objectives/types';
 import { Mlp, variableFrom } from './dense';
+import { checkInteger, checkRandom } from '../tensorChecks';
 
 export type LikelihoodKind = 'bernoulli' | 'gaussian';
 
@@ -103,7 +104,7 @@ export class Vae implements GenerativeModel, InferenceModel {
   /** Builds the networks with weights drawn from `random` (same seed ⇒ same weights on every backend). */
   constructor(config: VaeConfig, random: Random) {
     this.config = resolveVaeConfig(config);
-    if (!(random instanceof Random)) throw new TypeError('Vae: random must be a Random from src/random.ts');
+    checkRandom('Vae', 'random', random);
     const c = this.config;
     this.inputSize = c.inputSize;
     this.latentSize = c.latentSize;
@@ -196,8 +197,8 @@ export class Vae implements GenerativeModel, InferenceModel {
   /** z ~ p(z) = N(0, I), count rows, from `random`. */
   samplePriorLatents(count: number, random: Random): tf.Tensor2D {
     this.checkLive('samplePriorLatents');
-    if (!Number.isInteger(count) || count < 1) throw new RangeError(`Vae.samplePriorLatents: count must be an integer >= 1, got ${count}`);
-    if (!(random instanceof Random)) throw new TypeError('Vae.samplePriorLatents: random must be a Random');
+    checkInteger('Vae.samplePriorLatents', 'count', count, 1);
+    checkRandom('Vae.samplePriorLatents', 'random', random);
     return tf.tensor2d(random.normals(count * this.latentSize), [count, this.latentSize]);
   }
 
@@ -217,7 +218,7 @@ export class Vae implements GenerativeModel, InferenceModel {
     this.checkInput('interpolate', 'xA', xA, this.inputSize);
     this.checkInput('interpolate', 'xB', xB, this.inputSize);
     if (xA.shape[0] !== 1 || xB.shape[0] !== 1) throw new RangeError(`Vae.interpolate: xA and xB must each be one row [1, ${this.inputSize}]`);
-    if (!Number.isInteger(steps) || steps < 2) throw new RangeError(`Vae.interpolate: steps must be an integer >= 2, got ${steps}`);
+    checkInteger('Vae.interpolate', 'steps', steps, 2);
     return tf.tidy(() => {
       const zA = this.encode(xA).mean;
       const zB = this.encode(xB).mean;

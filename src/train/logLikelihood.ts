@@ -5,6 +5,7 @@ import type { Vae } from '../models/vae';
 import { DataMatrix, checkDataMatrix } from '../data/matrix';
 import type { LogLikelihoodEstimate } from './metrics';
 import { meanAndStandardErrorOf } from '../stats/index';
+import { checkInteger, checkRandom } from '../tensorChecks';
 
 /**
  * The importance-weighted bound (Burda et al. 2015) as a log-likelihood estimate on the first
@@ -16,11 +17,11 @@ import { meanAndStandardErrorOf } from '../stats/index';
 export function estimateLogLikelihood(model: Vae, data: DataMatrix, k: number, count: number, random: Random): LogLikelihoodEstimate {
   const fn = 'estimateLogLikelihood';
   checkDataMatrix(data, fn, 'data');
-  if (!Number.isInteger(k) || k < 1) throw new RangeError(`${fn}: k must be an integer >= 1, got ${k}`);
+  checkInteger(fn, 'k', k, 1);
   if (!Number.isInteger(count) || count < 1 || count > data.count) {
     throw new RangeError(`${fn}: count must be an integer in [1, ${data.count}], got ${count}`);
   }
-  if (!(random instanceof Random)) throw new TypeError(`${fn}: random must be a Random`);
+  checkRandom(fn, 'random', random);
   const x = tf.tensor2d(data.values.subarray(0, count * data.features), [count, data.features]);
   try {
     const estimate = importanceWeightedBound(model, model, x, random, k);
