@@ -20,6 +20,7 @@ import { activeKernelSet, installKernelSet, restoreStockKernels } from './kernel
 import { gemmAvailable, wasmFastKernels } from './kernels/wasmFast';
 import { loadBlasAddon, nativeAddonPath, nativeBlasKernels } from './kernels/nativeBlas';
 import { describeAdapter, startWebGpu, WebGpuAdapterSummary } from './webgpu';
+import { processGlobal } from './processGlobal';
 
 export const ENGINE_NAMES = ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm-blas', 'wasm-fast', 'wasm', 'cpu'] as const;
 export type EngineName = typeof ENGINE_NAMES[number];
@@ -55,17 +56,11 @@ const DEFAULT_MODULES: Record<'tfjs-node-gpu' | 'tfjs-node', string> = {
   'tfjs-node': '@tensorflow/tfjs-node',
 };
 
-const STATE_KEY = Symbol.for('elbo-lab.engine.selection');
 interface SelectionState { key: string; info: EngineInfo }
 
+/** The engine in use, recorded once per process (see processGlobal). */
 function state(): { current?: SelectionState } {
-  const g = globalThis as unknown as Record<symbol, { current?: SelectionState } | undefined>;
-  let s = g[STATE_KEY];
-  if (s === undefined) {
-    s = {};
-    g[STATE_KEY] = s;
-  }
-  return s;
+  return processGlobal<{ current?: SelectionState }>('elbo-lab.engine.selection', () => ({}));
 }
 
 function firstLine(err: unknown): string {

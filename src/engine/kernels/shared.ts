@@ -6,6 +6,7 @@
  * swaps twice and can always put the stock kernels back.
  */
 import * as tf from '@tensorflow/tfjs';
+import { processGlobal } from '../processGlobal';
 
 /**
  * The slice of the WebAssembly JS API the kernels use. Declared here because tslab compiles
@@ -139,8 +140,6 @@ export function view(t: tf.TensorInfo, shape: number[]): tf.TensorInfo {
   return { dataId: t.dataId, shape, dtype: t.dtype };
 }
 
-const STATE_KEY = Symbol.for('elbo-lab.engine.kernels');
-
 interface SwapState {
   /** Stock configs saved the first time we replaced them, by kernel name. */
   stock: Map<string, tf.KernelConfig>;
@@ -151,13 +150,7 @@ interface SwapState {
 }
 
 function swapState(): SwapState {
-  const g = globalThis as unknown as Record<symbol, SwapState | undefined>;
-  let s = g[STATE_KEY];
-  if (s === undefined) {
-    s = { stock: new Map(), active: 'stock' };
-    g[STATE_KEY] = s;
-  }
-  return s;
+  return processGlobal<SwapState>('elbo-lab.engine.kernels', () => ({ stock: new Map(), active: 'stock' }));
 }
 
 /** The stock wasm kernel for `kernelName`, as registered by tfjs-backend-wasm. */
