@@ -19,7 +19,10 @@
  */
 
 import { moduleOnMemory } from './shared';
-import { F32, F32X4, functionBody, get, I32, I32_ADD, load, moduleBytes, set, simd, store, V128 } from './wasmAssembler';
+import {
+  BLOCK, br, brIf, END, f32, F32, F32X4, functionBody, get, i32, I32, I32_ADD, I32_GE_U, I32_SHL, I32X4, load, LOOP, moduleBytes,
+  set, store, V128, V128_BITSELECT,
+} from './wasmAssembler';
 
 /** (w, m, v, g, wOut, mOut, vOut, n, β₁, c₁, β₂, c₂, α, s, ε) => void */
 export type SimdAdam = (
@@ -46,9 +49,9 @@ function at(base: number): number[] {
 function adamBody(): number[] {
   const code: number[] = [];
   SCALARS.forEach((p, k) => code.push(...get(p), ...SPLAT, ...set(B1v + k)));
-  code.push(...get(N), 0x41, 2, 0x74, ...set(NB)); // nb = n << 2 (bytes)
-  code.push(0x02, 0x40, 0x03, 0x40); // block, loop
-  code.push(...get(I), ...get(NB), 0x4f, 0x0d, 1); // if i >= nb: break
+  code.push(...get(N), ...i32(2), ...I32_SHL, ...set(NB)); // nb = n << 2 (bytes)
+  code.push(...BLOCK, ...LOOP);
+  code.push(...get(I), ...get(NB), ...I32_GE_U, ...brIf(1)); // if i >= nb: break
   code.push(...at(G), ...LOAD, ...set(GV));
   code.push(...at(M), ...LOAD, ...get(B1v), ...MUL, ...get(GV), ...get(C1v), ...MUL, ...ADD, ...set(MV));
   code.push(...at(V), ...LOAD, ...get(B2v), ...MUL, ...get(GV), ...get(GV), ...MUL, ...get(C2v), ...MUL, ...ADD, ...set(VV));
@@ -58,20 +61,16 @@ function adamBody(): number[] {
     ...get(Av), ...get(MV), ...MUL,
     ...get(VV), ...SQRT, ...get(Sv), ...MUL, ...get(Ev), ...ADD,
     ...DIV, ...SUB, ...STORE);
-  code.push(...get(I), 0x41, 16, ...I32_ADD, ...set(I)); // i += 16
-  code.push(0x0c, 0, 0x0b, 0x0b); // br loop; end loop; end block
+  code.push(...get(I), ...i32(16), ...I32_ADD, ...set(I)); // i += 16
+  code.push(...br(0), ...END, ...END); // br loop; end loop; end block
   return functionBody([[2, I32], [10, V128]], code);
 }
 
-const f32 = (x: number): number[] => [0x43, ...new Uint8Array(Float32Array.of(x).buffer)];
 const splat = (x: number): number[] => [...f32(x), ...SPLAT];
 const { abs: ABS, neg: NEG, gt: GT, nearest: NEAREST } = F32X4;
 // pmin/pmax are one instruction on x64 (min/max handle NaN and ±0 in several); both keep a NaN
 // in their first operand, which is all softplus needs.
-const PMIN = simd(0xea);
-const PMAX = simd(0xeb);
-const BITSELECT = simd(0x52);
-const I32X4_SHL = simd(0xab);
+const { pmin: PMIN, pmax: PMAX } = F32X4;
 
 /** Horner's rule for Σ cᵢ·uⁱ (coefficients from the highest power) with u in local `u`. */
 function horner(u: number, coefficients: number[]): number[] {
@@ -85,9 +84,9 @@ function softplusBody(): number[] {
   const [X_, OUT, N_, I_, NB_, X, AX, KF, R, T, S, S2] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
   const at2 = (base: number): number[] => [...get(base), ...get(I_), ...I32_ADD];
   const code: number[] = [];
-  code.push(...get(N_), 0x41, 2, 0x74, ...set(NB_));
-  code.push(0x02, 0x40, 0x03, 0x40);
-  code.push(...get(I_), ...get(NB_), 0x4f, 0x0d, 1);
+  code.push(...get(N_), ...i32(2), ...I32_SHL, ...set(NB_)); // nb = n << 2 (bytes)
+  code.push(...BLOCK, ...LOOP);
+  code.push(...get(I_), ...get(NB_), ...I32_GE_U, ...brIf(1)); // if i >= nb: break
   code.push(...at2(X_), ...LOAD, ...set(X));
   code.push(...get(X), ...ABS, ...set(AX));
   code.push(...get(AX), ...splat(87), ...PMIN, ...set(R)); // R = min(|x|, 87) for now
@@ -95,20 +94,19 @@ function softplusBody(): number[] {
   code.push(...get(R), ...NEG, ...get(KF), ...splat(0.693145751953125), ...MUL, ...SUB,
     ...get(KF), ...splat(1.428606765330187e-6), ...MUL, ...SUB, ...set(R)); // r = −|x| − k·ln2
   code.push(...horner(R, [1 / 5040, 1 / 720, 1 / 120, 1 / 24, 1 / 6, 0.5, 1, 1])); // e^r
-  // i32.const 127 is 0xff 0x00 in signed LEB128.
   // 2^k for integral k in [−126, 0]: k + 2²³ + 127 is exact and holds k + 127 in its low mantissa
   // bits; shifted left by 23 they become the exponent field (the rest shifts out).
-  code.push(...get(KF), ...splat(8388735), ...ADD, 0x41, 23, ...I32X4_SHL);
+  code.push(...get(KF), ...splat(8388735), ...ADD, ...i32(23), ...I32X4.shl);
   code.push(...MUL, ...set(T));
-  code.push(...splat(0), ...get(T), ...get(AX), ...splat(87), ...GT, ...BITSELECT, ...set(T)); // |x| > 87: t = 0
+  code.push(...splat(0), ...get(T), ...get(AX), ...splat(87), ...GT, ...V128_BITSELECT, ...set(T)); // |x| > 87: t = 0
   code.push(...get(T), ...splat(2), ...get(T), ...ADD, ...DIV, ...set(S));
   code.push(...get(S), ...get(S), ...MUL, ...set(S2));
   code.push(...get(OUT), ...get(I_), ...I32_ADD);
   code.push(...get(X), ...splat(0), ...PMAX);
   code.push(...get(S), ...horner(S2, [1 / 17, 1 / 15, 1 / 13, 1 / 11, 1 / 9, 1 / 7, 1 / 5, 1 / 3, 1]), ...MUL,
     ...splat(2), ...MUL, ...ADD, ...STORE);
-  code.push(...get(I_), 0x41, 16, ...I32_ADD, ...set(I_));
-  code.push(0x0c, 0, 0x0b, 0x0b);
+  code.push(...get(I_), ...i32(16), ...I32_ADD, ...set(I_)); // i += 16
+  code.push(...br(0), ...END, ...END);
   return functionBody([[2, I32], [7, V128]], code);
 }
 
