@@ -11,8 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../src/random';
-import { createAdam } from '../src/engine/adam';
-import { bernoulliNegativeLogLikelihood, dense as denseOp, gaussianKlToStandardNormalRows, gaussianSample } from '../src/engine/fused';
+import { createAdam } from '../src/engine/ops/adam';
+import { bernoulliNegativeLogLikelihood, dense as denseOp, gaussianKlToStandardNormalRows, gaussianSample } from '../src/engine/ops/vaeStep';
 
 export const LAYERS = [
   { name: 'fc1', in: 784, out: 400 },

@@ -1,6 +1,6 @@
 /**
  * The few pieces of the WebAssembly binary format that ELBO Lab's hand-assembled kernels
- * (./wasmSimd, ./wasmGemm) need: LEB128 numbers, sections, names, and the opcodes used, as
+ * (./wasmElementwise, ./wasmGemm) need: LEB128 numbers, sections, names, and the opcodes used, as
  * byte arrays to concatenate. Hand-assembled because no wasm toolchain may be required at
  * install time, and a few hundred bytes of generated code are easier to review than a blob.
  */

@@ -18,8 +18,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import * as tf from '@tensorflow/tfjs';
-import { projectRoot } from '../paths';
-import { processGlobal } from './processGlobal';
+import { projectRoot } from '../../paths';
+import { processGlobal } from '../processGlobal';
 
 /** What the engine line reports about the adapter. */
 export interface WebGpuAdapterSummary {
