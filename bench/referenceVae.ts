@@ -1,6 +1,6 @@
 /**
  * The reference VAE of the benchmark, written out in tfjs ops (ELBO Lab's fused ones from
- * src/engine/fused, which fall back to stock ops on engines without their kernels) so the
+ * src/engine/ops/vaeStep, which fall back to stock ops on engines without their kernels) so the
  * benchmark measures the engine, not a particular trainer: encoder 784-400-(20 mean, 20 logVariance) with ReLU,
  * decoder 20-400-784 with ReLU then Bernoulli logits, Adam 1e-3, batches of 128. The same
  * layers, initial weights, data and batch order are handed to PyTorch (bench/torch_vae.py).
@@ -11,8 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../src/random';
-import { createAdam } from '../src/engine/adam';
-import { bernoulliNegativeLogLikelihood, dense as denseOp, gaussianKlToStandardNormalRows, gaussianSample } from '../src/engine/fused';
+import { createAdam } from '../src/engine/ops/adam';
+import { bernoulliNegativeLogLikelihood, dense as denseOp, gaussianKlToStandardNormalRows, gaussianSample } from '../src/engine/ops/vaeStep';
 
 export const LAYERS = [
   { name: 'fc1', in: 784, out: 400 },

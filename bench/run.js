@@ -149,7 +149,7 @@ function blasPeak() {
 
 async function child(engine, dir, opts) {
   const tf = require('@tensorflow/tfjs');
-  const { initEngine } = require('../src/engine/select.ts');
+  const { initEngine } = require('../src/engine/backends/select.ts');
   const { Random } = require('../src/random.ts');
   const R = require('./referenceVae.ts');
   const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8'));
@@ -162,7 +162,7 @@ async function child(engine, dir, opts) {
   // WebGPU on a CPU fallback adapter (SwiftShader) is as slow as the stock engines.
   const slow = engine === 'wasm' || engine === 'cpu' || (info.adapter !== undefined && info.adapter.fallback);
   if (info.adapter !== undefined) {
-    const { describeAdapter } = require('../src/engine/webgpu.ts');
+    const { describeAdapter } = require('../src/engine/backends/webgpu.ts');
     Object.assign(result, { adapter: describeAdapter(info.adapter), slow });
   }
   if (opts.gemm) {

@@ -24,8 +24,8 @@ export * from './runMode';
 export * as tensorChecks from './tensorChecks';
 
 // Compute engine: which tfjs backend runs, and why.
-export * from './engine/select';
-export { createAdam, FusedAdamOptimizer } from './engine/adam';
+export * from './engine/backends/select';
+export { createAdam, FusedAdamOptimizer } from './engine/ops/adam';
 
 // Distributions: q_φ(z|x), p(z), p_θ(x|z).
 export * from './distributions/gaussian';

@@ -1,4 +1,4 @@
 // Every test file: no tfjs greeting on stderr (tests pick backends directly, without initEngine).
-import { silenceCpuGreeting } from '../src/engine/select';
+import { silenceCpuGreeting } from '../src/engine/backends/select';
 
 silenceCpuGreeting();

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { checkMatrix, checkSameShape, checkTensorValues } from '../tensorChecks';
-import { bernoulliNegativeLogLikelihood } from '../engine/fused';
+import { bernoulliNegativeLogLikelihood } from '../engine/ops/vaeStep';
 
 /**
  * log p(x | logits) per example, summed over pixels:

@@ -29,11 +29,12 @@ import type { GenerativeModel, InferenceModel } from '../objectives/types';
 import { checkGenerativeModel, JointSamples, sampleJoint } from '../objectives/sampleJoint';
 import { logMeanExp, logMeanExpStandardError } from '../objectives/monteCarlo';
 import { meanAndStandardErrorOf } from '../stats/index';
-import { checkInteger, checkNumber, checkRandom, shapeString } from '../tensorChecks';
-import { DiagonalGaussianLike, DiagonalGaussianParameters, toDiagonalParameters, toVector } from './inputs';
+import { checkInteger, checkNumber, checkRandom } from '../tensorChecks';
+import { DiagonalGaussianLike, DiagonalGaussianParameters, toDataVector, toDiagonalParameters } from './inputs';
 import { LinearGaussianModel } from './linearGaussian';
 import { logDiagonalGaussianOnGrid, QuadratureOptions, quadrature2d } from './quadrature2d';
-import { cholesky, dot, forwardSubstitute, logDetFromCholesky, logSumExp } from './linearAlgebra';
+import { cholesky, logSumExp } from './linearAlgebra';
+import { klDiagonalToStandardNormal, logNormalDiagonal, logNormalFromCholesky } from './gaussianClosedForms';
 
 export type StepMethod = 'closedForm' | 'quadrature' | 'monteCarlo';
 
@@ -118,7 +119,7 @@ export function derivationSteps(
   }
   if (options.random !== undefined) checkRandom(fn, 'options.random', options.random);
   const samples = checkInteger(fn, 'options.samples', options.samples ?? 1000, 2);
-  const xv = toDataRow(fn, x);
+  const xv = toDataVector(fn, x);
   const qp = resolveQ(fn, q, xv, decoder.latentSize);
   let result: DerivationResult;
   if (method === 'closedForm') result = closedFormSteps(model as LinearGaussianModel, xv, qp);
@@ -126,18 +127,6 @@ export function derivationSteps(
   else return monteCarloSteps(decoder, xv, qp, options.random as Random, samples);
   if (options.random !== undefined) result.monteCarlo = monteCarloSteps(decoder, xv, qp, options.random, samples);
   return result;
-}
-
-function toDataRow(fn: string, x: unknown): Float64Array {
-  if (x instanceof tf.Tensor) {
-    if (x.rank > 2 || (x.rank === 2 && x.shape[0] !== 1) || x.size < 1) {
-      throw new RangeError(`${fn}: x must be one data vector ([D] or [1,D]), got shape ${shapeString(x.shape)}`);
-    }
-    return toVector(fn, 'x', x, x.size);
-  }
-  const length = (x as ArrayLike<number> | null)?.length;
-  if (typeof length !== 'number' || length < 1) throw new TypeError(`${fn}: x must be a tensor or an array of numbers`);
-  return toVector(fn, 'x', x, length);
 }
 
 function resolveQ(fn: string, q: unknown, x: Float64Array, latentSize: number): DiagonalGaussianParameters {
@@ -156,12 +145,6 @@ function resolveQ(fn: string, q: unknown, x: Float64Array, latentSize: number): 
   return toDiagonalParameters(fn, 'q', q, latentSize);
 }
 
-function closedKlToPrior(q: DiagonalGaussianParameters): number {
-  let kl = 0;
-  for (let j = 0; j < q.mean.length; j++) kl += -0.5 * (1 + q.logVariance[j] - q.mean[j] ** 2 - Math.exp(q.logVariance[j]));
-  return kl;
-}
-
 function step(i: number, value: number, method: StepMethod, route: string, standardError = 0, errorEstimate = 0): DerivationStep {
   return { step: i, latex: STEP_LATEX[i - 1], route, value, standardError, errorEstimate, method };
 }
@@ -173,7 +156,10 @@ function closedFormSteps(model: LinearGaussianModel, x: Float64Array, q: Diagona
   const klPost = model.klToPosterior(x, q);
   const post = model.posterior(x);
   const zStar = q.mean;
-  const bayes = model.logLikelihood(x, zStar) + logStandardNormal(zStar) - logFullGaussian(zStar, post.mean, post.covariance);
+  const l = zStar.length;
+  const logPrior = logNormalDiagonal(zStar, new Float64Array(l), new Float64Array(l));
+  const logPosterior = logNormalFromCholesky(cholesky(post.covariance, l), l, Array.from(post.mean, (v, j) => zStar[j] - v));
+  const bayes = model.logLikelihood(x, zStar) + logPrior - logPosterior;
   const logMarginal = model.logMarginal(x);
   const m = 'closedForm';
   return {
@@ -195,20 +181,6 @@ function closedFormSteps(model: LinearGaussianModel, x: Float64Array, q: Diagona
   };
 }
 
-function logStandardNormal(z: ArrayLike<number>): number {
-  let s = 0;
-  for (let j = 0; j < z.length; j++) s += -0.5 * (Math.log(2 * Math.PI) + z[j] * z[j]);
-  return s;
-}
-
-/** log N(z; m, S) for a small full covariance S (via Cholesky). */
-function logFullGaussian(z: ArrayLike<number>, m: Float64Array, s: Float64Array): number {
-  const l = m.length;
-  const factor = cholesky(s, l);
-  const y = forwardSubstitute(factor, l, Array.from(m, (v, j) => z[j] - v));
-  return -0.5 * (l * Math.log(2 * Math.PI) + logDetFromCholesky(factor, l) + dot(y, y));
-}
-
 function quadratureSteps(decoder: GenerativeModel, x: Float64Array, q: DiagonalGaussianParameters, options: Omit<QuadratureOptions, 'q'>): DerivationResult {
   const r = quadrature2d(decoder, x, { ...options, q });
   const g = r.q as NonNullable<typeof r.q>;
@@ -220,7 +192,7 @@ function quadratureSteps(decoder: GenerativeModel, x: Float64Array, q: DiagonalG
   const qMass = normalize(g.logDensity.map((v, i) => v + g.grid.logWeights[i]));
   let step4 = 0;
   for (let i = 0; i < qMass.length; i++) if (qMass[i] > 0) step4 += qMass[i] * (g.logJoint[i] - g.logDensity[i]);
-  const kl = closedKlToPrior(q);
+  const kl = klDiagonalToStandardNormal(q.mean, q.logVariance);
   const m = 'quadrature';
   const errLog = r.errorEstimate.total;
   const errElbo = g.discretizationError.elbo + g.truncationError;
@@ -272,7 +244,7 @@ function monteCarloSteps(decoder: GenerativeModel, x: Float64Array, q: DiagonalG
   const prior = ms(s.logPrior);
   const negEntropy = ms(s.logQ);
   const joint = ms(s.logLikelihood.map((ll, i) => ll + s.logPrior[i]));
-  const kl = closedKlToPrior(q);
+  const kl = klDiagonalToStandardNormal(q.mean, q.logVariance);
   const m = 'monteCarlo';
   const is = `importance sampling with q, ${samples} samples (no closed form)`;
   return {

@@ -29,6 +29,19 @@ export function toVector(fn: string, name: string, value: unknown, length: numbe
   return Float64Array.from(checkFiniteArray(fn, name, value, length));
 }
 
+/** One data vector x, given as a [D] or [1, D] tensor or as an array of D ≥ 1 finite numbers. */
+export function toDataVector(fn: string, x: unknown): Float64Array {
+  if (x instanceof tf.Tensor) {
+    if (x.rank > 2 || (x.rank === 2 && x.shape[0] !== 1) || x.size < 1) {
+      throw new RangeError(`${fn}: x must be one data vector ([D] or [1,D]), got shape ${shapeString(x.shape)}`);
+    }
+    return toVector(fn, 'x', x, x.size);
+  }
+  const length = (x as ArrayLike<number> | null)?.length;
+  if (typeof length !== 'number' || length < 1) throw new TypeError(`${fn}: x must be a tensor or an array of numbers`);
+  return toVector(fn, 'x', x, length);
+}
+
 /** Converts and validates q with `latentSize` dimensions (finite log-variances, i.e. σ > 0). */
 export function toDiagonalParameters(fn: string, name: string, q: unknown, latentSize: number): DiagonalGaussianParameters {
   if (q === null || typeof q !== 'object' || !('mean' in q) || !('logVariance' in q)) {

@@ -7,12 +7,12 @@
  *  - klToGridPosterior: quadrature, q to the true posterior p_θ(z|x) of a 2-D latent.
  */
 import type { Random } from '../random';
+import { LOG_2PI } from '../distributions/gaussian';
 import { meanAndStandardErrorOf } from '../stats/index';
 import { checkInteger, checkRandom } from '../tensorChecks';
-import { cholesky, forwardSubstitute, logDetFromCholesky } from './linearAlgebra';
+import { cholesky, logDetFromCholesky } from './linearAlgebra';
+import { logNormalFromCholesky } from './gaussianClosedForms';
 import type { QuadratureResult } from './quadrature2d';
-
-const LOG_2PI = Math.log(2 * Math.PI);
 
 /**
  * How far the aggregate posterior q_φ(z) = (1/N) Σ_i q_φ(z|x_i) sits from the prior p(z) = N(0, I),
@@ -75,7 +75,6 @@ export function monteCarloKlToGaussian(
   checkRandom(fn, 'random', random);
   checkInteger(fn, 'samples', samples, 2);
   const factor = cholesky(covariance, l, fn);
-  const logNormP = -0.5 * (l * LOG_2PI + logDetFromCholesky(factor, l));
   let sumLogVar = 0;
   for (let j = 0; j < l; j++) sumLogVar += q.logVariance[j];
   const logNormQ = -0.5 * (l * LOG_2PI + sumLogVar);
@@ -83,6 +82,7 @@ export function monteCarloKlToGaussian(
   const z = new Float64Array(l);
   const diff = new Float64Array(l);
   for (let s = 0; s < samples; s++) {
+    // log q(z) through the draw's own noise e = (z − μ)/σ, which it knows exactly.
     let quadQ = 0;
     for (let j = 0; j < l; j++) {
       const e = random.normal();
@@ -90,10 +90,7 @@ export function monteCarloKlToGaussian(
       quadQ += e * e;
       diff[j] = z[j] - mean[j];
     }
-    const y = forwardSubstitute(factor, l, diff);
-    let quadP = 0;
-    for (let j = 0; j < l; j++) quadP += y[j] * y[j];
-    values[s] = logNormQ - 0.5 * quadQ - (logNormP - 0.5 * quadP);
+    values[s] = logNormQ - 0.5 * quadQ - logNormalFromCholesky(factor, l, diff);
   }
   const e = meanAndStandardErrorOf(values, 0, samples);
   return { value: e.mean, standardError: e.standardError };

@@ -70,6 +70,13 @@ export function choleskyInverse(l: Float64Array, n: number): Float64Array {
   return inv;
 }
 
+/** Aᵀ (c×r) of an r×c matrix A. */
+export function transpose(a: ArrayLike<number>, r: number, c: number): Float64Array {
+  const out = new Float64Array(c * r);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = a[i * c + j];
+  return out;
+}
+
 /** Aᵀ A for an r×c matrix A (c×c result). */
 export function gram(a: ArrayLike<number>, r: number, c: number): Float64Array {
   const out = new Float64Array(c * c);

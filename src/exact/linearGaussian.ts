@@ -9,15 +9,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Random } from '../random';
+import { LOG_2PI } from '../distributions/gaussian';
 import { gaussianLogLikelihood } from '../distributions/gaussianLikelihood';
 import { checkFiniteArray, checkInteger, checkMatrix, checkNumber, checkRandom, shapeString } from '../tensorChecks';
 import type { GenerativeModel } from '../objectives/types';
 import {
-  cholesky, choleskyInverse, choleskySolve, dot, forwardSubstitute, gram, logDetFromCholesky, matTVec, matVec,
+  cholesky, choleskyInverse, choleskySolve, dot, forwardSubstitute, gram, logDetFromCholesky, matTVec, matVec, transpose,
 } from './linearAlgebra';
 import { DiagonalGaussianLike, DiagonalGaussianParameters, toDiagonalParameters, toVector } from './inputs';
-
-const LOG_2PI = Math.log(2 * Math.PI);
+import { klDiagonalToStandardNormal, logNormalFromCholesky } from './gaussianClosedForms';
 
 /** The exact posterior p_θ(z|x) = N(mean, covariance), covariance L×L row-major. */
 export interface GaussianPosterior {
@@ -76,8 +76,7 @@ export class LinearGaussianModel {
     this.bias = toVector(fn, 'bias', bias, d);
     this.logVariance = checkNumber(fn, 'logVariance', logVariance);
     this.variance = Math.exp(logVariance);
-    const m = gram(this.weights, d, this.latentSize);
-    for (let j = 0; j < this.latentSize; j++) m[j * this.latentSize + j] += this.variance;
+    const m = this.matrixM();
     this.mFactor = cholesky(m, this.latentSize, fn);
     this.columnNormsSquared = Float64Array.from({ length: this.latentSize }, (_, j) => m[j * this.latentSize + j] - this.variance);
   }
@@ -127,23 +126,14 @@ export class LinearGaussianModel {
     const r = this.residual('LinearGaussianModel.logMarginalDense', x);
     const c = this.marginalCovariance();
     const factor = cholesky(c, this.dataSize, 'LinearGaussianModel.logMarginalDense');
-    const y = forwardSubstitute(factor, this.dataSize, r);
-    return -0.5 * (this.dataSize * LOG_2PI + logDetFromCholesky(factor, this.dataSize) + dot(y, y));
+    return logNormalFromCholesky(factor, this.dataSize, r);
   }
 
   /** C = W Wᵀ + σ² I (D×D). */
   marginalCovariance(): Float64Array {
-    const { dataSize: d, latentSize: l, weights: w } = this;
-    const c = new Float64Array(d * d);
-    for (let i = 0; i < d; i++) {
-      for (let j = 0; j <= i; j++) {
-        let s = 0;
-        for (let k = 0; k < l; k++) s += w[i * l + k] * w[j * l + k];
-        c[i * d + j] = s;
-        c[j * d + i] = s;
-      }
-      c[i * d + i] += this.variance;
-    }
+    const { dataSize: d, latentSize: l } = this;
+    const c = gram(transpose(this.weights, d, l), l, d);
+    for (let i = 0; i < d; i++) c[i * d + i] += this.variance;
     return c;
   }
 
@@ -190,17 +180,16 @@ export class LinearGaussianModel {
     let sq = 0;
     for (let i = 0; i < r.length; i++) sq += (r[i] - wm[i]) ** 2;
     let trace = 0;
-    let kl = 0;
     let expectedLogPrior = 0;
     let entropy = 0;
     for (let j = 0; j < this.latentSize; j++) {
       const s2 = Math.exp(logVariance[j]);
       trace += s2 * this.columnNormsSquared[j];
-      kl += -0.5 * (1 + logVariance[j] - mean[j] ** 2 - s2);
       expectedLogPrior += -0.5 * (LOG_2PI + mean[j] ** 2 + s2);
       entropy += 0.5 * (1 + LOG_2PI + logVariance[j]);
     }
     const reconstruction = -0.5 * (this.dataSize * (LOG_2PI + this.logVariance) + (sq + trace) / this.variance);
+    const kl = klDiagonalToStandardNormal(mean, logVariance);
     return { reconstruction, kl, elbo: reconstruction - kl, expectedLogPrior, entropy };
   }
 

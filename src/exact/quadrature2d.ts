@@ -25,14 +25,14 @@
  * Cost: pilot² + points² decoder rows (+ points² more with q): 61² + 151² ≈ 26,000 by default.
  */
 import * as tf from '@tensorflow/tfjs';
+import { LOG_2PI } from '../distributions/gaussian';
 import type { GenerativeModel } from '../objectives/types';
 import { checkGenerativeModel } from '../objectives/sampleJoint';
 import { defaultChunkRows } from '../objectives/monteCarlo';
 import { checkInteger, checkNumber, shapeString } from '../tensorChecks';
-import { DiagonalGaussianLike, DiagonalGaussianParameters, toDiagonalParameters, toVector } from './inputs';
+import { DiagonalGaussianLike, DiagonalGaussianParameters, toDataVector, toDiagonalParameters } from './inputs';
 import { logSumExp, normalUpperQuantile, normalUpperTail } from './linearAlgebra';
-
-const LOG_2PI = Math.log(2 * Math.PI);
+import { logNormalDiagonal } from './gaussianClosedForms';
 
 export type Box = [[number, number], [number, number]];
 
@@ -131,7 +131,7 @@ export function quadrature2d(decoder: GenerativeModel, x: tf.Tensor | ArrayLike<
   if (decoder.latentSize !== 2) {
     throw new RangeError(`${fn}: decoder.latentSize must be 2 (quadrature is over a 2-D latent), got ${decoder.latentSize}`);
   }
-  const xv = toDataVector(fn, x);
+  const xv = Float32Array.from(toDataVector(fn, x));
   const points = checkInteger(fn, 'options.pointsPerAxis', options.pointsPerAxis ?? 151, 2);
   const pilotPoints = checkInteger(fn, 'options.pilotPointsPerAxis', options.pilotPointsPerAxis ?? 61, 2);
   const epsilon = checkNumber(fn, 'options.epsilon', options.epsilon ?? 1e-6, Number.MIN_VALUE, 0.5);
@@ -191,18 +191,6 @@ export function logDiagonalGaussianOnGrid(q: DiagonalGaussianParameters, grid: G
   return Float64Array.from({ length: grid.axis0.length * grid.axis1.length }, (_, g) => logQAt(q, grid, g));
 }
 
-function toDataVector(fn: string, x: unknown): Float32Array {
-  if (x instanceof tf.Tensor) {
-    if (x.rank > 2 || (x.rank === 2 && x.shape[0] !== 1) || x.size < 1) {
-      throw new RangeError(`${fn}: x must be one data vector ([D] or [1,D]), got shape ${shapeString(x.shape)}`);
-    }
-    return Float32Array.from(toVector(fn, 'x', x, x.size));
-  }
-  const length = (x as ArrayLike<number> | null)?.length;
-  if (typeof length !== 'number' || length < 1) throw new TypeError(`${fn}: x must be a tensor or an array of numbers`);
-  return Float32Array.from(toVector(fn, 'x', x, length));
-}
-
 function checkBox(fn: string, box: unknown): Box {
   const b = box as number[][];
   const ok = Array.isArray(b) && b.length === 2 && b.every((r) => Array.isArray(r) && r.length === 2
@@ -259,10 +247,7 @@ function logPriorAt(grid: Grid2d, g: number): number {
 
 function logQAt(q: DiagonalGaussianParameters, grid: Grid2d, g: number): number {
   const n1 = grid.axis1.length;
-  const z = [grid.axis0[Math.floor(g / n1)], grid.axis1[g % n1]];
-  let s = 0;
-  for (let k = 0; k < 2; k++) s += -0.5 * (LOG_2PI + q.logVariance[k] + (z[k] - q.mean[k]) ** 2 / Math.exp(q.logVariance[k]));
-  return s;
+  return logNormalDiagonal([grid.axis0[Math.floor(g / n1)], grid.axis1[g % n1]], q.mean, q.logVariance);
 }
 
 /** Box holding N(μ, diag s²) up to mass ε (per axis ±Φ⁻¹(1 − ε/4) s). */

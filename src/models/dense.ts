@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../random';
-import { dense, DenseActivation } from '../engine/fused';
+import { dense, DenseActivation } from '../engine/ops/vaeStep';
 import { checkInteger, checkRandom } from '../tensorChecks';
 
 export type { DenseActivation };

@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../random';
 import { budget, isCiMode, notebookSeed } from '../runMode';
-import { EngineInfo, initEngine } from '../engine/select';
+import { EngineInfo, initEngine } from '../engine/backends/select';
 import { Claims } from '../display/claims';
 import { checkObject, checkNonEmptyString } from '../tensorChecks';
 

@@ -10,7 +10,7 @@ import {
 import { checkInteger, checkRandom, shapeString } from '../tensorChecks';
 import { defaultChunkRows, meanAndStandardError, sampleAndEvaluate } from './monteCarlo';
 import type { MonteCarloEstimate } from './types';
-import { gaussianKlToStandardNormalRows } from '../engine/fused';
+import { gaussianKlToStandardNormalRows } from '../engine/ops/vaeStep';
 
 /**
  * KL(q ‖ N(0, I)) per latent dimension, shape [batch, latent]:

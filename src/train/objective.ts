@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { LOG_2PI } from '../distributions/gaussian';
 import type { Vae } from '../models/vae';
-import { bernoulliNegativeLogLikelihood, gaussianKlToStandardNormalRows, gaussianSample } from '../engine/fused';
+import { bernoulliNegativeLogLikelihood, gaussianKlToStandardNormalRows, gaussianSample } from '../engine/ops/vaeStep';
 import { klPerDimensionUnchecked } from '../objectives/kl';
 
 /*
@@ -28,7 +28,7 @@ export function trainingObjective(model: Vae, x: tf.Tensor2D, noise: tf.Tensor2D
   return tf.tidy(() => {
     const encoded = model.encoderNetwork.apply(x);
     const [mean, logVariance] = tf.split(encoded, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
-    // The engine's fused ops (src/engine/fused.ts): one kernel each on the fast engines.
+    // The engine's fused ops (src/engine/ops/vaeStep.ts): one kernel each on the fast engines.
     const z = gaussianSample(mean, logVariance, noise);
     const out = model.decoderNetwork.apply(z);
     let reconstructionSum: tf.Tensor; // Σ_i log p_θ(x_i|z_i) over the batch

@@ -9,7 +9,7 @@ import { gatherRows, shuffledBatches } from './minibatches';
 import { ProgressReporter, TrainSummary, silentProgress, terminalProgress } from './progress';
 import { estimateLogLikelihood } from './logLikelihood';
 import { trainingObjective } from './objective';
-import { createAdam } from '../engine/adam';
+import { createAdam } from '../engine/ops/adam';
 import { checkFunction, checkInteger, checkNonNegative, checkObject, checkOneOf, checkPositive, checkSeed } from '../tensorChecks';
 
 /** How Bernoulli training data in [0, 1] becomes binary. */

@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/random';
-import { createAdam, FusedAdamOptimizer } from '../../src/engine/adam';
-import { simdModuleBytes } from '../../src/engine/kernels/wasmSimd';
-import { webAssembly } from '../../src/engine/kernels/shared';
+import { createAdam, FusedAdamOptimizer } from '../../src/engine/ops/adam';
+import { elementwiseModuleBytes } from '../../src/engine/kernels/wasmElementwise';
+import { webAssembly } from '../../src/engine/kernels/wasmBackend';
 
 /** Trains a small least-squares problem for `steps` with `optimizer`; returns final parameters. */
 function run(optimizer: tf.Optimizer, steps: number, sizes: number[], seed: number): Float32Array[] {
@@ -32,7 +32,7 @@ describe('fused Adam', () => {
   });
 
   it('the hand-assembled SIMD module is valid WebAssembly', () => {
-    expect(webAssembly().validate(simdModuleBytes())).toBe(true);
+    expect(webAssembly().validate(elementwiseModuleBytes())).toBe(true);
   });
 
   it('matches tf.train.adam on wasm over many steps, including sizes not a multiple of 4', () => {

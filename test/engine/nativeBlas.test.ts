@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/random';
-import { installKernelSet, restoreStockKernels } from '../../src/engine/kernels/shared';
+import { installKernelSet, restoreStockKernels } from '../../src/engine/kernels/kernelSets';
 import { BlasAddon, loadBlasAddon, nativeBlasKernels } from '../../src/engine/kernels/nativeBlas';
 import {
   BATCHES, maxAbsDiff, operandShapes, randomTensor, referenceMatMul, SHAPES, tolerance, TRANSPOSES,

@@ -4,8 +4,8 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { currentEngine, initEngine } from '../../src/engine/select';
-import { activeKernelSet, restoreStockKernels } from '../../src/engine/kernels/shared';
+import { currentEngine, initEngine } from '../../src/engine/backends/select';
+import { activeKernelSet, restoreStockKernels } from '../../src/engine/kernels/kernelSets';
 import { loadBlasAddon } from '../../src/engine/kernels/nativeBlas';
 
 // Real modules on disk that fail the way broken optional engines fail in the field: one throws
@@ -147,7 +147,7 @@ describe('initEngine', () => {
     const script = (withEngine: boolean): string => [
       "require('./bench/tsRequire.js');",
       "const tf = require('@tensorflow/tfjs');",
-      "const { initEngine } = require('./src/engine/select.ts');",
+      "const { initEngine } = require('./src/engine/backends/select.ts');",
       '(async () => {',
       withEngine ? "  await initEngine({ engine: 'cpu' });" : "  await tf.setBackend('cpu');",
       '  tf.tensor([1, 2, 3]).dispose();',

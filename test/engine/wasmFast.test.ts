@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/random';
-import { installKernelSet, restoreStockKernels, activeKernelSet } from '../../src/engine/kernels/shared';
+import { installKernelSet, restoreStockKernels, activeKernelSet } from '../../src/engine/kernels/kernelSets';
 import { wasmFastKernels } from '../../src/engine/kernels/wasmFast';
 import {
   BATCHES, maxAbsDiff, operandShapes, randomTensor, referenceMatMul, SHAPES, tolerance, TRANSPOSES,

@@ -8,7 +8,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/random';
 import { gemm, gemmFor, gemmModuleBytes } from '../../src/engine/kernels/wasmGemm';
-import { installKernelSet, restoreStockKernels, webAssembly } from '../../src/engine/kernels/shared';
+import { installKernelSet, restoreStockKernels } from '../../src/engine/kernels/kernelSets';
+import { webAssembly } from '../../src/engine/kernels/wasmBackend';
 import { wasmFastKernels } from '../../src/engine/kernels/wasmFast';
 import { maxAbsDiff, randomTensor, tolerance } from './matmulCases';
 

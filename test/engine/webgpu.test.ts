@@ -9,9 +9,10 @@
 import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { initEngine } from '../../src/engine/select';
-import { ADAM_KERNEL, createAdam } from '../../src/engine/adam';
-import { describeAdapter, summarizeAdapter, webGpuAdapter } from '../../src/engine/webgpu';
+import { initEngine } from '../../src/engine/backends/select';
+import { createAdam } from '../../src/engine/ops/adam';
+import { ADAM_KERNEL } from '../../src/engine/kernels/adamStep';
+import { describeAdapter, summarizeAdapter, webGpuAdapter } from '../../src/engine/backends/webgpu';
 import { Random } from '../../src/random';
 import { binaryPatterns } from '../../src/data/synthetic';
 import { trainVae, TrainResult } from '../../src/train/train';

@@ -4,7 +4,7 @@ import { Random } from '../../src/random';
 import { binaryPatterns } from '../../src/data/synthetic';
 import { trainVae, TrainResult } from '../../src/train/train';
 import { linearWarmup } from '../../src/train/schedules';
-import { initEngine } from '../../src/engine/select';
+import { initEngine } from '../../src/engine/backends/select';
 
 const data = binaryPatterns({ count: 240, features: 16, prototypes: 3, flipProbability: 0.1 }, new Random(21));
 const heldOut = binaryPatterns({ count: 60, features: 16, prototypes: 3, flipProbability: 0.1, patterns: data.patterns }, new Random(22));

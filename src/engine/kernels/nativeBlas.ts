@@ -5,7 +5,7 @@
  * directly in the wasm heap: the addon receives the heap as a Float32Array plus offsets.
  * Softplus (the Bernoulli log-likelihood's costliest elementwise op) is computed there too,
  * by a vectorised branch-free formula about 2 ulp from exact, and so are the fused Bernoulli
- * log-likelihood, its gradient and the ReLU gradient (./fused.ts).
+ * log-likelihood, its gradient and the ReLU gradient (./vaeStepKernels.ts).
  *
  * Threads: OpenBLAS reads OPENBLAS_NUM_THREADS once, when the library is loaded, so it is
  * set (to 1, unless the user set it) before the addon is required. One thread because the
@@ -19,13 +19,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type * as tf from '@tensorflow/tfjs';
 import { projectRoot } from '../../paths';
-import { floatIndex, KernelArgs, operands, planMatMul, product, sharedCast, sharedIdentity, StockKernel, stockKernel } from './shared';
-import { leadingAxesSum } from './sum';
-import { fastFusedMatMul } from './wasmFast';
-import { FusedAddon, fusedKernels } from './fused';
+import { floatIndex, KernelArgs, matMulCall, product, StockKernel } from './wasmBackend';
+import { stockKernel } from './kernelSets';
+import { leadingAxesSum } from './leadingAxesSum';
+import { fastFusedMatMul, sharedCast, sharedIdentity } from './wasmFast';
+import { VaeStepAddon, vaeStepKernels } from './vaeStepKernels';
 
 /** The addon's exports (see native/src/elbo_blas.cc). */
-export interface BlasAddon extends FusedAddon {
+export interface BlasAddon extends VaeStepAddon {
   gemm(
     heap: Float32Array, batch: number, M: number, N: number, K: number,
     transA: boolean, transB: boolean,
@@ -68,11 +69,8 @@ const ACTIVATION_CODES: Record<string, number> = { linear: 0, relu: 1, relu6: 2 
  * (non-float, unsupported broadcast, activation BLAS cannot fuse) and another kernel runs.
  */
 function blasMatMul(addon: BlasAddon, args: KernelArgs, bias: tf.TensorInfo | undefined, activation: string): tf.TensorInfo | null {
-  const { a, b } = operands(args.inputs);
+  const { a, b, transposeA, transposeB, plan } = matMulCall(args);
   const backend = args.backend;
-  const transposeA = args.attrs.transposeA === true;
-  const transposeB = args.attrs.transposeB === true;
-  const plan = planMatMul(a.shape, b.shape, transposeA, transposeB);
   const act = ACTIVATION_CODES[activation];
   if (plan === null || act === undefined || a.dtype !== 'float32' || b.dtype !== 'float32') return null;
   let biasSize = 0;
@@ -114,6 +112,6 @@ export function nativeBlasKernels(addon: BlasAddon): Record<string, StockKernel>
   };
   return {
     BatchMatMul: batchMatMul, _FusedMatMul: fusedMatMul, Identity: sharedIdentity, Cast: sharedCast, Softplus: softplus,
-    Sum: leadingAxesSum, ...fusedKernels(addon),
+    Sum: leadingAxesSum, ...vaeStepKernels(addon),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The few pieces of the WebAssembly binary format that ELBO Lab's hand-assembled kernels
- * (./wasmSimd, ./wasmGemm) need: LEB128 numbers, sections, names, and the opcodes used, as
+ * (./wasmElementwise, ./wasmGemm) need: LEB128 numbers, sections, names, and the opcodes used, as
  * byte arrays to concatenate. Hand-assembled because no wasm toolchain may be required at
  * install time, and a few hundred bytes of generated code are easier to review than a blob.
  */
@@ -44,10 +44,13 @@ export const V128 = 0x7b;
 export const get = (i: number): number[] => [0x20, ...leb(i)];
 export const set = (i: number): number[] => [0x21, ...leb(i)];
 export const i32 = (n: number): number[] => [0x41, ...sleb(n)];
+/** f32.const: the float32 nearest x, little-endian. */
+export const f32 = (x: number): number[] => [0x43, ...new Uint8Array(Float32Array.of(x).buffer)];
 export const simd = (op: number): number[] => [0xfd, ...leb(op)];
 export const I32_ADD = [0x6a];
 export const I32_SUB = [0x6b];
 export const I32_MUL = [0x6c];
+export const I32_SHL = [0x74];
 export const I32_GE_U = [0x4f];
 export const I32_LT_U = [0x49];
 export const I32_EQZ = [0x45];
@@ -66,6 +69,8 @@ export const store = (offset = 0): number[] => [...simd(0x0b), 0x02, ...leb(offs
 /** v128.load32_splat: one float from memory into all four lanes. */
 export const loadSplat = (offset = 0): number[] => [...simd(0x09), 0x02, ...leb(offset)];
 export const V128_ZERO = [...simd(0x0c), ...new Array<number>(16).fill(0)];
+/** v128.bitselect: (a, b, mask) -> bits of a where mask is 1, of b where it is 0. */
+export const V128_BITSELECT = simd(0x52);
 
 export const F32X4 = {
   splat: simd(0x13),
@@ -80,6 +85,13 @@ export const F32X4 = {
   max: simd(0xe9),
   gt: simd(0x44),
   nearest: simd(0x6a),
+  /** Pseudo-minimum b < a ? b : a and pseudo-maximum a < b ? b : a (one instruction each on x64). */
+  pmin: simd(0xea),
+  pmax: simd(0xeb),
+};
+
+export const I32X4 = {
+  shl: simd(0xab),
 };
 
 /** A function body: local declarations as [count, type] groups, then the code (ends with END). */

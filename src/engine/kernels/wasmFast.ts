@@ -1,8 +1,9 @@
 /**
  * The pure-wasm fast engine's kernels for the tfjs wasm backend: every single (unbatched)
  * float32 matrix product, plain or fused with a bias and ReLU, by the hand-assembled SIMD GEMM
- * of ./wasmGemm; Sum over leading axes (bias gradients) by the same GEMM (./sum); softplus by
- * ./wasmSimd; Identity and same-dtype Cast without copies; the fused ops' kernels (./fused).
+ * of ./wasmGemm; Sum over leading axes (bias gradients) by the same GEMM (./leadingAxesSum);
+ * softplus by ./wasmElementwise; Identity and same-dtype Cast without copies; the fused ops'
+ * kernels (./vaeStepKernels). The native-BLAS set (./nativeBlas) reuses several of these.
  *
  * Why: the stock backend sends a product to XNNPACK only when neither operand is transposed;
  * every transposed product, which is every gradient of a dense layer (dX = dY·Wᵀ,
@@ -18,13 +19,12 @@
  * kernel: it has no fast path for them anyway.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { simdFor } from './wasmSimd';
+import { elementwiseFor } from './wasmElementwise';
 import { gemm, gemmFor, gemmModuleBytes, heapOf } from './wasmGemm';
-import { leadingAxesSum } from './sum';
-import { fusedKernels } from './fused';
-import {
-  floatIndex, KernelArgs, MatMulPlan, operands, planMatMul, product, sharedCast, sharedIdentity, stockKernel, StockKernel, view, webAssembly,
-} from './shared';
+import { leadingAxesSum } from './leadingAxesSum';
+import { vaeStepKernels } from './vaeStepKernels';
+import { stockKernel } from './kernelSets';
+import { floatIndex, KernelArgs, matMulCall, MatMulPlan, product, StockKernel, view, webAssembly } from './wasmBackend';
 
 function transpose2d(backend: KernelArgs['backend'], x: tf.TensorInfo, rows: number, cols: number): tf.TensorInfo {
   const t = stockKernel('Transpose')({
@@ -140,10 +140,7 @@ function simdMatMul(
 /** BatchMatMul kernel for the wasm backend; see the file comment. */
 export function fastBatchMatMul(args: KernelArgs): tf.TensorInfo {
   const stock = stockKernel('BatchMatMul');
-  const { a, b } = operands(args.inputs);
-  const transposeA = args.attrs.transposeA === true;
-  const transposeB = args.attrs.transposeB === true;
-  const plan = planMatMul(a.shape, b.shape, transposeA, transposeB);
+  const { a, b, transposeA, transposeB, plan } = matMulCall(args);
   if (!isSingle(plan) || a.dtype !== 'float32' || b.dtype !== 'float32') return stock(args);
   const simd = simdMatMul(args.backend, a, b, transposeA, transposeB, plan, null, false);
   if (simd !== null) return view(simd, plan.outShape);
@@ -160,10 +157,7 @@ export function fastBatchMatMul(args: KernelArgs): tf.TensorInfo {
  */
 export function fastFusedMatMul(args: KernelArgs): tf.TensorInfo {
   const stock = stockKernel('_FusedMatMul');
-  const { a, b } = operands(args.inputs);
-  const transposeA = args.attrs.transposeA === true;
-  const transposeB = args.attrs.transposeB === true;
-  const plan = planMatMul(a.shape, b.shape, transposeA, transposeB);
+  const { a, b, transposeA, transposeB, plan } = matMulCall(args);
   const backend = args.backend;
   const scalarBias = plan !== null ? expandScalarBias(backend, args.inputs.bias, plan.N) : null;
   const inputs = scalarBias === null ? args.inputs : { ...args.inputs, bias: scalarBias };
@@ -222,14 +216,41 @@ function fusedViaPlain(
 }
 
 /**
- * Softplus by the WebAssembly SIMD function of ./wasmSimd (about 3× the stock kernel's
+ * Identity without the copy. tfjs clones every tensor it saves for the backward pass
+ * (dozens per training step) through this kernel, and the stock wasm Identity copies the
+ * data; the cpu and webgl backends instead share it and count references, which is what
+ * this does. Safe because no wasm kernel writes into an existing tensor's memory (outputs
+ * are always fresh allocations, and Variable.assign swaps data rather than writing into it).
+ */
+export function sharedIdentity(args: KernelArgs): tf.TensorInfo {
+  const x = args.inputs.x;
+  if (x === undefined) throw new Error('engine: Identity called without input x');
+  if (x.dtype === 'string') return stockKernel('Identity')(args);
+  args.backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+/**
+ * Cast to the tensor's own dtype without the copy (tfjs casts float32 gradients to float32 in
+ * several backward functions); a real conversion goes to the stock kernel.
+ */
+export function sharedCast(args: KernelArgs): tf.TensorInfo {
+  const x = args.inputs.x;
+  if (x === undefined) throw new Error('engine: Cast called without input x');
+  if (x.dtype !== args.attrs.dtype || x.dtype === 'string') return stockKernel('Cast')(args);
+  args.backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+/**
+ * Softplus by the WebAssembly SIMD function of ./wasmElementwise (about 3× the stock kernel's
  * speed; the Bernoulli log-likelihood applies it to every pixel's logit), or the stock
  * kernel where SIMD is unavailable.
  */
 export function simdSoftplus(args: KernelArgs): tf.TensorInfo {
   const x = args.inputs.x;
   const backend = args.backend;
-  const fns = simdFor(backend.wasm.asm?.memory);
+  const fns = elementwiseFor(backend.wasm.asm?.memory);
   if (x === undefined || x.dtype !== 'float32' || fns === null) return stockKernel('Softplus')(args);
   const out = backend.makeOutput(x.shape, 'float32');
   const n = product(x.shape);
@@ -258,6 +279,6 @@ export function gemmAvailable(): boolean {
 export function wasmFastKernels(): Record<string, StockKernel> {
   return {
     BatchMatMul: fastBatchMatMul, _FusedMatMul: fastFusedMatMul, Identity: sharedIdentity, Cast: sharedCast,
-    Softplus: simdSoftplus, Sum: leadingAxesSum, ...fusedKernels(),
+    Softplus: simdSoftplus, Sum: leadingAxesSum, ...vaeStepKernels(),
   };
 }

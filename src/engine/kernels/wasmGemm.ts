@@ -17,7 +17,7 @@
  * Edge tiles use 4×4, 1×8 and 1×4 variants of the same generator; the last N mod 4 columns
  * are summed in JavaScript.
  */
-import { moduleOnMemory } from './shared';
+import { moduleOnMemory } from './wasmBackend';
 import {
   AssembledFunction, BLOCK, br, brIf, END, F32X4, functionBody, get, i32, I32, I32_ADD, I32_EQZ, I32_GE_U, I32_MUL,
   I32_SUB, IF, load, loadSplat, LOOP, moduleBytes, set, store, V128, V128_ZERO,

@@ -18,7 +18,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import * as tf from '@tensorflow/tfjs';
-import { projectRoot } from '../paths';
+import { projectRoot } from '../../paths';
+import { processGlobal } from '../processGlobal';
 
 /** What the engine line reports about the adapter. */
 export interface WebGpuAdapterSummary {
@@ -69,7 +70,6 @@ interface WebGpuBackendLike {
   readSync(dataId: object): tf.backend_util.BackendValues;
 }
 
-const STATE_KEY = Symbol.for('elbo-lab.engine.webgpu');
 interface WebGpuState {
   /** The `webgpu` module specifier this process loaded (Dawn cannot be loaded twice). */
   specifier?: string;
@@ -80,16 +80,13 @@ interface WebGpuState {
   pumpInstalled?: boolean;
   /** True while our own call into Dawn runs (only then is a scheduled callback Dawn's). */
   capturing?: boolean;
+  /** The webgpu backend instances whose readSync is already ours (see enableSyncReads). */
+  syncReadBackends?: WeakSet<object>;
 }
 
+/** What this process knows of Dawn and its adapter (see processGlobal). */
 function state(): WebGpuState {
-  const g = globalThis as unknown as Record<symbol, WebGpuState | undefined>;
-  let s = g[STATE_KEY];
-  if (s === undefined) {
-    s = {};
-    g[STATE_KEY] = s;
-  }
-  return s;
+  return processGlobal<WebGpuState>('elbo-lab.engine.webgpu', () => ({}));
 }
 
 /** An engine that cannot start here for an expected reason (no driver, no GPU): a skip, not a bug. */
@@ -310,16 +307,18 @@ const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
 
 /** Replaces the active webgpu backend's readSync (once per backend instance). */
 async function enableSyncReads(): Promise<void> {
-  const backend = tf.backend() as unknown as WebGpuBackendLike & { [PATCHED]?: true };
-  if (backend[PATCHED]) return;
+  const backend = tf.backend() as unknown as WebGpuBackendLike;
+  const s = state();
+  const patched = s.syncReadBackends ?? new WeakSet<object>();
+  s.syncReadBackends = patched;
+  if (patched.has(backend)) return;
   for (const member of ['device', 'tensorMap', 'bufferManager', 'ensureCommandEncoderReady', 'endComputePassEncoder', 'submitQueue', 'convertAndCacheOnCPU'] as const) {
     if (backend[member] === undefined) throw new Error(`webgpu: the tfjs-backend-webgpu backend has no ${member} (a changed tfjs version?)`);
   }
   await findDawnPump(backend);
   backend.readSync = makeReadSync(backend, backend.readSync);
-  backend[PATCHED] = true;
+  patched.add(backend);
 }
-const PATCHED = Symbol.for('elbo-lab.webgpu.syncReads');
 
 /** Checks, on the GPU (large enough not to be forwarded to the CPU), a product and its synchronous read. */
 function selfTest(): void {

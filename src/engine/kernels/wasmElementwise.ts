@@ -18,8 +18,11 @@
  * s = t/(2+t) ≤ 1/3, by its odd series; about 2 ulp from exact, NaN and ±∞ handled.
  */
 
-import { moduleOnMemory } from './shared';
-import { F32, F32X4, functionBody, get, I32, I32_ADD, load, moduleBytes, set, simd, store, V128 } from './wasmAssembler';
+import { moduleOnMemory } from './wasmBackend';
+import {
+  BLOCK, br, brIf, END, f32, F32, F32X4, functionBody, get, i32, I32, I32_ADD, I32_GE_U, I32_SHL, I32X4, load, LOOP, moduleBytes,
+  set, store, V128, V128_BITSELECT,
+} from './wasmAssembler';
 
 /** (w, m, v, g, wOut, mOut, vOut, n, β₁, c₁, β₂, c₂, α, s, ε) => void */
 export type SimdAdam = (
@@ -43,35 +46,43 @@ function at(base: number): number[] {
   return [...get(base), ...get(I), ...I32_ADD];
 }
 
+/**
+ * for (i = 0; i < n·4; i += 16) body: the loop over n floats, four at a time, that both functions
+ * run; i (local `i`, zero on entry) is the byte offset of the current four, `nb` a scratch local.
+ */
+function fourFloatsAtATime(n: number, i: number, nb: number, body: number[]): number[] {
+  return [
+    ...get(n), ...i32(2), ...I32_SHL, ...set(nb), // nb = n << 2 (bytes)
+    ...BLOCK, ...LOOP,
+    ...get(i), ...get(nb), ...I32_GE_U, ...brIf(1), // if i >= nb: break
+    ...body,
+    ...get(i), ...i32(16), ...I32_ADD, ...set(i), // i += 16
+    ...br(0), ...END, ...END, // br loop; end loop; end block
+  ];
+}
+
 function adamBody(): number[] {
   const code: number[] = [];
   SCALARS.forEach((p, k) => code.push(...get(p), ...SPLAT, ...set(B1v + k)));
-  code.push(...get(N), 0x41, 2, 0x74, ...set(NB)); // nb = n << 2 (bytes)
-  code.push(0x02, 0x40, 0x03, 0x40); // block, loop
-  code.push(...get(I), ...get(NB), 0x4f, 0x0d, 1); // if i >= nb: break
-  code.push(...at(G), ...LOAD, ...set(GV));
-  code.push(...at(M), ...LOAD, ...get(B1v), ...MUL, ...get(GV), ...get(C1v), ...MUL, ...ADD, ...set(MV));
-  code.push(...at(V), ...LOAD, ...get(B2v), ...MUL, ...get(GV), ...get(GV), ...MUL, ...get(C2v), ...MUL, ...ADD, ...set(VV));
-  code.push(...at(MO), ...get(MV), ...STORE);
-  code.push(...at(VO), ...get(VV), ...STORE);
-  code.push(...at(WO), ...at(W), ...LOAD,
+  const body: number[] = [];
+  body.push(...at(G), ...LOAD, ...set(GV));
+  body.push(...at(M), ...LOAD, ...get(B1v), ...MUL, ...get(GV), ...get(C1v), ...MUL, ...ADD, ...set(MV));
+  body.push(...at(V), ...LOAD, ...get(B2v), ...MUL, ...get(GV), ...get(GV), ...MUL, ...get(C2v), ...MUL, ...ADD, ...set(VV));
+  body.push(...at(MO), ...get(MV), ...STORE);
+  body.push(...at(VO), ...get(VV), ...STORE);
+  body.push(...at(WO), ...at(W), ...LOAD,
     ...get(Av), ...get(MV), ...MUL,
     ...get(VV), ...SQRT, ...get(Sv), ...MUL, ...get(Ev), ...ADD,
     ...DIV, ...SUB, ...STORE);
-  code.push(...get(I), 0x41, 16, ...I32_ADD, ...set(I)); // i += 16
-  code.push(0x0c, 0, 0x0b, 0x0b); // br loop; end loop; end block
+  code.push(...fourFloatsAtATime(N, I, NB, body));
   return functionBody([[2, I32], [10, V128]], code);
 }
 
-const f32 = (x: number): number[] => [0x43, ...new Uint8Array(Float32Array.of(x).buffer)];
 const splat = (x: number): number[] => [...f32(x), ...SPLAT];
 const { abs: ABS, neg: NEG, gt: GT, nearest: NEAREST } = F32X4;
 // pmin/pmax are one instruction on x64 (min/max handle NaN and ±0 in several); both keep a NaN
 // in their first operand, which is all softplus needs.
-const PMIN = simd(0xea);
-const PMAX = simd(0xeb);
-const BITSELECT = simd(0x52);
-const I32X4_SHL = simd(0xab);
+const { pmin: PMIN, pmax: PMAX } = F32X4;
 
 /** Horner's rule for Σ cᵢ·uⁱ (coefficients from the highest power) with u in local `u`. */
 function horner(u: number, coefficients: number[]): number[] {
@@ -84,36 +95,30 @@ function softplusBody(): number[] {
   // params: x 0, out 1, n 2; locals: i 3, nb 4; v128: X 5, AX 6, KF 7, R 8, T 9, S 10, S2 11
   const [X_, OUT, N_, I_, NB_, X, AX, KF, R, T, S, S2] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
   const at2 = (base: number): number[] => [...get(base), ...get(I_), ...I32_ADD];
-  const code: number[] = [];
-  code.push(...get(N_), 0x41, 2, 0x74, ...set(NB_));
-  code.push(0x02, 0x40, 0x03, 0x40);
-  code.push(...get(I_), ...get(NB_), 0x4f, 0x0d, 1);
-  code.push(...at2(X_), ...LOAD, ...set(X));
-  code.push(...get(X), ...ABS, ...set(AX));
-  code.push(...get(AX), ...splat(87), ...PMIN, ...set(R)); // R = min(|x|, 87) for now
-  code.push(...get(R), ...splat(-1.4426950408889634), ...MUL, ...NEAREST, ...set(KF)); // k
-  code.push(...get(R), ...NEG, ...get(KF), ...splat(0.693145751953125), ...MUL, ...SUB,
+  const body: number[] = [];
+  body.push(...at2(X_), ...LOAD, ...set(X));
+  body.push(...get(X), ...ABS, ...set(AX));
+  body.push(...get(AX), ...splat(87), ...PMIN, ...set(R)); // R = min(|x|, 87) for now
+  body.push(...get(R), ...splat(-1.4426950408889634), ...MUL, ...NEAREST, ...set(KF)); // k
+  body.push(...get(R), ...NEG, ...get(KF), ...splat(0.693145751953125), ...MUL, ...SUB,
     ...get(KF), ...splat(1.428606765330187e-6), ...MUL, ...SUB, ...set(R)); // r = −|x| − k·ln2
-  code.push(...horner(R, [1 / 5040, 1 / 720, 1 / 120, 1 / 24, 1 / 6, 0.5, 1, 1])); // e^r
-  // i32.const 127 is 0xff 0x00 in signed LEB128.
+  body.push(...horner(R, [1 / 5040, 1 / 720, 1 / 120, 1 / 24, 1 / 6, 0.5, 1, 1])); // e^r
   // 2^k for integral k in [−126, 0]: k + 2²³ + 127 is exact and holds k + 127 in its low mantissa
   // bits; shifted left by 23 they become the exponent field (the rest shifts out).
-  code.push(...get(KF), ...splat(8388735), ...ADD, 0x41, 23, ...I32X4_SHL);
-  code.push(...MUL, ...set(T));
-  code.push(...splat(0), ...get(T), ...get(AX), ...splat(87), ...GT, ...BITSELECT, ...set(T)); // |x| > 87: t = 0
-  code.push(...get(T), ...splat(2), ...get(T), ...ADD, ...DIV, ...set(S));
-  code.push(...get(S), ...get(S), ...MUL, ...set(S2));
-  code.push(...get(OUT), ...get(I_), ...I32_ADD);
-  code.push(...get(X), ...splat(0), ...PMAX);
-  code.push(...get(S), ...horner(S2, [1 / 17, 1 / 15, 1 / 13, 1 / 11, 1 / 9, 1 / 7, 1 / 5, 1 / 3, 1]), ...MUL,
+  body.push(...get(KF), ...splat(8388735), ...ADD, ...i32(23), ...I32X4.shl);
+  body.push(...MUL, ...set(T));
+  body.push(...splat(0), ...get(T), ...get(AX), ...splat(87), ...GT, ...V128_BITSELECT, ...set(T)); // |x| > 87: t = 0
+  body.push(...get(T), ...splat(2), ...get(T), ...ADD, ...DIV, ...set(S));
+  body.push(...get(S), ...get(S), ...MUL, ...set(S2));
+  body.push(...get(OUT), ...get(I_), ...I32_ADD);
+  body.push(...get(X), ...splat(0), ...PMAX);
+  body.push(...get(S), ...horner(S2, [1 / 17, 1 / 15, 1 / 13, 1 / 11, 1 / 9, 1 / 7, 1 / 5, 1 / 3, 1]), ...MUL,
     ...splat(2), ...MUL, ...ADD, ...STORE);
-  code.push(...get(I_), 0x41, 16, ...I32_ADD, ...set(I_));
-  code.push(0x0c, 0, 0x0b, 0x0b);
-  return functionBody([[2, I32], [7, V128]], code);
+  return functionBody([[2, I32], [7, V128]], fourFloatsAtATime(N_, I_, NB_, body));
 }
 
 /** The module's bytes: imports env.memory, exports adam and softplus. */
-export function simdModuleBytes(): Uint8Array {
+export function elementwiseModuleBytes(): Uint8Array {
   const adamParams = [I32, I32, I32, I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32];
   return moduleBytes([
     { name: 'adam', params: adamParams, body: adamBody() },
@@ -130,4 +135,4 @@ export interface SimdFunctions {
 }
 
 /** The SIMD functions bound to `memory` (compiled once per memory), or null; see moduleOnMemory. */
-export const simdFor = moduleOnMemory<SimdFunctions>(simdModuleBytes);
+export const elementwiseFor = moduleOnMemory<SimdFunctions>(elementwiseModuleBytes);

@@ -5,7 +5,8 @@
  * reads X in place, with A a single 1 seen through zero strides.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { KernelArgs, product, stockKernel } from './shared';
+import { KernelArgs, product } from './wasmBackend';
+import { stockKernel } from './kernelSets';
 import { gemm, gemmFor, heapOf } from './wasmGemm';
 
 /** The reduced axes of a Sum call, non-negative and sorted, or null when malformed. */

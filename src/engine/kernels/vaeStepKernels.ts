@@ -1,7 +1,7 @@
 /**
- * Kernels of the fused ops (../fused.ts) for the wasm backend. Each replaces a chain of stock
- * kernels (and, in training, the tape bookkeeping and saved-tensor clones of every link) by
- * one pass over the data:
+ * Kernels of the fused VAE-step ops (../ops/vaeStep.ts) for the wasm backend. Each replaces a
+ * chain of stock kernels (and, in training, the tape bookkeeping and saved-tensor clones of
+ * every link) by one pass over the data:
  *   ElboLabDense            y = act(x·W + b), by the engine's own _FusedMatMul (GEMM + epilogue);
  *   ElboLabReluBackward     dy where y > 0, else 0;
  *   ElboLabBernoulliNll     per-row Σ softplus(l) − x·l       (native addon only: needs SIMD exp/log);
@@ -13,7 +13,7 @@
  * over the heap costs less than one kernel launch.
  */
 import * as tf from '@tensorflow/tfjs';
-import { floatIndex, KernelArgs, product, StockKernel, view } from './shared';
+import { floatIndex, KernelArgs, product, StockKernel, view } from './wasmBackend';
 
 export const DENSE_KERNEL = 'ElboLabDense';
 export const RELU_BACKWARD_KERNEL = 'ElboLabReluBackward';
@@ -24,7 +24,7 @@ export const GAUSSIAN_KL_KERNEL = 'ElboLabGaussianKl';
 export const GAUSSIAN_GRAD_KERNEL = 'ElboLabGaussianGrad';
 
 /** The addon functions the native versions use (see native/src/elbo_blas.cc). */
-export interface FusedAddon {
+export interface VaeStepAddon {
   bernoulliNll(heap: Float32Array, logits: number, x: number, out: number, rows: number, cols: number): void;
   bernoulliNllGrad(heap: Float32Array, logits: number, x: number, dy: number, out: number, rows: number, cols: number): void;
   reluBackward(heap: Float32Array, y: number, dy: number, out: number, n: number): void;
@@ -142,7 +142,7 @@ function gaussianGrad(args: KernelArgs): tf.TensorInfo {
   throw new Error(`engine: ${GAUSSIAN_GRAD_KERNEL} got an unknown part ${String(part)}`);
 }
 
-function bernoulliNllNative(addon: FusedAddon): StockKernel {
+function bernoulliNllNative(addon: VaeStepAddon): StockKernel {
   return (args) => {
     const logits = input(args, 'logits');
     const x = input(args, 'x');
@@ -155,7 +155,7 @@ function bernoulliNllNative(addon: FusedAddon): StockKernel {
   };
 }
 
-function bernoulliNllGradNative(addon: FusedAddon): StockKernel {
+function bernoulliNllGradNative(addon: VaeStepAddon): StockKernel {
   return (args) => {
     const logits = input(args, 'logits');
     const x = input(args, 'x');
@@ -168,7 +168,7 @@ function bernoulliNllGradNative(addon: FusedAddon): StockKernel {
   };
 }
 
-function reluBackwardNative(addon: FusedAddon): StockKernel {
+function reluBackwardNative(addon: VaeStepAddon): StockKernel {
   return (args) => {
     const y = input(args, 'y');
     const dy = input(args, 'dy');
@@ -184,7 +184,7 @@ function reluBackwardNative(addon: FusedAddon): StockKernel {
  * Bernoulli and ReLU-gradient loops too; without, the Bernoulli op keeps its composite form
  * (softplus, product, sum), whose softplus is already the engine's SIMD kernel.
  */
-export function fusedKernels(addon?: FusedAddon): Record<string, StockKernel> {
+export function vaeStepKernels(addon?: VaeStepAddon): Record<string, StockKernel> {
   const kernels: Record<string, StockKernel> = {
     [DENSE_KERNEL]: dense,
     [RELU_BACKWARD_KERNEL]: reluBackwardJs,

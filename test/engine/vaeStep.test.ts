@@ -2,13 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/random';
-import { activeKernelSet, installKernelSet, restoreStockKernels } from '../../src/engine/kernels/shared';
+import { activeKernelSet, installKernelSet, restoreStockKernels } from '../../src/engine/kernels/kernelSets';
 import { wasmFastKernels } from '../../src/engine/kernels/wasmFast';
 import { BlasAddon, loadBlasAddon, nativeBlasKernels } from '../../src/engine/kernels/nativeBlas';
-import { DENSE_KERNEL } from '../../src/engine/kernels/fused';
+import { DENSE_KERNEL } from '../../src/engine/kernels/vaeStepKernels';
 import {
   bernoulliNegativeLogLikelihood, dense, gaussianKlToStandardNormalRows, gaussianSample, reluBackward,
-} from '../../src/engine/fused';
+} from '../../src/engine/ops/vaeStep';
 
 /*
  * The fused ops against float64 references computed here from their closed forms (values and
