@@ -31,38 +31,6 @@ import type { ClaimSpec } from '../display/claims';
 import { checkFiniteArray, checkInteger, checkNumber, checkObject, checkRandom } from '../tensorChecks';
 
 // ---------------------------------------------------------------------------------------------
-// Seeds
-
-/**
- * The notebook's seeds, derived from its one seed as the notebook has always drawn them: one
- * Random(seed) whose draws, in this order, seed the binarization of the held-out digits, the
- * digit training, the measurements, the linear-Gaussian data, the linear VAE, its training, the
- * fresh encoder and the encoder-only training (a fork and an integer(2^31) each take one 32-bit
- * draw); the MNIST split uses the seed itself, the shuffle of point 2 and the prior draws of
- * point 3 the measurement seed + 3 and + 5.
- */
-export function legacySeeds(seed: number): {
-  split: number; binarization: number; digitTraining: number; measure: number; shuffle: number; priorDraws: number;
-  linearData: number; linearModel: number; jointTraining: number; freshEncoder: number; encoderTraining: number;
-} {
-  const fn = 'legacySeeds';
-  checkInteger(fn, 'seed', seed, 0, 0xffffffff);
-  const seeds = new Random(seed);
-  const binarization = seeds.nextUint32(); // seeds.fork()
-  const digitTraining = seeds.integer(2 ** 31);
-  const measure = seeds.integer(2 ** 31);
-  const linearData = seeds.nextUint32(); // fork
-  const linearModel = seeds.nextUint32(); // fork
-  const jointTraining = seeds.integer(2 ** 31);
-  const freshEncoder = seeds.nextUint32(); // fork
-  const encoderTraining = seeds.integer(2 ** 31);
-  return {
-    split: seed, binarization, digitTraining, measure, shuffle: measure + 3, priorDraws: measure + 5,
-    linearData, linearModel, jointTraining, freshEncoder, encoderTraining,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
 // The small VAE on digits (points 1–3)
 
 /** The digit VAE of points 1–3: a 784–200–8 encoder and a Bernoulli decoder (its twin trains with β = 0). */

@@ -12,7 +12,7 @@ import type { EpochMetrics } from '../../src/train/metrics';
 import type { ElboBatchMean } from '../../src/objectives/types';
 import {
   claimSpecs, codesVsPrior, codesVsPriorTable, elboOf, encoderTrainingTable, exactGapDuringTraining, exactGapOverData, gapPathText,
-  jointTrainingTable, legacySeeds, linearVaeConfig, meanExactLogEvidence, pointOneTex, priorDrawsFigure, reconstructionTable,
+  jointTrainingTable, linearVaeConfig, meanExactLogEvidence, pointOneTex, priorDrawsFigure, reconstructionTable,
   reconstructionThroughCode, resetEncoder, sameLinearGaussian, spoiledPosteriorGaps, spoiledPosteriorTable, strictlyIncreasing, summaryFigure,
 } from '../../src/course/06-summary';
 
@@ -26,31 +26,6 @@ function binaryData(count: number, features: number, random: Random) {
   const values = Float32Array.from({ length: count * features }, () => (random.uniform() < 0.3 ? 1 : 0));
   return { values, count, features };
 }
-
-describe('legacySeeds', () => {
-  it('draws the seeds as the notebook did: forks and integer(2^31) from one Random(seed), in order', () => {
-    const s = legacySeeds(20261106);
-    const seeds = new Random(20261106);
-    const binarization = seeds.fork();
-    const digitTraining = seeds.integer(2 ** 31);
-    const measure = seeds.integer(2 ** 31);
-    const linearData = seeds.fork();
-    const linearModel = seeds.fork();
-    const jointTraining = seeds.integer(2 ** 31);
-    const freshEncoder = seeds.fork();
-    const encoderTraining = seeds.integer(2 ** 31);
-    expect(s.split).toBe(20261106);
-    expect([s.digitTraining, s.measure, s.jointTraining, s.encoderTraining]).toEqual([digitTraining, measure, jointTraining, encoderTraining]);
-    expect([s.shuffle, s.priorDraws]).toEqual([measure + 3, measure + 5]);
-    // a fork is Random(next 32-bit draw): the same stream as Random(the returned seed)
-    for (const [seed, fork] of [[s.binarization, binarization], [s.linearData, linearData], [s.linearModel, linearModel], [s.freshEncoder, freshEncoder]] as const) {
-      expect(new Random(seed).normals(4)).toEqual(fork.normals(4));
-    }
-  });
-  it('rejects a seed outside [0, 2^32)', () => {
-    expect(() => legacySeeds(-1)).toThrow(/legacySeeds: seed/);
-  });
-});
 
 describe('point 1', () => {
   const batchMean: ElboBatchMean = { elbo: -100.25, reconstruction: -90.5, kl: 9.75, elboStandardError: 0.5, reconstructionStandardError: 0.5, klStandardError: 0 };
