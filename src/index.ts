@@ -65,7 +65,6 @@ export * from './display/claims';
 export * from './course/digits2d';
 export * from './experiments/betaSweep';
 export * from './experiments/collapse';
-export * from './experiments/summary';
 export * from './experiments/classifier';
 export * from './experiments/priorFit';
 export * from './experiments/memorization';
