@@ -69,4 +69,3 @@ export * from './experiments/classifier';
 export * from './experiments/priorFit';
 export * from './experiments/memorization';
 export * from './experiments/smoothness';
-export * from './experiments/gap';
