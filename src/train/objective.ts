@@ -49,21 +49,3 @@ export function trainingObjective(model: Vae, x: tf.Tensor2D, noise: tf.Tensor2D
     return tf.sub(tf.mul(klTerm, beta), reconstructionBatchMean) as tf.Scalar;
   });
 }
-
-/**
- * One optimizer step on the training objective (β = 1, no free bits: −ELBO, document §1) over
- * `variables` only, for a batch given as plain arrays x [rows, inputSize] and ε [rows, latent];
- * returns the loss before the step. The encoder-only experiments (θ held fixed) use it.
- */
-export function objectiveStep(
-  model: Vae, optimizer: tf.Optimizer, variables: tf.Variable[], xs: Float32Array, noise: Float32Array, rows: number,
-): number {
-  const loss = tf.tidy(() => {
-    const x = tf.tensor2d(xs, [rows, model.inputSize]);
-    const eps = tf.tensor2d(noise, [rows, model.latentSize]);
-    return optimizer.minimize(() => trainingObjective(model, x, eps, 1, 0), true, variables) as tf.Scalar;
-  });
-  const value = loss.dataSync()[0];
-  loss.dispose();
-  return value;
-}
