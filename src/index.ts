@@ -69,8 +69,4 @@ export * from './experiments/summary';
 export * from './experiments/jensen';
 export * from './experiments/intractability';
 export * from './experiments/derivationChain';
-export * from './experiments/classifier';
-export * from './experiments/priorFit';
-export * from './experiments/memorization';
-export * from './experiments/smoothness';
 export * from './experiments/gap';
