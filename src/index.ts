@@ -65,7 +65,3 @@ export * from './display/claims';
 export * from './course/digits2d';
 export * from './experiments/betaSweep';
 export * from './experiments/collapse';
-export * from './experiments/classifier';
-export * from './experiments/priorFit';
-export * from './experiments/memorization';
-export * from './experiments/smoothness';

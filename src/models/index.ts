@@ -1,3 +1,4 @@
 export * from './dense';
 export * from './vae';
 export * from './linearDecoder';
+export * from './classifier';

@@ -7,3 +7,4 @@ export * from './logLikelihood';
 export * from './runCache';
 export * from './evaluation';
 export * from './minibatches';
+export * from './classifier';
