@@ -63,8 +63,6 @@ export * from './display/live';
 export * from './display/progress';
 export * from './display/claims';
 export * from './course/digits2d';
-export * from './experiments/betaSweep';
-export * from './experiments/collapse';
 export * from './experiments/summary';
 export * from './experiments/jensen';
 export * from './experiments/intractability';

@@ -2,3 +2,4 @@
 export * from './estimate';
 export * from './rank';
 export * from './bootstrap';
+export * from './trend';
