@@ -63,5 +63,3 @@ export * from './display/live';
 export * from './display/progress';
 export * from './display/claims';
 export * from './course/digits2d';
-export * from './experiments/betaSweep';
-export * from './experiments/collapse';

@@ -1,2 +1,615 @@
-/** Course module of notebook 05-the-balance: its experiments and figures (uses the library; the library never imports it). */
-export {};
+/**
+ * Course module of notebook 05-the-balance (document §5): the balance of the two terms. It uses
+ * the library; the library never imports it.
+ *
+ * The notebook trains one network at eight values of β on the β-VAE objective (Higgins et al. 2017)
+ *   L_β(x) = E_{q_φ(z|x)}[log p_θ(x|z)] − β·KL(q_φ(z|x) ‖ p(z)),
+ * and names the two terms as Alemi et al. 2018 do:
+ *   rate R(x) = KL(q_φ(z|x) ‖ p(z)),   distortion D(x) = −E_q[log p_θ(x|z)],   ELBO(x) = −(R(x) + D(x)),
+ * so that training minimises D + β·R. Here: the sweep (training and measuring every model on the
+ * same digits, ε and prior draws), the measurements of posterior collapse (encoder mutual
+ * information, informative units, spread and blur of prior decodes), the figures, the tables and
+ * the claim specs.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Random } from '../random';
+import { Estimate, meanEstimate } from '../stats/estimate';
+import type { TrendStep } from '../stats/trend';
+import { logSumExp } from '../exact/linearAlgebra';
+import { LOG_2PI } from '../distributions/gaussian';
+import type { Vae } from '../models/vae';
+import type { DataMatrix } from '../data/matrix';
+import { RateDistortion, rateDistortion } from '../train/evaluation';
+import { columnVariances } from '../train/metrics';
+import { trainVae } from '../train/train';
+import type { BetaSchedule } from '../train/schedules';
+import type { ProgressReporter } from '../train/progress';
+import { trainingProgress } from '../display/progress';
+import { grayImageTrace, PlotlyFigure } from '../display/plotly';
+import { imageGrid } from '../display/imageGrid';
+import type { Cell } from '../display/table';
+import type { ClaimSpec } from '../display/claims';
+import { checkFiniteArray, checkInteger, checkNonEmptyString, checkNumber, checkObject, checkRandom } from '../tensorChecks';
+
+// ---------------------------------------------------------------- measurements of one model
+
+/**
+ * Spread of a set of images in pixel space: the mean over images of the squared distance to
+ * their mean image, Σ_pixels (x_ij − x̄_j)², averaged over i. Zero when all images are equal.
+ * Applied to decodes of different z ~ p(z), it measures how much the decoder uses z.
+ * `images` is [count, pixels] (tensor or row-major array with `pixels` given).
+ */
+export function pixelSpread(images: tf.Tensor2D | Float32Array | Float64Array, pixels?: number): number {
+  const fn = 'pixelSpread';
+  let values: Float32Array | Float64Array;
+  let d: number;
+  if (images instanceof tf.Tensor) {
+    if (images.rank !== 2 || images.shape[0] < 1) throw new RangeError(`${fn}: images must be a 2-D tensor [count, pixels], got shape [${images.shape}]`);
+    values = images.dataSync() as Float32Array;
+    d = images.shape[1];
+  } else if (images instanceof Float32Array || images instanceof Float64Array) {
+    if (!Number.isInteger(pixels) || (pixels as number) < 1 || images.length % (pixels as number) !== 0 || images.length === 0) {
+      throw new RangeError(`${fn}: pixels must be an integer >= 1 dividing images.length (${images.length}), got ${String(pixels)}`);
+    }
+    values = images;
+    d = pixels as number;
+  } else {
+    throw new TypeError(`${fn}: images must be a 2-D tensor or a Float32Array/Float64Array with pixels given`);
+  }
+  const n = values.length / d;
+  const mean = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += values[i * d + j];
+  for (let j = 0; j < d; j++) mean[j] /= n;
+  let total = 0;
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) total += (values[i * d + j] - mean[j]) ** 2;
+  if (!Number.isFinite(total)) throw new RangeError(`${fn}: images must hold finite numbers`);
+  return total / n;
+}
+
+/** log N(z; μ_j, diag σ²_j) of one z under row j of the encoder's outputs (float64). */
+function diagonalLogDensity(z: Float64Array, mean: ArrayLike<number>, logVariance: ArrayLike<number>, offset: number, d: number): number {
+  let s = 0;
+  for (let u = 0; u < d; u++) {
+    const lv = logVariance[offset + u];
+    s += LOG_2PI + lv + (z[u] - mean[offset + u]) ** 2 * Math.exp(-lv);
+  }
+  return -0.5 * s;
+}
+
+/**
+ * Monte Carlo estimate of the mutual information between x and z under the encoder,
+ *   I_q(x; z) = E_x E_{q_φ(z|x)}[ log q_φ(z|x) − log q_φ(z) ],   q_φ(z) = (1/N) Σ_j q_φ(z|x_j)
+ * (the aggregate posterior over the N examples given; Hoffman & Johnson 2016). One z per
+ * example from `random`; returns the mean over examples and its standard error. It lies in
+ * [0, log N] up to Monte Carlo noise and never exceeds the mean rate E_x KL(q_φ(z|x) ‖ p(z))
+ * in expectation; it is ≈ 0 when q_φ(z|x) is the same for every x (collapse).
+ * `mean` and `logVariance` are row-major [count, latentSize].
+ */
+export function encoderMutualInformation(
+  mean: ArrayLike<number>, logVariance: ArrayLike<number>, latentSize: number, random: Random,
+): Estimate {
+  const fn = 'encoderMutualInformation';
+  checkInteger(fn, 'latentSize', latentSize, 1);
+  checkRandom(fn, 'random', random);
+  checkFiniteArray(fn, 'mean', mean);
+  checkFiniteArray(fn, 'logVariance', logVariance, mean.length);
+  const d = latentSize;
+  if (mean.length === 0 || mean.length % d !== 0) throw new RangeError(`${fn}: mean.length must be a positive multiple of latentSize ${d}, got ${mean.length}`);
+  const n = mean.length / d;
+  if (n < 2) throw new RangeError(`${fn}: needs at least 2 examples, got ${n}`);
+  const perExample = new Float64Array(n);
+  const z = new Float64Array(d);
+  const logDensities = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let u = 0; u < d; u++) z[u] = mean[i * d + u] + Math.exp(0.5 * logVariance[i * d + u]) * random.normal();
+    for (let j = 0; j < n; j++) logDensities[j] = diagonalLogDensity(z, mean, logVariance, j * d, d);
+    perExample[i] = logDensities[i] - (logSumExp(logDensities) - Math.log(n));
+  }
+  return meanEstimate(perExample);
+}
+
+/** Latent dimensions whose mean KL exceeds `threshold` nats (default 0.1): the units that carry information. */
+export function informativeUnits(ratePerDimension: ArrayLike<number>, threshold = 0.1): number {
+  const fn = 'informativeUnits';
+  checkFiniteArray(fn, 'ratePerDimension', ratePerDimension);
+  checkNumber(fn, 'threshold', threshold, 0);
+  let count = 0;
+  for (let u = 0; u < ratePerDimension.length; u++) if (ratePerDimension[u] > threshold) count++;
+  return count;
+}
+
+/**
+ * Blur of decoded images: the mean over images of the Bernoulli entropy of their pixels,
+ *   H(x) = Σ_j −[p_j log p_j + (1 − p_j) log(1 − p_j)]  (nats, summed over pixels),
+ * where p is the decoder's pixel probability. Crisp images (p near 0 or 1) have low entropy;
+ * a decoder that hedges toward the average digit has high entropy. `probabilities` is [count, pixels].
+ */
+export function meanPixelEntropy(probabilities: tf.Tensor2D): number {
+  const fn = 'meanPixelEntropy';
+  if (!(probabilities instanceof tf.Tensor) || probabilities.rank !== 2 || probabilities.shape[0] < 1) {
+    throw new TypeError(`${fn}: probabilities must be a 2-D tensor [count, pixels]`);
+  }
+  const p = probabilities.dataSync();
+  const n = probabilities.shape[0];
+  let total = 0;
+  for (let i = 0; i < p.length; i++) {
+    const v = p[i];
+    if (!(v >= 0 && v <= 1)) throw new RangeError(`${fn}: probabilities must lie in [0, 1], got ${v} at entry ${i}`);
+    if (v > 0) total -= v * Math.log(v);
+    if (v < 1) total -= (1 - v) * Math.log(1 - v);
+  }
+  return total / n;
+}
+
+/** What notebook 05 records of each model of the β sweep (all on the same examples, ε and prior draws). */
+export interface BetaModelSummary {
+  rateDistortion: RateDistortion;
+  /** encoderMutualInformation on the first `miCount` examples. */
+  mutualInformation: Estimate;
+  /** pixelSpread of decodes of `priorCount` draws z ~ p(z). */
+  priorDecodeSpread: number;
+  /** meanPixelEntropy of those decodes (nats per image). */
+  priorDecodeEntropy: number;
+  /** Units with Cov_x(E_q[z_u]) > 0.01 (Burda et al. 2015). */
+  activeUnits: number;
+  /** Units with mean KL_u > 0.1 nats. */
+  informativeUnits: number;
+  /** exp(½ · mean of log σ²) over examples and dimensions: the typical encoder σ. */
+  typicalEncoderSigma: number;
+  /** Decoder means of the first `showCount` examples through the encoder mean, row-major. */
+  reconstructions: Float32Array;
+  /** Decoder means of the first `showCount` prior draws, row-major. */
+  priorSamples: Float32Array;
+}
+
+/** Options of summarizeBetaModel. */
+export interface SummaryOptions {
+  /** ε of the rate and distortion from Random(seed), prior draws from Random(seed + 1), the z of I(x; z) from Random(seed + 2). */
+  seed: number;
+  /** Reconstructions and prior decodes kept for pictures (default 8). */
+  showCount?: number;
+  /** Prior draws decoded (default 200). */
+  priorCount?: number;
+  /** Examples behind the mutual-information estimate (default 500, at most data.count). */
+  miCount?: number;
+}
+
+/**
+ * Measures one model of a β sweep: rate and distortion per example (ε from Random(seed)), the
+ * encoder's mutual information, active and informative units, and what the decoder makes of
+ * prior draws (z from Random(seed + 1)). The same seed for every model makes the comparison paired.
+ */
+export function summarizeBetaModel(model: Vae, data: DataMatrix, options: SummaryOptions): BetaModelSummary {
+  const fn = 'summarizeBetaModel';
+  checkObject(fn, 'model', model);
+  checkObject(fn, 'data', data);
+  checkObject(fn, 'options', options);
+  checkInteger(fn, 'options.seed', options.seed, 0, 0xffffffff - 2); // seed + 2 seeds a Random too
+  const showCount = options.showCount ?? 8;
+  const priorCount = checkInteger(fn, 'options.priorCount', options.priorCount ?? 200, 1);
+  const miCount = Math.min(checkInteger(fn, 'options.miCount', options.miCount ?? 500, 2), data.count);
+  checkInteger(fn, 'options.showCount', showCount, 1, Math.min(data.count, priorCount));
+  const rd = rateDistortion(model, data, new Random(options.seed));
+  const latent = model.latentSize;
+  const mutualInformation = encoderMutualInformation(
+    rd.encoderMean.subarray(0, miCount * latent), rd.encoderLogVariance.subarray(0, miCount * latent), latent, new Random(options.seed + 2),
+  );
+  const variances = columnVariances(rd.encoderMean, data.count, latent);
+  let activeUnits = 0;
+  for (const v of variances) if (v > 0.01) activeUnits++;
+  let sumLogVariance = 0;
+  for (const v of rd.encoderLogVariance) sumLogVariance += v;
+  const priorRandom = new Random(options.seed + 1);
+  const decodes = tf.tidy(() => model.decode(model.samplePriorLatents(priorCount, priorRandom)));
+  const shown = tf.tidy(() => model.reconstruct(tf.tensor2d(data.values.subarray(0, showCount * data.features), [showCount, data.features])));
+  try {
+    return {
+      rateDistortion: rd,
+      mutualInformation,
+      priorDecodeSpread: pixelSpread(decodes),
+      priorDecodeEntropy: meanPixelEntropy(decodes),
+      activeUnits,
+      informativeUnits: informativeUnits(rd.ratePerDimension),
+      typicalEncoderSigma: Math.exp(0.5 * (sumLogVariance / rd.encoderLogVariance.length)),
+      reconstructions: Float32Array.from(shown.dataSync()),
+      priorSamples: Float32Array.from(decodes.dataSync().subarray(0, showCount * data.features)),
+    };
+  } finally {
+    tf.dispose([decodes, shown]);
+  }
+}
+
+// ---------------------------------------------------------------- the sweep
+
+/** What every model of the sweep shares: network, data, budget, and the seeds of training and of measuring. */
+export interface SweepSetting {
+  /** The network: encoder inputs–hidden–(2·latent), decoder latent–hidden–inputs (Bernoulli). */
+  model: { latentSize: number; hiddenSizes: number[] };
+  /** The training digits. */
+  data: DataMatrix;
+  /** Epochs of every model (the same budget). */
+  epochs: number;
+  /** Initial weights, mini-batches, binarisation and ε of training: the same for every model. */
+  trainingSeed: number;
+  /** The digits every model is measured on (binarised once). */
+  evaluation: DataMatrix;
+  /** ε and prior draws of the measurements (summarizeBetaModel's seed): the same for every model. */
+  measurementSeed: number;
+}
+
+/** How the KL term is applied in training: β (a number or a schedule such as linearWarmup) and free bits λ. */
+export interface KlWeighting {
+  beta: number | BetaSchedule;
+  freeBits?: number;
+}
+
+/** A live progress output per training run (default: display.trainingProgress), or none. */
+export type ProgressFor = (title: string) => ProgressReporter | 'terminal' | 'none';
+
+/** One trained and measured model: its summary and its training time (wall clock, seconds). */
+export interface TrainedModel {
+  summary: BetaModelSummary;
+  seconds: number;
+}
+
+/** One model of the sweep: its β, summary and training time. */
+export interface SweepEntry extends TrainedModel {
+  beta: number;
+}
+
+function checkSetting(fn: string, setting: SweepSetting): void {
+  checkObject(fn, 'setting', setting);
+  checkObject(fn, 'setting.model', setting.model);
+  checkObject(fn, 'setting.data', setting.data);
+  checkInteger(fn, 'setting.epochs', setting.epochs, 1);
+  checkInteger(fn, 'setting.trainingSeed', setting.trainingSeed, 0, 0xffffffff);
+  checkObject(fn, 'setting.evaluation', setting.evaluation);
+  checkInteger(fn, 'setting.measurementSeed', setting.measurementSeed, 0, 0xffffffff - 2);
+}
+
+/**
+ * Trains one model of the setting with the given KL weighting (minimising D + β·R, or with free
+ * bits D + β·Σ_u max(λ, KL_u)), measures it on the evaluation digits (summarizeBetaModel) and
+ * disposes it. Held-out metrics during training: none (the evaluation pass measures afterwards).
+ */
+export async function trainAndSummarize(setting: SweepSetting, weighting: KlWeighting, title: string, progress: ProgressFor = trainingProgress): Promise<TrainedModel> {
+  const fn = 'trainAndSummarize';
+  checkSetting(fn, setting);
+  checkObject(fn, 'weighting', weighting);
+  checkNonEmptyString(fn, 'title', title);
+  if (typeof progress !== 'function') throw new TypeError(`${fn}: progress must be a function of the run's title (e.g. display.trainingProgress)`);
+  const run = await trainVae({
+    model: setting.model, data: setting.data, epochs: setting.epochs, seed: setting.trainingSeed,
+    evalCount: 500, evaluateInitial: false, progress: progress(title), ...weighting,
+  });
+  try {
+    return { summary: summarizeBetaModel(run.model, setting.evaluation, { seed: setting.measurementSeed }), seconds: run.summary.seconds };
+  } finally {
+    run.model.dispose();
+  }
+}
+
+/**
+ * The β sweep: one model per β of `betas`, each trained with the same seed and budget
+ * (trainAndSummarize; one progress output titled "β = …" per run) and measured on the same
+ * digits with the same ε and prior draws, so that models differ only by β.
+ */
+export async function betaSweep(setting: SweepSetting, betas: number[], options: { progress?: ProgressFor } = {}): Promise<SweepEntry[]> {
+  const fn = 'betaSweep';
+  checkSetting(fn, setting);
+  if (!Array.isArray(betas) || betas.length === 0) throw new TypeError(`${fn}: betas must be a non-empty array of numbers >= 0`);
+  betas.forEach((beta, k) => checkNumber(fn, `betas[${k}]`, beta, 0));
+  checkObject(fn, 'options', options);
+  const sweep: SweepEntry[] = [];
+  for (const beta of betas) {
+    const trained = await trainAndSummarize(setting, { beta }, `β = ${beta}`, options.progress);
+    sweep.push({ beta, ...trained });
+  }
+  return sweep;
+}
+
+/** The summary of the model trained at `beta` (throws if the sweep has none). */
+export function summaryAt(sweep: SweepEntry[], beta: number): BetaModelSummary {
+  const fn = 'summaryAt';
+  checkSweep(fn, sweep);
+  const entry = sweep.find((s) => s.beta === beta);
+  if (!entry) throw new RangeError(`${fn}: the sweep has no model at β = ${beta} (it has β = ${sweep.map((s) => s.beta).join(', ')})`);
+  return entry.summary;
+}
+
+function checkSweep(fn: string, sweep: SweepEntry[]): void {
+  if (!Array.isArray(sweep) || sweep.length === 0) throw new TypeError(`${fn}: sweep must be a non-empty array of {beta, summary} (betaSweep's result)`);
+}
+
+// ---------------------------------------------------------------- numbers read from the summaries
+
+/**
+ * The p-quantile of the per-example rate (the sorted value at index ⌊p·(n − 1)⌋, no
+ * interpolation): e.g. p = 0.05, the rate that the cheapest 5% of digits stay under.
+ */
+export function rateQuantile(summary: BetaModelSummary, p: number): number {
+  const fn = 'rateQuantile';
+  checkObject(fn, 'summary', summary);
+  checkNumber(fn, 'p', p, 0, 1);
+  const sorted = Array.from(summary.rateDistortion.rate).sort((a, b) => a - b);
+  return sorted[Math.floor(p * (sorted.length - 1))];
+}
+
+/** The largest mean KL of one latent dimension (nats). */
+export function largestDimensionRate(summary: BetaModelSummary): number {
+  checkObject('largestDimensionRate', 'summary', summary);
+  return Math.max(...Array.from(summary.rateDistortion.ratePerDimension));
+}
+
+/** The largest rate of one digit (nats). */
+export function largestExampleRate(summary: BetaModelSummary): number {
+  checkObject('largestExampleRate', 'summary', summary);
+  return Math.max(...Array.from(summary.rateDistortion.rate));
+}
+
+/** ELBO = −(R + D), averaged over the evaluation digits (nats). */
+export function meanElbo(summary: BetaModelSummary): number {
+  checkObject('meanElbo', 'summary', summary);
+  return -(summary.rateDistortion.rateMean.mean + summary.rateDistortion.distortionMean.mean);
+}
+
+/** The steps of a trend over the sweep as text: "0→0.25: −115.23±1.29; …" (paired mean ± SE of each step). */
+export function trendStepsText(trend: { steps: TrendStep[] }, betas: number[]): string {
+  const fn = 'trendStepsText';
+  checkObject(fn, 'trend', trend);
+  if (!Array.isArray(betas) || betas.length !== trend.steps.length + 1) throw new RangeError(`${fn}: betas must name the ${trend.steps.length + 1} entries of the sweep`);
+  return trend.steps.map((s) => `${betas[s.from]}→${betas[s.to]}: ${s.difference >= 0 ? '+' : ''}${s.difference.toFixed(2)}±${s.standardError.toFixed(2)}`).join('; ');
+}
+
+// ---------------------------------------------------------------- tables
+
+/** A table for display.showTable. */
+export interface Table {
+  headers: string[];
+  rows: Cell[][];
+  caption: string;
+}
+
+const fixed = (v: number, digits = 2): string => v.toFixed(digits);
+const plusMinus = (e: { mean: number; standardError: number }, digits = 2): string => `${e.mean.toFixed(digits)} ± ${e.standardError.toFixed(digits)}`;
+
+/** One row per model of the sweep: R, D (mean ± SE over the evaluation digits), ELBO = −(R + D), units, I(x; z), σ, time. */
+export function sweepTable(sweep: SweepEntry[]): Table {
+  const fn = 'sweepTable';
+  checkSweep(fn, sweep);
+  const count = sweep[0].summary.rateDistortion.rate.length;
+  return {
+    headers: ['β', 'rate R (nats)', 'distortion D (nats)', 'ELBO = −(R + D)', 'active units', 'informative units', 'I(x; z) estimate (nats)', 'typical encoder σ', 'training (s)'],
+    rows: sweep.map(({ beta, summary: s, seconds }) => [
+      beta, plusMinus(s.rateDistortion.rateMean), plusMinus(s.rateDistortion.distortionMean), fixed(meanElbo(s)),
+      s.activeUnits, s.informativeUnits, plusMinus(s.mutualInformation), fixed(s.typicalEncoderSigma, 3), fixed(seconds, 1),
+    ]),
+    caption: `β sweep: means over ${count} held-out digits ± standard error over examples`,
+  };
+}
+
+/** The collapsed model against the reference VAE on the four measurements of collapse. */
+export function collapseTable(reference: BetaModelSummary, collapsed: BetaModelSummary, betas: [number, number] = [1, 16]): Table {
+  const fn = 'collapseTable';
+  checkObject(fn, 'reference', reference);
+  checkObject(fn, 'collapsed', collapsed);
+  const quantiles = (s: BetaModelSummary, digits: number) => `${fixed(rateQuantile(s, 0.05), digits)} / ${fixed(rateQuantile(s, 0.95), digits)} / ${fixed(largestExampleRate(s), digits)}`;
+  const [b1, b2] = betas;
+  return {
+    headers: ['measurement', `β = ${b1}`, `β = ${b2}`],
+    rows: [
+      ['mean rate (nats)', fixed(reference.rateDistortion.rateMean.mean, 3), fixed(collapsed.rateDistortion.rateMean.mean, 3)],
+      ['largest KL of one dimension (nats)', fixed(largestDimensionRate(reference), 3), fixed(largestDimensionRate(collapsed), 3)],
+      ['rate of the digits: 5% quantile / 95% quantile / largest (nats)', quantiles(reference, 2), quantiles(collapsed, 3)],
+      ['I(x; z) estimate (nats)', plusMinus(reference.mutualInformation, 3), plusMinus(collapsed.mutualInformation, 3)],
+      ['spread of decodes of 200 prior draws (squared pixels)', fixed(reference.priorDecodeSpread), fixed(collapsed.priorDecodeSpread)],
+      ['entropy of decoded pixels (nats per image)', fixed(reference.priorDecodeEntropy, 1), fixed(collapsed.priorDecodeEntropy, 1)],
+      ['informative units (KL_u > 0.1)', reference.informativeUnits, collapsed.informativeUnits],
+    ],
+    caption: `Posterior collapse: β = ${b2} against β = ${b1}`,
+  };
+}
+
+/**
+ * The two-row table of document §5 with this sweep's numbers: "too strong reconstruction" is the
+ * β = 0 model (`autoencoder`), "too strong KL" the β = 16 model (`collapsed`), the β = 1 VAE the reference.
+ */
+export function balanceTable(autoencoder: BetaModelSummary, vae: BetaModelSummary, collapsed: BetaModelSummary): Table {
+  const fn = 'balanceTable';
+  checkObject(fn, 'autoencoder', autoencoder);
+  checkObject(fn, 'vae', vae);
+  checkObject(fn, 'collapsed', collapsed);
+  const rate = (s: BetaModelSummary) => s.rateDistortion.rateMean.mean;
+  const distortion = (s: BetaModelSummary) => s.rateDistortion.distortionMean.mean;
+  return {
+    headers: ['term', 'wants', 'measured: what it achieves', 'risk if too strong', 'measured: the risk'],
+    rows: [
+      ['Reconstruction', 'perfect reproduction of the input',
+        `lowest distortion of the sweep at β = 0: D = ${fixed(distortion(autoencoder))} nats (β = 1: ${fixed(distortion(vae))})`,
+        'memorisation, sharp posteriors',
+        `typical encoder σ ${fixed(autoencoder.typicalEncoderSigma, 3)} at β = 0 vs ${fixed(vae.typicalEncoderSigma, 3)} at β = 1; rate ${fixed(rate(autoencoder), 1)} nats per digit (β = 1: ${fixed(rate(vae), 1)})`],
+      ['KL', 'posteriors that match the prior',
+        `rate at β = 16: ${fixed(rate(collapsed), 3)} nats (β = 1: ${fixed(rate(vae), 1)})`,
+        'posterior collapse, blurry outputs',
+        `I(x; z) ${fixed(collapsed.mutualInformation.mean, 3)} nats, decode spread ${fixed(collapsed.priorDecodeSpread)} vs ${fixed(vae.priorDecodeSpread)}, distortion ${fixed(distortion(collapsed))} vs ${fixed(distortion(vae))} nats`],
+    ],
+    caption: 'Document §5 table with the numbers of this notebook',
+  };
+}
+
+/** The collapsing configuration and its rescues, one row each: [name, summary]. */
+export function rescueTable(rows: [string, BetaModelSummary][]): Table {
+  const fn = 'rescueTable';
+  if (!Array.isArray(rows) || rows.length === 0) throw new TypeError(`${fn}: rows must be a non-empty array of [name, summary]`);
+  return {
+    headers: ['β = 16 training', 'rate (nats)', 'distortion (nats)', 'informative units', 'active units', 'I(x; z) (nats)', 'decode spread'],
+    rows: rows.map(([name, m]) => [
+      name, plusMinus(m.rateDistortion.rateMean, 3), plusMinus(m.rateDistortion.distortionMean), m.informativeUnits, m.activeUnits,
+      plusMinus(m.mutualInformation, 3), fixed(m.priorDecodeSpread),
+    ]),
+    caption: 'Rescuing the collapsing configuration (same network, seed and budget)',
+  };
+}
+
+// ---------------------------------------------------------------- figures
+
+/**
+ * The rate–distortion curve: one point (R, D) per model (error bars ±4 SE), and the line of
+ * equal ELBO = −(R + D) (slope −1) through the best model of the sweep.
+ */
+export function rateDistortionFigure(sweep: SweepEntry[]): PlotlyFigure {
+  checkSweep('rateDistortionFigure', sweep);
+  const rates = sweep.map((s) => s.summary.rateDistortion.rateMean);
+  const distortions = sweep.map((s) => s.summary.rateDistortion.distortionMean);
+  const bestElbo = Math.max(...sweep.map((s) => meanElbo(s.summary)));
+  const maxRate = Math.max(...rates.map((r) => r.mean));
+  return {
+    data: [
+      {
+        x: rates.map((r) => r.mean), y: distortions.map((d) => d.mean), type: 'scatter', mode: 'lines+markers+text',
+        text: sweep.map((s) => `β=${s.beta}`), textposition: 'top right', name: 'trained models',
+        error_x: { type: 'data', array: rates.map((r) => 4 * r.standardError), visible: true },
+        error_y: { type: 'data', array: distortions.map((d) => 4 * d.standardError), visible: true },
+      },
+      { x: [0, maxRate], y: [-bestElbo, -bestElbo - maxRate], type: 'scatter', mode: 'lines', line: { dash: 'dot' }, name: `ELBO = ${bestElbo.toFixed(1)} (best of the sweep)` },
+    ],
+    layout: {
+      title: { text: 'Rate–distortion curve of the β sweep (error bars ±4 SE)' },
+      xaxis: { title: { text: 'rate R = KL(q(z|x) ‖ p(z)) (nats)' } },
+      yaxis: { title: { text: 'distortion D = −E_q[log p(x|z)] (nats)' } },
+      height: 460,
+    },
+  };
+}
+
+const COUNT_WORDS = ['', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve'];
+
+/**
+ * Per β, one picture of three rows (a slider shows one β at a time, β = 1 first): the first
+ * `show` evaluation digits, their reconstructions decoder(μ_φ(x)), and the decodes of the same
+ * `show` draws z ~ p(z) (pixel values rounded to 3 decimals, as the pictures were first drawn).
+ */
+export function picturesPerBetaFigure(sweep: SweepEntry[], evaluation: DataMatrix, show = 8): PlotlyFigure {
+  const fn = 'picturesPerBetaFigure';
+  checkSweep(fn, sweep);
+  checkObject(fn, 'evaluation', evaluation);
+  checkInteger(fn, 'show', show, 1, evaluation.count);
+  const originals = evaluation.values.subarray(0, show * evaluation.features);
+  const betas = sweep.map((s) => s.beta);
+  const active = Math.max(0, betas.indexOf(1));
+  const words = COUNT_WORDS[show] ?? String(show);
+  return {
+    // one picture per β (a PNG: pixel value 0 black … 1 white); the slider shows one at a time
+    data: sweep.map((entry, k) => grayImageTrace(
+      imageGrid([originals, entry.summary.reconstructions, entry.summary.priorSamples], show, { decimals: 3 }),
+      { visible: k === active, name: `β = ${entry.beta}` },
+    )),
+    layout: {
+      title: { text: 'Held-out digits, reconstructions and prior samples, per β' },
+      xaxis: { title: { text: `${words} examples, 28 pixels each` }, showticklabels: false },
+      yaxis: { title: { text: 'input · reconstruction · sample' }, autorange: 'reversed', showticklabels: false, scaleanchor: 'x' },
+      height: 420,
+      sliders: [{
+        active, currentvalue: { prefix: 'β = ' }, pad: { t: 40 },
+        steps: betas.map((beta, k) => ({ label: String(beta), method: 'restyle', args: ['visible', betas.map((_, j) => j === k)] })),
+      }],
+    },
+  };
+}
+
+/** Heatmap: per β (row) the mean KL of each latent dimension, dimensions sorted by their KL within the row (log10 colour). */
+export function ratePerDimensionFigure(sweep: SweepEntry[]): PlotlyFigure {
+  checkSweep('ratePerDimensionFigure', sweep);
+  const sorted = sweep.map((s) => Array.from(s.summary.rateDistortion.ratePerDimension).sort((a, b) => b - a));
+  return {
+    data: [{
+      z: sorted.map((row) => row.map((v) => Math.log10(Math.max(v, 1e-4)))), x: sorted[0].map((_, u) => u + 1),
+      y: sweep.map((s) => `β=${s.beta}`), type: 'heatmap', colorscale: 'Viridis', colorbar: { title: { text: 'log10 KL_u (nats)' } },
+      text: sorted.map((row) => row.map((v) => v.toFixed(3))), hovertemplate: '%{y}, rank %{x}: KL = %{text} nats<extra></extra>',
+    }],
+    layout: {
+      title: { text: 'KL of each latent dimension vs β (log scale)' },
+      xaxis: { title: { text: 'latent dimension, sorted by its KL (rank)' } },
+      yaxis: { title: { text: 'β' } },
+      height: 380,
+    },
+  };
+}
+
+/** Active units, informative units and the I(x; z) estimate (right axis) against β. */
+export function unitsFigure(sweep: SweepEntry[]): PlotlyFigure {
+  checkSweep('unitsFigure', sweep);
+  const x = sweep.map((s) => String(s.beta));
+  const units = sweep[0].summary.rateDistortion.ratePerDimension.length;
+  return {
+    data: [
+      { x, y: sweep.map((s) => s.summary.activeUnits), type: 'scatter', mode: 'lines+markers', name: 'active units (Cov_x E_q[z_u] > 0.01)' },
+      { x, y: sweep.map((s) => s.summary.informativeUnits), type: 'scatter', mode: 'lines+markers', name: 'informative units (KL_u > 0.1 nats)' },
+      { x, y: sweep.map((s) => s.summary.mutualInformation.mean), type: 'scatter', mode: 'lines+markers', name: 'I(x; z) estimate (nats)', yaxis: 'y2' },
+    ],
+    layout: {
+      title: { text: 'How many latent dimensions are used, and how much z says about x, vs β' },
+      xaxis: { title: { text: 'β' }, type: 'category' },
+      yaxis: { title: { text: `units (of ${units})` }, range: [0, units + 1] },
+      yaxis2: { title: { text: 'I(x; z) (nats)' }, overlaying: 'y', side: 'right' },
+      height: 400, legend: { orientation: 'h', y: -0.25 },
+    },
+  };
+}
+
+/** The same `show` draws z ~ p(z) decoded by the reference model (top row) and the collapsed one (bottom row). */
+export function priorDecodesFigure(reference: BetaModelSummary, collapsed: BetaModelSummary, betas: [number, number] = [1, 16], show = 8): PlotlyFigure {
+  const fn = 'priorDecodesFigure';
+  checkObject(fn, 'reference', reference);
+  checkObject(fn, 'collapsed', collapsed);
+  checkInteger(fn, 'show', show, 1);
+  const words = COUNT_WORDS[show] ?? String(show);
+  const [b1, b2] = betas;
+  return {
+    data: [grayImageTrace(imageGrid([reference.priorSamples, collapsed.priorSamples], show, { decimals: 3 }), { name: 'decodes' })],
+    layout: {
+      title: { text: `The same ${words} z ~ p(z) decoded by the β = ${b1} model (top) and the β = ${b2} model (bottom)` },
+      xaxis: { title: { text: `${words} prior draws z` }, showticklabels: false },
+      yaxis: { title: { text: `β = ${b1} · β = ${b2}` }, autorange: 'reversed', showticklabels: false, scaleanchor: 'x' },
+      height: 300,
+    },
+  };
+}
+
+// ---------------------------------------------------------------- claims
+
+const where = {
+  sweep: 'The β sweep',
+  collapse: 'Posterior collapse, made visible',
+  table: 'The two-row table, measured',
+  rescue: 'A rescue: KL annealing and free bits',
+};
+
+function spec(id: string, at: string, statement: string): ClaimSpec {
+  return { id, section: '§5', where: at, statement };
+}
+
+/** The claims of the notebook: ids, statements and where they are checked (the cells compare the numbers). */
+export const claimSpecs = {
+  rateFallsWithBeta: spec('rate-falls-with-beta', where.sweep, 'a larger β (stronger KL term) gives a smaller rate KL(q(z|x) ‖ p(z)) at every step of the sweep'),
+  distortionRisesWithBeta: spec('distortion-rises-with-beta', where.sweep, 'a larger β gives a larger distortion −E_q[log p(x|z)] (worse reconstruction) at every step of the sweep'),
+  rateRankCorrelation: spec('rate-rank-correlation', where.sweep, 'over the whole sweep, rate decreases with β (Spearman rank correlation)'),
+  distortionRankCorrelation: spec('distortion-rank-correlation', where.sweep, 'over the whole sweep, distortion increases with β (Spearman rank correlation)'),
+  collapseRateNearZero: spec('collapse-rate-near-zero', where.collapse, 'when the KL term dominates (β = 16), the rate falls to ≈ 0: below 5% of the β = 1 rate'),
+  collapseMostDimensions: spec('collapse-most-dimensions', where.collapse, 'at β = 16 most latent dimensions collapse (KL ≤ 0.1 nats, q(z|x) ≈ p(z) in that dimension): fewer than half stay informative'),
+  collapseFewerThanVae: spec('collapse-fewer-than-vae', where.collapse, 'β = 16 keeps fewer informative dimensions than β = 1'),
+  collapseEveryExample: spec('collapse-every-example', where.collapse, 'at β = 16, q(z|x) is close to p(z) for (almost) every x: 95% of the 1,000 digits spend less than a quarter of what the cheapest 5% spend at β = 1'),
+  vaeEveryExample: spec('vae-every-example', where.collapse, 'at β = 1, by contrast, even the 5% of digits with the smallest rate spend more than 5 nats on their code'),
+  collapseNoInformation: spec('collapse-no-information', where.collapse, 'at β = 16 the latent carries little information about x: I(x; z) (+4 SE) below a fifth of its value at β = 1'),
+  vaeHasInformation: spec('vae-has-information', where.collapse, 'at β = 1 the latent does carry information about x (the comparison point): I(x; z) ≥ 3 nats'),
+  collapseDecoderIgnoresZ: spec('collapse-decoder-ignores-z', where.collapse, 'at β = 16 the decoder ignores z: decodes of different z ~ p(z) differ less than a quarter as much as at β = 1'),
+  collapseBlurry: spec('collapse-blurry', where.collapse, 'the collapsed model’s outputs are blurrier: higher pixel entropy of its decodes than at β = 1'),
+  tableReconstructionWants: spec('table-reconstruction-wants', where.table, 'without the KL term (β = 0) reconstruction is best: distortion lower than the β = 1 VAE by more than 4 SE (paired)'),
+  tableReconstructionRisk: spec('table-reconstruction-risk', where.table, 'a too-strong reconstruction term gives sharp posteriors: the β = 0 encoder’s typical σ is less than half the β = 1 encoder’s'),
+  tableReconstructionRiskRate: spec('table-reconstruction-risk-rate', where.table, 'a too-strong reconstruction term spends many more nats per digit on the code: β = 0 rate at least 3× the β = 1 rate'),
+  tableKlRisk: spec('table-kl-risk', where.table, 'a too-strong KL term costs reconstruction: distortion at β = 16 exceeds β = 1 by more than 4 SE (paired)'),
+  collapsedFewUnits: spec('collapsed-few-units', where.rescue, 'the plain β = 16 configuration collapses: at most 2 of 16 informative units (KL_u > 0.1 nats)'),
+  freeBitsRescue: spec('free-bits-rescue', where.rescue, 'free bits (λ = 0.5 nats) bring the collapsing β = 16 configuration back: at least 12 of 16 informative units'),
+  freeBitsInformation: spec('free-bits-information', where.rescue, 'with free bits the latent carries information again: I(x; z) at least 1 nat above the collapsed model (4 SE margin)'),
+  annealingDelaysCollapse: spec('annealing-delays-collapse', where.rescue, 'KL annealing keeps more of the code in use under the same final β and budget: rate at least twice the collapsed model’s, and higher by more than 4 SE (paired)'),
+} as const;

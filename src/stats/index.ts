@@ -3,3 +3,4 @@ export * from './estimate';
 export * from './rank';
 export * from './bootstrap';
 export * from './order';
+export * from './trend';

@@ -1,15 +1,12 @@
 /**
- * The β sweep of notebook 05 (document §5): rate and distortion per example, and honest trend
- * checks over β.
- *
- * With the β-weighted objective  −E_q[log p_θ(x|z)] + β·KL(q_φ(z|x) ‖ p(z))  (Higgins et al. 2017)
- * the two terms are named as in Alemi et al. 2018:
- *   rate R(x)       = KL(q_φ(z|x) ‖ p(z))          (nats the code spends on x),
- *   distortion D(x) = −E_q[log p_θ(x|z)]           (nats the decoder still misses),
- * so that ELBO(x) = −(R(x) + D(x)). Per-example quantities are sums over pixels / latent
- * dimensions; the summaries are means over examples, with standard errors over examples.
+ * Trend over a sweep, checked honestly: a per-example quantity measured on the SAME examples for
+ * each entry of a sweep (e.g. the rate of eight models trained at eight values of β) should move
+ * in one direction. Each consecutive step is judged on its paired difference,
+ *   Δ_i = mean over examples of v_{i+1}(x) − v_i(x),   SE_i its paired standard error,
+ * and may go the wrong way by at most `sigmas`·SE_i (Monte Carlo and optimisation noise):
+ *   'nonIncreasing': Δ_i ≤ sigmas·SE_i,   'nonDecreasing': Δ_i ≥ −sigmas·SE_i.
  */
-import { pairedDifference } from '../stats/index';
+import { pairedDifference } from './estimate';
 
 /** One step of a trend check: from sweep entry i to i + 1. */
 export interface TrendStep {
@@ -24,10 +21,8 @@ export interface TrendStep {
 }
 
 /**
- * Checks that a per-example quantity measured on the same examples for each entry of a sweep
- * moves in one direction, allowing each consecutive step to go the wrong way by at most
- * `sigmas` paired standard errors (Monte Carlo and optimisation noise):
- *   'nonIncreasing': mean(v[i+1] − v[i]) ≤ sigmas·SE,   'nonDecreasing': mean(v[i+1] − v[i]) ≥ −sigmas·SE.
+ * The paired steps of a sweep and whether every one keeps the direction (see the module comment).
+ * `perExample[i]` holds the values of sweep entry i, one per example, the examples in the same order.
  */
 export function monotoneTrend(
   perExample: ArrayLike<number>[], direction: 'nonIncreasing' | 'nonDecreasing', sigmas = 4,
@@ -47,6 +42,3 @@ export function monotoneTrend(
   }
   return { steps, allHold: steps.every((s) => s.holds) };
 }
-
-/** Rate and distortion per example now come from the one evaluation pass (src/train/evaluation.ts). */
-export { RateDistortion, rateDistortion } from '../train/evaluation';
