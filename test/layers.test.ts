@@ -8,7 +8,7 @@ const SRC = path.resolve(__dirname, '..', 'src');
 const LAYERS = [
   ['random.ts', 'tensorChecks.ts', 'paths.ts', 'runMode.ts'],
   ['stats'], ['engine'], ['distributions'], ['objectives'], ['exact'], ['data'], ['models'], ['train'],
-  ['display'], ['notebook'], ['course', 'experiments'], ['index.ts'],
+  ['display'], ['notebook'], ['course'], ['index.ts'],
 ];
 
 function layerOf(file: string): number {

@@ -99,6 +99,15 @@ describe('exercise helpers', () => {
     expect(() => assertClose(1.06, 1, 0.05, 'x')).toThrow('x: expected 1 ± 0.05, got 1.06');
     expect(() => assertClose(NaN, 1, 0.05, 'y')).toThrow(/y: expected 1/);
   });
+  it("leaves its own frame (a library path) out of the error's stack: the stack starts at the caller", () => {
+    let stack = '';
+    try { assertClose(2, 1, 0.5, 'z'); } catch (error) { stack = (error as Error).stack ?? ''; }
+    expect(stack).toMatch(/^Error: z: expected 1 ± 0.5, got 2/);
+    expect(stack).not.toMatch(/exercises\.ts/);
+    expect(stack).toMatch(/notebook\.test\.ts/);
+    try { assertThat(false, 'w'); } catch (error) { stack = (error as Error).stack ?? ''; }
+    expect(stack).not.toMatch(/exercises\.ts/);
+  });
   it('assertThat throws its message', () => {
     assertThat(true, 'never');
     expect(() => assertThat(false, 'L_k must be >= the mean log-weight')).toThrow('L_k must be >= the mean log-weight');
