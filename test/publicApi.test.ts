@@ -64,7 +64,7 @@ describe('the public API', () => {
       for (const alias of code.matchAll(/const\s+(\w+)\s*=\s*course\.(\w+)\s*;/g)) {
         const module = (api.course as Record<string, Record<string, unknown>>)[alias[2]];
         if (!module) continue; // reported above
-        for (const use of code.matchAll(new RegExp(`(?<![\\w.$])${alias[1]}\\.(\\w+)`, 'g'))) {
+        for (const use of code.matchAll(new RegExp(`(?<![\\w.$/-])${alias[1]}\\.(\\w+)`, 'g'))) {
           if (!(use[1] in module)) missing.push(`${file}: ${alias[1]}.${use[1]} (course.${alias[2]})`);
         }
       }

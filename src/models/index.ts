@@ -1,4 +1,5 @@
-export * from './dense';
-export * from './vae';
-export * from './linearDecoder';
-export * from './classifier';
+/** Models: the VAE (encoder q_φ, decoder p_θ), its MLPs, the linear decoder, the digit classifier. */
+export { DigitClassifier } from './classifier';
+export { Mlp } from './dense';
+export { linearGaussianFromVae } from './linearDecoder';
+export { Vae, type VaeConfig } from './vae';
