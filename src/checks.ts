@@ -1,7 +1,8 @@
 /**
- * Shared input validation. Every public function of ELBO Lab checks its arguments with
- * these helpers so that a mistake surfaces as a `TypeError`/`RangeError` whose message
- * names the function, the argument and what was expected, e.g.
+ * Argument checks: the one vocabulary every function of ELBO Lab uses, always in the order
+ * `check…(fn, name, value, …)` (data matrices too: data/matrix.ts's checkDataMatrix(fn, name, data)),
+ * so that a mistake surfaces as a `TypeError`/`RangeError` whose message names the function,
+ * the argument and what was expected, e.g.
  *   `klToStandardNormal: encoder.logVariance must have the same shape as encoder.mean [4,2], got [4,3]`.
  *
  * Value checks (finite, in range) read tensor values back. On the `cpu`, `wasm` and

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 const SRC = path.resolve(__dirname, '..', 'src');
 const LAYERS = [
-  ['random.ts', 'tensorChecks.ts', 'paths.ts', 'runMode.ts'],
+  ['random.ts', 'checks.ts', 'paths.ts', 'runMode.ts'],
   ['stats'], ['engine'], ['distributions'], ['objectives'], ['exact'], ['data'], ['models'], ['train'],
   ['display'], ['notebook'], ['course'], ['index.ts'],
 ];

@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { klToStandardNormal } from '../objectives/kl';
 import type { PlotlyFigure } from '../display/plotly';
-import { checkFiniteArray, checkInteger, checkNumber, checkObject, checkPositive } from '../tensorChecks';
+import { checkFiniteArray, checkInteger, checkNumber, checkObject, checkPositive } from '../checks';
 
 /** One curve of the chart: the KL term at every mean of the grid, for one width σ. */
 export interface KlCurve {

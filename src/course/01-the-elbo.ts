@@ -19,7 +19,7 @@ import type { Vae } from '../models/vae';
 import { grayImageTrace, PlotlyFigure } from '../display/plotly';
 import { imageGrid } from '../display/imageGrid';
 import type { ClaimSpec } from '../display/claims';
-import { checkFiniteArray, checkInteger, checkMatrix, checkNonEmptyString, checkObject, checkRandom } from '../tensorChecks';
+import { checkFiniteArray, checkInteger, checkMatrix, checkNonEmptyString, checkObject, checkRandom } from '../checks';
 
 /** One row of the picture: a label and images of side×side pixel intensities in [0, 1]. */
 export interface DigitRow {

@@ -32,7 +32,7 @@ import { Cell, formatNumber } from '../display/table';
 import type { ClaimSpec } from '../display/claims';
 import {
   checkFiniteArray, checkInteger, checkNonEmptyString, checkNumber, checkObject, checkRandom,
-} from '../tensorChecks';
+} from '../checks';
 import { DIGITS_2D_MODEL } from './digits2d';
 
 /** The shared 2-D-latent VAE on digits (src/course/digits2d.ts), as this notebook uses it. */

@@ -27,7 +27,7 @@ import { logWeightsOf, sampleJoint } from '../objectives/sampleJoint';
 import type { ElboEstimate, GenerativeModel, InferenceModel } from '../objectives/types';
 import type { PlotlyFigure } from '../display/plotly';
 import type { ClaimSpec } from '../display/claims';
-import { checkFiniteArray, checkInteger, checkMatrix, checkNumber, checkObject, checkRandom } from '../tensorChecks';
+import { checkFiniteArray, checkInteger, checkMatrix, checkNumber, checkObject, checkRandom } from '../checks';
 import { createDigits2dModel, digits2dEpochs, trainDigits2d, DIGITS_2D_MODEL } from './digits2d';
 
 /** The shared 2-D-latent VAE on digits (src/course/digits2d.ts), as this notebook uses it. */
@@ -229,7 +229,7 @@ export interface QuadratureGaps {
 /** quadratureGap for each row of `data` (a VAE with a 2-D latent: its encoder gives q). */
 export function quadratureGaps(model: Vae2d, data: DataMatrix, options: Omit<QuadratureOptions, 'q'> = {}): QuadratureGaps {
   const fn = 'quadratureGaps';
-  checkDataMatrix(data, fn, 'data');
+  checkDataMatrix(fn, 'data', data);
   checkVae2d(fn, model);
   const q = evaluatePerExample(model, data, { batchSize: data.count }, fn); // one batch, as the whole set
   const perExample: QuadratureGap[] = [];
@@ -251,7 +251,7 @@ export type DigitGap = QuadratureGap & { result: QuadratureResult; q: { mean: Fl
  */
 export function digitGaps(model: Vae2d, data: DataMatrix, options: Omit<QuadratureOptions, 'q'> = {}): DigitGap[] {
   const fn = 'digitGaps';
-  checkDataMatrix(data, fn, 'data');
+  checkDataMatrix(fn, 'data', data);
   checkVae2d(fn, model);
   const q = evaluatePerExample(model, data, { batchSize: data.count }, fn);
   return Array.from({ length: data.count }, (_, i) => {
@@ -395,7 +395,7 @@ export async function trainTrackingGaps(
   seed: number, tracked: DataMatrix, options: { grid: Omit<QuadratureOptions, 'q'>; progress?: ProgressReporter | 'none' },
 ): Promise<{ run: TrainResult; history: EpochGaps[] }> {
   const fn = 'trainTrackingGaps';
-  checkDataMatrix(tracked, fn, 'tracked');
+  checkDataMatrix(fn, 'tracked', tracked);
   checkObject(fn, 'options', options);
   checkObject(fn, 'options.grid', options.grid);
   const epochs = trackedEpochs(digits2dEpochs());
@@ -517,7 +517,7 @@ export async function encoderOnlyExperiment(model: Vae, data: DataMatrix, option
   checkObject(fn, 'options', options);
   const epochs = checkInteger(fn, 'options.epochs', options.epochs, 1);
   checkRandom(fn, 'options.elboRandom', options.elboRandom);
-  checkDataMatrix(options.tracked, fn, 'options.tracked');
+  checkDataMatrix(fn, 'options.tracked', options.tracked);
   checkMatrix(fn, 'options.xTracked', options.xTracked, options.tracked.features);
   checkObject(fn, 'options.grid', options.grid);
   const elboSamples = checkInteger(fn, 'options.elboSamples', options.elboSamples ?? 1000, 2);

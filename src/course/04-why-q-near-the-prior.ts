@@ -27,7 +27,7 @@ import type { PlotlyFigure } from '../display/plotly';
 import { imageGrid, imageGridFigure } from '../display/imageGrid';
 import type { Cell } from '../display/table';
 import type { ClaimSpec } from '../display/claims';
-import { checkFiniteArray, checkInteger, checkMatrix, checkNumber, checkObject, checkRandom } from '../tensorChecks';
+import { checkFiniteArray, checkInteger, checkMatrix, checkNumber, checkObject, checkRandom } from '../checks';
 
 /** The two models of every comparison, as the tables and figures name them. */
 const VAE_NAME = 'VAE (β = 1)';
@@ -359,7 +359,7 @@ export function judgeImages(classifier: DigitClassifier, x: tf.Tensor2D | DataMa
   if (x instanceof tf.Tensor) {
     probabilities = classifier.probabilities(checkMatrix(fn, 'x', x, classifier.inputSize));
   } else {
-    checkDataMatrix(x, fn, 'x');
+    checkDataMatrix(fn, 'x', x);
     if (x.features !== classifier.inputSize) throw new RangeError(`${fn}: x must have ${classifier.inputSize} features per example, got ${x.features}`);
     probabilities = tf.tidy(() => classifier.probabilities(tf.tensor2d(x.values, [x.count, x.features])));
   }
@@ -779,7 +779,7 @@ export function differentClassPairs(labels: ArrayLike<number>, count: number, ra
 /** The decoded paths of `model` between the digits of every pair (rows of `digits`), `steps` images each. */
 export function interpolationPaths(model: Vae, digits: DataMatrix, pairs: [number, number][], steps: number): InterpolationPath[] {
   const fn = 'interpolationPaths';
-  checkDataMatrix(digits, fn, 'digits');
+  checkDataMatrix(fn, 'digits', digits);
   if (!Array.isArray(pairs) || pairs.length === 0) throw new TypeError(`${fn}: pairs must be a non-empty array of [a, b] row indices`);
   const x = tf.tensor2d(digits.values, [digits.count, digits.features]);
   try {

@@ -29,7 +29,7 @@ import { grayImageTrace, PlotlyFigure } from '../display/plotly';
 import { imageGrid } from '../display/imageGrid';
 import type { Cell } from '../display/table';
 import type { ClaimSpec } from '../display/claims';
-import { checkFiniteArray, checkInteger, checkNonEmptyString, checkNumber, checkObject, checkRandom } from '../tensorChecks';
+import { checkFiniteArray, checkInteger, checkNonEmptyString, checkNumber, checkObject, checkRandom } from '../checks';
 
 // ---------------------------------------------------------------- measurements of one model
 

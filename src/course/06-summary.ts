@@ -28,7 +28,7 @@ import { evaluatePerExample } from '../train/evaluation';
 import { grayImageTrace, PlotlyFigure } from '../display/plotly';
 import { imageGrid } from '../display/imageGrid';
 import type { ClaimSpec } from '../display/claims';
-import { checkFiniteArray, checkInteger, checkNumber, checkObject, checkRandom } from '../tensorChecks';
+import { checkFiniteArray, checkInteger, checkNumber, checkObject, checkRandom } from '../checks';
 
 // ---------------------------------------------------------------------------------------------
 // The small VAE on digits (points 1–3)
@@ -78,7 +78,7 @@ export interface ReconstructionThroughCode {
 export function reconstructionThroughCode(model: Vae, data: DataMatrix, random: Random, shuffle: Random): ReconstructionThroughCode {
   const fn = 'reconstructionThroughCode';
   checkObject(fn, 'model', model);
-  checkDataMatrix(data, fn, 'data');
+  checkDataMatrix(fn, 'data', data);
   checkRandom(fn, 'random', random);
   checkRandom(fn, 'shuffle', shuffle);
   if (data.features !== model.inputSize) throw new RangeError(`${fn}: data must have ${model.inputSize} features (the model's inputSize), got ${data.features}`);
@@ -269,7 +269,7 @@ export function exactGapOverData(model: LinearGaussianModel, encoder: InferenceM
   if (!(model instanceof LinearGaussianModel)) throw new TypeError(`${fn}: model must be a LinearGaussianModel`);
   checkObject(fn, 'encoder', encoder);
   if (typeof encoder.encode !== 'function') throw new TypeError(`${fn}: encoder must be an InferenceModel (with encode)`);
-  checkDataMatrix(data, fn, 'data');
+  checkDataMatrix(fn, 'data', data);
   if (data.features !== model.dataSize) throw new RangeError(`${fn}: data must have ${model.dataSize} features (the model's dataSize), got ${data.features}`);
   if (encoder.latentSize !== model.latentSize) throw new RangeError(`${fn}: encoder.latentSize must equal model.latentSize ${model.latentSize}, got ${encoder.latentSize}`);
   const n = data.count;
@@ -294,7 +294,7 @@ export function exactGapOverData(model: LinearGaussianModel, encoder: InferenceM
 export function meanExactLogEvidence(model: LinearGaussianModel, data: DataMatrix): number {
   const fn = 'meanExactLogEvidence';
   if (!(model instanceof LinearGaussianModel)) throw new TypeError(`${fn}: model must be a LinearGaussianModel`);
-  checkDataMatrix(data, fn, 'data');
+  checkDataMatrix(fn, 'data', data);
   if (data.features !== model.dataSize) throw new RangeError(`${fn}: data must have ${model.dataSize} features (the model's dataSize), got ${data.features}`);
   const d = data.features;
   return meanOf(Float64Array.from({ length: data.count }, (_, i) => model.logMarginal(data.values.subarray(i * d, (i + 1) * d))));
@@ -339,7 +339,7 @@ export interface ExactGapTrainingOptions {
 export async function exactGapDuringTraining(model: Vae, data: DataMatrix, options: ExactGapTrainingOptions): Promise<ExactGapRecord[]> {
   const fn = 'exactGapDuringTraining';
   checkObject(fn, 'model', model);
-  checkDataMatrix(data, fn, 'data');
+  checkDataMatrix(fn, 'data', data);
   checkObject(fn, 'options', options);
   const { parameters, epochs } = options;
   if (parameters !== 'all' && parameters !== 'encoder') throw new RangeError(`${fn}: options.parameters must be 'all' or 'encoder', got ${String(parameters)}`);

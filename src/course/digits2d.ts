@@ -16,7 +16,7 @@ import type { ProgressReporter } from '../train/progress';
 import type { EpochMetrics } from '../train/metrics';
 import { Vae } from '../models/vae';
 import { sharedTraining } from '../train/runCache';
-import { checkInteger, checkSeed } from '../tensorChecks';
+import { checkInteger, checkSeed } from '../checks';
 
 /** Architecture and optimiser of the shared model (784-256-2 encoder, 2-256-784 Bernoulli decoder). */
 export const DIGITS_2D_MODEL = {

@@ -1,6 +1,6 @@
 import { Random } from '../random';
 import { DataMatrix, checkDataMatrix } from './matrix';
-import { checkRandom } from '../tensorChecks';
+import { checkRandom } from '../checks';
 
 /**
  * Draws binary data x̃ ~ Bernoulli(x) pixel by pixel from intensities x in [0, 1]
@@ -53,13 +53,13 @@ export function createBinarizer(values: Float32Array): (random: Random, out?: Fl
 
 /** A binarized copy of `data` (labels kept). Values must lie in [0, 1]. */
 export function binarize<T extends DataMatrix>(data: T, random: Random): T {
-  checkDataMatrix(data, 'binarize', 'data');
-  checkUnitInterval(data, 'binarize', 'data');
+  checkDataMatrix('binarize', 'data', data);
+  checkUnitInterval('binarize', 'data', data);
   return { ...data, values: binarizeValues(data.values, random) };
 }
 
 /** Throws unless every value is finite and in [0, 1] (what a Bernoulli likelihood needs). */
-export function checkUnitInterval(data: DataMatrix, fn: string, arg: string): void {
+export function checkUnitInterval(fn: string, arg: string, data: DataMatrix): void {
   const v = data.values;
   for (let i = 0; i < v.length; i++) {
     const value = v[i];
@@ -74,7 +74,7 @@ export function checkUnitInterval(data: DataMatrix, fn: string, arg: string): vo
 }
 
 /** Throws unless every value is finite. */
-export function checkFinite(data: DataMatrix, fn: string, arg: string): void {
+export function checkFinite(fn: string, arg: string, data: DataMatrix): void {
   const v = data.values;
   for (let i = 0; i < v.length; i++) {
     if (!Number.isFinite(v[i])) {

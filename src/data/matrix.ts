@@ -21,8 +21,8 @@ export interface ImageSet extends DataMatrix {
   readonly labels: Uint8Array;
 }
 
-/** Checks that `data` is a well-formed DataMatrix; throws naming `fn` and `arg` otherwise. */
-export function checkDataMatrix(data: DataMatrix, fn: string, arg: string): void {
+/** Checks that `data` is a well-formed DataMatrix; throws naming `fn` and `arg` otherwise (the order of every check: fn, name, value). */
+export function checkDataMatrix(fn: string, arg: string, data: DataMatrix): void {
   if (data === null || typeof data !== 'object' || !(data.values instanceof Float32Array)) {
     throw new TypeError(`${fn}: ${arg} must be a DataMatrix {values: Float32Array, count, features}`);
   }
@@ -40,11 +40,11 @@ export function checkDataMatrix(data: DataMatrix, fn: string, arg: string): void
 }
 
 /** Wraps a tensor or a nested array as a DataMatrix (copies the numbers). */
-export function dataMatrixFrom(x: tf.Tensor2D | number[][] | DataMatrix, fn = 'dataMatrixFrom', arg = 'x'): DataMatrix {
+export function dataMatrixFrom(fn: string, arg: string, x: tf.Tensor2D | number[][] | DataMatrix): DataMatrix {
   if (x instanceof tf.Tensor) {
     if (x.rank !== 2) throw new RangeError(`${fn}: ${arg} must be a 2-D tensor [examples, features], got shape [${x.shape}]`);
     const out = { values: Float32Array.from(x.dataSync()), count: x.shape[0], features: x.shape[1] };
-    checkDataMatrix(out, fn, arg);
+    checkDataMatrix(fn, arg, out);
     return out;
   }
   if (Array.isArray(x)) {
@@ -58,16 +58,16 @@ export function dataMatrixFrom(x: tf.Tensor2D | number[][] | DataMatrix, fn = 'd
       values.set(x[i], i * features);
     }
     const out = { values, count, features };
-    checkDataMatrix(out, fn, arg);
+    checkDataMatrix(fn, arg, out);
     return out;
   }
-  checkDataMatrix(x, fn, arg);
+  checkDataMatrix(fn, arg, x);
   return x;
 }
 
 /** The rows `indices` of `data` (labels follow), as a new DataMatrix. */
 export function selectRows<T extends DataMatrix>(data: T, indices: ArrayLike<number>): T {
-  checkDataMatrix(data, 'selectRows', 'data');
+  checkDataMatrix('selectRows', 'data', data);
   const f = data.features;
   const values = new Float32Array(indices.length * f);
   const labels = data.labels ? new Uint8Array(indices.length) : undefined;
@@ -97,6 +97,6 @@ export function headRows<T extends DataMatrix>(data: T, count: number): T {
 
 /** A [count, features] tensor of the data (caller disposes). */
 export function toTensor(data: DataMatrix): tf.Tensor2D {
-  checkDataMatrix(data, 'toTensor', 'data');
+  checkDataMatrix('toTensor', 'data', data);
   return tf.tensor2d(data.values, [data.count, data.features]);
 }

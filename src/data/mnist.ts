@@ -4,7 +4,7 @@ import { projectRoot } from '../paths';
 import { Random } from '../random';
 import { ImageSet, selectRows } from './matrix';
 import { stratifiedSplit } from './split';
-import { checkRandom } from '../tensorChecks';
+import { checkRandom } from '../checks';
 
 /** What data/prepare.js exports (plain CommonJS, shared with the setup step). */
 interface Preparer {

@@ -1,5 +1,5 @@
 import { Random } from '../random';
-import { checkRandom } from '../tensorChecks';
+import { checkRandom } from '../checks';
 
 /** Index sets of a train / held-out split. */
 export interface SplitIndices {

@@ -1,7 +1,7 @@
 import { Random } from '../random';
 import { DataMatrix } from './matrix';
 import { LinearGaussianModel } from '../exact/linearGaussian';
-import { checkRandom } from '../tensorChecks';
+import { checkRandom } from '../checks';
 
 function checkCount(fn: string, name: string, value: number, min = 1): void {
   if (!Number.isInteger(value) || value < min) {

@@ -3,7 +3,7 @@
  * matrix, and a figure of such grids side by side: one picture per grid (a Plotly image trace
  * from a PNG, see grayImageTrace) instead of one chart per image.
  */
-import { checkInteger } from '../tensorChecks';
+import { checkInteger } from '../checks';
 import { grayImageTrace, PlotlyFigure } from './plotly';
 
 /** How the images of imageGrid are cut and spaced. */

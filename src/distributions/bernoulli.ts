@@ -3,7 +3,7 @@
  * Per-example log-likelihoods are SUMS over pixels, in nats.
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkMatrix, checkSameShape, checkTensorValues } from '../tensorChecks';
+import { checkMatrix, checkSameShape, checkTensorValues } from '../checks';
 import { bernoulliNegativeLogLikelihood } from '../engine/ops/vaeStep';
 
 /**

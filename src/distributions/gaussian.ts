@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Random } from '../random';
-import { checkMatrix, checkRandom, checkSameShape, checkTensorValues } from '../tensorChecks';
+import { checkMatrix, checkRandom, checkSameShape, checkTensorValues } from '../checks';
 
 /** A batch of diagonal Gaussians: row i is N(mean[i], diag exp(logVariance[i])). Shapes [batch, latent]. */
 export interface DiagonalGaussian {

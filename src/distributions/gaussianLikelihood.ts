@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LOG_2PI } from './gaussian';
-import { checkMatrix, checkNumber, checkSameShape, checkTensorValues, shapeString } from '../tensorChecks';
+import { checkMatrix, checkNumber, checkSameShape, checkTensorValues, shapeString } from '../checks';
 
 /**
  * log N(x; mean, diag exp(logVariance)) per example:

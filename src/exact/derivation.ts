@@ -29,7 +29,7 @@ import type { GenerativeModel, InferenceModel } from '../objectives/types';
 import { checkGenerativeModel, JointSamples, sampleJoint } from '../objectives/sampleJoint';
 import { logMeanExp, logMeanExpStandardError } from '../objectives/monteCarlo';
 import { meanAndStandardErrorOf } from '../stats/index';
-import { checkInteger, checkNumber, checkRandom } from '../tensorChecks';
+import { checkInteger, checkNumber, checkRandom } from '../checks';
 import { DiagonalGaussianLike, DiagonalGaussianParameters, toDataVector, toDiagonalParameters } from './inputs';
 import { LinearGaussianModel } from './linearGaussian';
 import { logDiagonalGaussianOnGrid, QuadratureOptions, quadrature2d } from './quadrature2d';

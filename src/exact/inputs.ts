@@ -3,7 +3,7 @@
  * given as plain arrays or as tensors with a single row; both become Float64Arrays.
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkFiniteArray, shapeString } from '../tensorChecks';
+import { checkFiniteArray, shapeString } from '../checks';
 
 /** A diagonal Gaussian in float64: N(mean, diag exp(logVariance)). */
 export interface DiagonalGaussianParameters {

@@ -9,7 +9,7 @@
 import type { Random } from '../random';
 import { LOG_2PI } from '../distributions/gaussian';
 import { meanAndStandardErrorOf } from '../stats/index';
-import { checkInteger, checkRandom } from '../tensorChecks';
+import { checkInteger, checkRandom } from '../checks';
 import { cholesky, logDetFromCholesky } from './linearAlgebra';
 import { logNormalFromCholesky } from './gaussianClosedForms';
 import type { QuadratureResult } from './quadrature2d';

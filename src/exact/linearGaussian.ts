@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Random } from '../random';
 import { LOG_2PI } from '../distributions/gaussian';
 import { gaussianLogLikelihood } from '../distributions/gaussianLikelihood';
-import { checkFiniteArray, checkInteger, checkMatrix, checkNumber, checkRandom, shapeString } from '../tensorChecks';
+import { checkFiniteArray, checkInteger, checkMatrix, checkNumber, checkRandom, shapeString } from '../checks';
 import type { GenerativeModel } from '../objectives/types';
 import {
   cholesky, choleskyInverse, choleskySolve, dot, forwardSubstitute, gram, logDetFromCholesky, matTVec, matVec, transpose,

@@ -29,7 +29,7 @@ import { LOG_2PI } from '../distributions/gaussian';
 import type { GenerativeModel } from '../objectives/types';
 import { checkGenerativeModel } from '../objectives/sampleJoint';
 import { defaultChunkRows } from '../objectives/monteCarlo';
-import { checkInteger, checkNumber, shapeString } from '../tensorChecks';
+import { checkInteger, checkNumber, shapeString } from '../checks';
 import { DiagonalGaussianLike, DiagonalGaussianParameters, toDataVector, toDiagonalParameters } from './inputs';
 import { logSumExp, normalUpperQuantile, normalUpperTail } from './linearAlgebra';
 import { logNormalDiagonal } from './gaussianClosedForms';

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../random';
 import { Mlp } from './dense';
-import { checkInteger, checkMatrix, checkObject, checkRandom } from '../tensorChecks';
+import { checkInteger, checkMatrix, checkObject, checkRandom } from '../checks';
 
 export interface ClassifierConfig {
   inputSize: number;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../random';
 import { dense, DenseActivation } from '../engine/ops/vaeStep';
-import { checkInteger, checkRandom } from '../tensorChecks';
+import { checkInteger, checkRandom } from '../checks';
 
 export type { DenseActivation };
 

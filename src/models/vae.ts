@@ -6,7 +6,7 @@ import { bernoulliLogLikelihood } from '../distributions/bernoulli';
 import { gaussianLogLikelihood } from '../distributions/gaussianLikelihood';
 import type { GenerativeModel, InferenceModel } from '../objectives/types';
 import { Mlp, variableFrom } from './dense';
-import { checkInteger, checkRandom } from '../tensorChecks';
+import { checkInteger, checkRandom } from '../checks';
 
 export type LikelihoodKind = 'bernoulli' | 'gaussian';
 

@@ -15,7 +15,7 @@ import { Random } from '../random';
 import { budget, isCiMode, notebookSeed } from '../runMode';
 import { EngineInfo, initEngine } from '../engine/backends/select';
 import { Claims } from '../display/claims';
-import { checkObject, checkNonEmptyString } from '../tensorChecks';
+import { checkObject, checkNonEmptyString } from '../checks';
 
 export interface OpenOptions<S extends string> {
   /** The notebook's default seed (an integer in [0, 2^32)); ELBO_LAB_SEED overrides it. */

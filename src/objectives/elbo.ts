@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Random } from '../random';
 import type { DiagonalGaussian } from '../distributions/gaussian';
 import { diagonalGaussianLogDensity, disposeDiagonalGaussian, standardNormalLogDensity } from '../distributions/gaussian';
-import { checkInteger, checkRandom } from '../tensorChecks';
+import { checkInteger, checkRandom } from '../checks';
 import { klToStandardNormal } from './kl';
 import { meanAndStandardError } from './monteCarlo';
 import { meanOfIndependentEstimates } from '../stats/index';

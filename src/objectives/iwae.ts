@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Random } from '../random';
 import type { DiagonalGaussian } from '../distributions/gaussian';
-import { checkInteger } from '../tensorChecks';
+import { checkInteger } from '../checks';
 import { logMeanExp, meanAndStandardError } from './monteCarlo';
 import { meanOfIndependentEstimates } from '../stats/index';
 import { logWeightsOf, sampleJointBlocks } from './sampleJoint';

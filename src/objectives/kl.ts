@@ -7,7 +7,7 @@ import type { Random } from '../random';
 import {
   checkDiagonalGaussian, DiagonalGaussian, diagonalGaussianLogDensity, standardNormalLogDensity,
 } from '../distributions/gaussian';
-import { checkInteger, checkRandom, shapeString } from '../tensorChecks';
+import { checkInteger, checkRandom, shapeString } from '../checks';
 import { defaultChunkRows, meanAndStandardError, sampleAndEvaluate } from './monteCarlo';
 import type { MonteCarloEstimate } from './types';
 import { gaussianKlToStandardNormalRows } from '../engine/ops/vaeStep';

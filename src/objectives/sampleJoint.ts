@@ -10,7 +10,7 @@ import {
   checkDiagonalGaussian, DiagonalGaussian, diagonalGaussianLogDensity, disposeDiagonalGaussian,
   standardNormalLogDensity,
 } from '../distributions/gaussian';
-import { checkInteger, checkMatrix, checkRandom, checkTensorValues, shapeString } from '../tensorChecks';
+import { checkInteger, checkMatrix, checkRandom, checkTensorValues, shapeString } from '../checks';
 import { defaultChunkRows, sampleAndEvaluate } from './monteCarlo';
 import type { GenerativeModel, InferenceModel } from './types';
 

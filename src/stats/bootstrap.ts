@@ -5,7 +5,7 @@
  * the spread of T over resamples (a standard deviation of the replicates, not a mean's SE).
  */
 import type { Random } from '../random';
-import { checkInteger, checkRandom } from '../tensorChecks';
+import { checkInteger, checkRandom } from '../checks';
 
 /**
  * Bootstrap standard error of `statistic`, called with each resample's row indices (n of

@@ -6,7 +6,7 @@
  * Combinations of estimates (paired, independent, averaged) live here too, so that each
  * formula exists once in src/.
  */
-import { checkFiniteArray } from '../tensorChecks';
+import { checkFiniteArray } from '../checks';
 
 /** A sample mean, its standard error s/√n, and the number of values n behind it. */
 export interface Estimate {

@@ -4,7 +4,7 @@
  *   median = ½ (v_(m) + v_(m+1))        for n = 2m values,
  * with v_(1) ≤ … ≤ v_(n) the values sorted in increasing order.
  */
-import { checkFiniteArray } from '../tensorChecks';
+import { checkFiniteArray } from '../checks';
 
 /** Median of `values` (the mean of the two middle values for an even count); values must be finite. */
 export function median(values: ArrayLike<number>): number {

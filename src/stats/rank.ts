@@ -4,7 +4,7 @@
  *   ρ = Σ (r_i − r̄)(s_i − r̄) / √(Σ (r_i − r̄)² · Σ (s_i − r̄)²),   r̄ = (n + 1)/2,
  * the Pearson correlation of the ranks r of x and s of y (average ranks keep r̄ = (n + 1)/2).
  */
-import { checkFiniteArray } from '../tensorChecks';
+import { checkFiniteArray } from '../checks';
 
 /** Ranks 1..n of `values`, ties sharing their average rank (e.g. [5, 7, 7, 9] → [1, 2.5, 2.5, 4]). */
 export function averageRanks(values: ArrayLike<number>): Float64Array {

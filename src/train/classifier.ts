@@ -10,7 +10,7 @@ import { DigitClassifier, classifierCrossEntropy } from '../models/classifier';
 import { DataMatrix, checkDataMatrix } from '../data/matrix';
 import { createAdam } from '../engine/ops/adam';
 import { gatherRows, shuffledBatches } from './minibatches';
-import { checkInteger, checkNumber, checkObject } from '../tensorChecks';
+import { checkInteger, checkNumber, checkObject } from '../checks';
 
 export interface TrainClassifierOptions {
   /** Images with labels 0..classes−1. */
@@ -30,7 +30,7 @@ export interface TrainClassifierOptions {
 export async function trainDigitClassifier(options: TrainClassifierOptions): Promise<{ classifier: DigitClassifier; epochLosses: number[] }> {
   const fn = 'trainDigitClassifier';
   if (options === null || typeof options !== 'object') throw new TypeError(`${fn}: options must be an object {data, epochs, ...}`);
-  checkDataMatrix(options.data, fn, 'data');
+  checkDataMatrix(fn, 'data', options.data);
   const data = options.data;
   if (!(data.labels instanceof Uint8Array)) throw new TypeError(`${fn}: data.labels must be a Uint8Array of class labels`);
   const classes = checkInteger(fn, 'classes', options.classes ?? 10, 2);
@@ -81,7 +81,7 @@ export async function trainDigitClassifier(options: TrainClassifierOptions): Pro
 export function classifierAccuracy(classifier: DigitClassifier, data: DataMatrix): number {
   const fn = 'classifierAccuracy';
   checkObject(fn, 'classifier', classifier);
-  checkDataMatrix(data, fn, 'data');
+  checkDataMatrix(fn, 'data', data);
   if (!(data.labels instanceof Uint8Array)) throw new TypeError(`${fn}: data.labels must be a Uint8Array`);
   if (data.features !== classifier.inputSize) throw new RangeError(`${fn}: data must have ${classifier.inputSize} features per example, got ${data.features}`);
   const predicted = tf.tidy(() => tf.argMax(classifier.logits(tf.tensor2d(data.values, [data.count, data.features])), 1));

@@ -18,7 +18,7 @@ import { klToStandardNormalPerDimension } from '../objectives/kl';
 import type { GenerativeModel, InferenceModel } from '../objectives/types';
 import { DataMatrix, checkDataMatrix } from '../data/matrix';
 import { Estimate, meanEstimate } from '../stats/index';
-import { checkInteger, checkObject, checkRandom } from '../tensorChecks';
+import { checkInteger, checkObject, checkRandom } from '../checks';
 
 /** An encoder q_φ(z|x) (a Vae, or anything with encode); its inputSize, when it has one, is checked against the data. */
 export type Encoder = InferenceModel & { inputSize?: number };
@@ -55,7 +55,7 @@ export interface PassOptions {
 export function evaluatePerExample(model: Encoder & Partial<Pick<GenerativeModel, 'logLikelihood'>>, data: DataMatrix, options: PassOptions = {}, fn = 'evaluatePerExample'): PerExampleTerms {
   checkObject(fn, 'model', model);
   if (typeof model.encode !== 'function') throw new TypeError(`${fn}: model must have encode(x)`);
-  checkDataMatrix(data, fn, 'data');
+  checkDataMatrix(fn, 'data', data);
   if (model.inputSize !== undefined && data.features !== model.inputSize) {
     throw new RangeError(`${fn}: data must have ${model.inputSize} features per example (the model's inputSize), got ${data.features}`);
   }

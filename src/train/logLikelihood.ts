@@ -5,7 +5,7 @@ import type { Vae } from '../models/vae';
 import { DataMatrix, checkDataMatrix } from '../data/matrix';
 import type { LogLikelihoodEstimate } from './metrics';
 import { meanAndStandardErrorOf } from '../stats/index';
-import { checkInteger, checkRandom } from '../tensorChecks';
+import { checkInteger, checkRandom } from '../checks';
 
 /**
  * The importance-weighted bound (Burda et al. 2015) as a log-likelihood estimate on the first
@@ -16,7 +16,7 @@ import { checkInteger, checkRandom } from '../tensorChecks';
  */
 export function estimateLogLikelihood(model: Vae, data: DataMatrix, k: number, count: number, random: Random): LogLikelihoodEstimate {
   const fn = 'estimateLogLikelihood';
-  checkDataMatrix(data, fn, 'data');
+  checkDataMatrix(fn, 'data', data);
   checkInteger(fn, 'k', k, 1);
   if (!Number.isInteger(count) || count < 1 || count > data.count) {
     throw new RangeError(`${fn}: count must be an integer in [1, ${data.count}], got ${count}`);

@@ -4,7 +4,7 @@
  * of `batchSize` rows (the last one shorter), so each row is used exactly once per epoch.
  */
 import { Random } from '../random';
-import { checkInteger, checkRandom } from '../tensorChecks';
+import { checkInteger, checkRandom } from '../checks';
 
 /** One epoch's batches of row indices (see the module comment); draws one permutation from `random`. */
 export function shuffledBatches(count: number, batchSize: number, random: Random): Int32Array[] {

@@ -10,7 +10,7 @@ import { ProgressReporter, TrainSummary, silentProgress, terminalProgress } from
 import { estimateLogLikelihood } from './logLikelihood';
 import { trainingObjective } from './objective';
 import { createAdam } from '../engine/ops/adam';
-import { checkFunction, checkInteger, checkNonNegative, checkObject, checkOneOf, checkPositive, checkSeed } from '../tensorChecks';
+import { checkFunction, checkInteger, checkNonNegative, checkObject, checkOneOf, checkPositive, checkSeed } from '../checks';
 
 /** How Bernoulli training data in [0, 1] becomes binary. */
 export type Binarization = 'dynamic' | 'static' | 'none';
@@ -109,8 +109,8 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  */
 export async function trainVae(options: TrainOptions): Promise<TrainResult> {
   checkObject(FN, 'options', options);
-  const data = dataMatrixFrom(options.data, FN, 'data');
-  const heldOut = options.heldOut === undefined ? null : dataMatrixFrom(options.heldOut, FN, 'heldOut');
+  const data = dataMatrixFrom(FN, 'data', options.data);
+  const heldOut = options.heldOut === undefined ? null : dataMatrixFrom(FN, 'heldOut', options.heldOut);
   const epochs = checkInteger(FN, 'epochs', options.epochs, 1);
   const batchSize = checkInteger(FN, `batchSize (data has ${data.count} examples)`, options.batchSize ?? 128, 1, data.count);
   const learningRate = checkPositive(FN, 'learningRate', options.learningRate ?? 1e-3);
@@ -139,12 +139,12 @@ export async function trainVae(options: TrainOptions): Promise<TrainResult> {
   }
   // Bernoulli needs x in [0, 1]; any likelihood needs finite data (NaN would poison every step).
   const checkValues = likelihood === 'bernoulli' ? checkUnitInterval : checkFinite;
-  checkValues(data, FN, 'data');
+  checkValues(FN, 'data', data);
   if (heldOut) {
     if (heldOut.features !== data.features) {
       throw new RangeError(`${FN}: heldOut must have ${data.features} features per example like data, got ${heldOut.features}`);
     }
-    checkValues(heldOut, FN, 'heldOut');
+    checkValues(FN, 'heldOut', heldOut);
   }
   if (modelOption instanceof Vae) {
     if (modelOption.isDisposed) throw new TypeError(`${FN}: model has been disposed`);
