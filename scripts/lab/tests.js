@@ -268,7 +268,7 @@ async function exerciseCase(browser, server, released) {
     await waitUntilSettled(page, 180_000);
     await typeAndRun(page, solutionAt, wrong);
     const failing = await testCellShows(page, testAt);
-    const expected = { ename: 'Error', evalue: 'β = 0: expected the mean of 100 and 80 = 90' };
+    const expected = { ename: 'Error', evalue: 'β = 0: the mean of 100 and 80: expected 90 ± 1e-9, got 96' };
     const error = failing.errors[0];
     if (!error) problems.push(`the wrong answer's test cell shows no error (it shows «${failing.text.slice(0, 200)}»)`);
     else if (error.ename !== expected.ename || error.evalue !== expected.evalue) problems.push(`the test cell's error is ${error.ename}: ${error.evalue}; expected ${expected.ename}: ${expected.evalue}`);

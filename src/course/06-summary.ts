@@ -28,7 +28,7 @@ import { evaluatePerExample } from '../train/evaluation';
 import { grayImageTrace, PlotlyFigure } from '../display/plotly';
 import { imageGrid } from '../display/imageGrid';
 import type { ClaimSpec } from '../display/claims';
-import { checkFiniteArray, checkInteger, checkNumber, checkObject, checkRandom } from '../checks';
+import { checkFiniteArray, checkInteger, checkNumber, checkObject, checkOneOf, checkRandom } from '../checks';
 
 // ---------------------------------------------------------------------------------------------
 // The small VAE on digits (points 1–3)
@@ -341,8 +341,8 @@ export async function exactGapDuringTraining(model: Vae, data: DataMatrix, optio
   checkObject(fn, 'model', model);
   checkDataMatrix(fn, 'data', data);
   checkObject(fn, 'options', options);
-  const { parameters, epochs } = options;
-  if (parameters !== 'all' && parameters !== 'encoder') throw new RangeError(`${fn}: options.parameters must be 'all' or 'encoder', got ${String(parameters)}`);
+  const { epochs } = options;
+  const parameters = checkOneOf(fn, 'options.parameters', options.parameters, ['all', 'encoder'] as const);
   checkInteger(fn, 'options.epochs', epochs, 1);
   const every = checkInteger(fn, 'options.every', options.every ?? 1, 1);
   const trace: ExactGapRecord[] = [];
