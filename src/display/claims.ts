@@ -8,6 +8,7 @@ import * as path from 'path';
 import { projectRoot } from '../paths';
 import { MimeBundle, publish } from './mime';
 import { formatEstimate, formatNumber, tableBundle } from './table';
+import { EstimateLike, independentDifference } from '../stats/estimate';
 
 export interface ClaimRow {
   /** Short stable id, e.g. "gap-equals-kl". */
@@ -46,11 +47,8 @@ function requireFinite(name: string, value: number, id: string): void {
   }
 }
 
-/** An estimate as the claims read it: a mean and its standard error (src/stats' Estimate). */
-export interface EstimateLike {
-  mean: number;
-  standardError: number;
-}
+/** An estimate as the claims read it: a mean and its standard error (src/stats). */
+export type { EstimateLike };
 
 /** Options of the comparisons between estimates. */
 export interface CompareOptions {
@@ -181,7 +179,7 @@ export class Claims {
     const eb = asEstimate('b', b, spec.id);
     if (options.sigmas !== undefined) requireFinite('options.sigmas', options.sigmas, spec.id);
     if (options.difference !== undefined) return asEstimate('options.difference', options.difference, spec.id);
-    return { mean: ea.mean - eb.mean, standardError: Math.sqrt(ea.standardError ** 2 + eb.standardError ** 2) };
+    return independentDifference(ea, eb);
   }
 
   rows(): ClaimRow[] {

@@ -15,6 +15,13 @@ export interface Estimate {
   n: number;
 }
 
+/** Anything that carries a mean and its standard error (an Estimate, or a difference of two). */
+export interface EstimateLike {
+  mean: number;
+  standardError: number;
+  n?: number;
+}
+
 /**
  * The core of every mean ± SE in src/: values[start, start + count), two passes (mean, then
  * squared deviations; the two-pass form does not cancel when the mean is large). Values are
@@ -64,7 +71,7 @@ function checkEstimate(fn: string, name: string, value: unknown): { mean: number
  *   SE(a − b) = √(SE_a² + SE_b²).
  * (For the same items use pairedDifference, which is tighter.)
  */
-export function independentDifference(a: Estimate, b: Estimate): { mean: number; standardError: number } {
+export function independentDifference(a: EstimateLike, b: EstimateLike): { mean: number; standardError: number } {
   const fn = 'independentDifference';
   const ea = checkEstimate(fn, 'a', a);
   const eb = checkEstimate(fn, 'b', b);
