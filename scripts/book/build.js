@@ -216,7 +216,7 @@ function inlineMath(source, where) {
   return restoreMath(escapeHtml(body), spans, where);
 }
 
-function indexHtml(entries, titles) {
+function indexHtml(entries, titles, withClaims = false) {
   const link = (entry) => `<a href="${entry.notebook}.html${entry.anchor ? `#${entry.anchor}` : ''}">${inlineMath(entry.title, 'table of contents')}</a>`;
   const items = [];
   entries.forEach((entry, i) => {
@@ -230,7 +230,8 @@ function indexHtml(entries, titles) {
     '<p>The executed course notebooks, one page each, in the order of the course text. Every equation is typeset, every chart ' +
     'is interactive (hover, zoom) and every claim was checked when the notebooks ran. Run them yourself with ' +
     '<code>npm start</code>.</p>\n' +
-    `<ul class="book-toc">\n${items.join('\n')}\n</ul>`;
+    `<ul class="book-toc">\n${items.join('\n')}\n</ul>` +
+    (withClaims ? '\n<p class="book-claims-link"><a href="claims.html">Every claim of the course</a>: one table of all the claims the notebooks checked, with the two routes each compares.</p>' : '');
   return pageHtml({ title: 'Contents', body });
 }
 
@@ -239,6 +240,45 @@ function navHtml(names, index, titles) {
     ? `<a rel="${rel}" href="${names[i]}.html">${rel === 'prev' ? '← ' : ''}${inlineMath(titles[names[i]], 'navigation')}${rel === 'next' ? ' →' : ''}</a>`
     : '<span></span>');
   return `${link(index - 1, 'prev')}<a href="index.html">Contents</a>${link(index + 1, 'next')}`;
+}
+
+/**
+ * The course-wide claims page: every claim the notebooks checked when they ran (the rows each
+ * saved to build/claims/<notebook>.json), with its section, its two routes, what was measured and
+ * whether it held. No two claims of the course may share an id: a duplicate stops the build.
+ */
+function claimsHtml(names, claims, titles) {
+  const seen = new Map();
+  for (const name of names) {
+    for (const row of claims[name] || []) {
+      if (seen.has(row.id)) throw new Error(`book: the claim id «${row.id}» is used by ${seen.get(row.id)} and ${name}; claim ids must be unique in the course`);
+      seen.set(row.id, name);
+    }
+  }
+  const cell = (value) => `<td>${escapeHtml(String(value))}</td>`;
+  const sections = names.map((name) => {
+    const rows = claims[name];
+    const title = `<h2 id="${escapeHtml(name)}"><a href="${name}.html">${inlineMath(titles[name], 'claims page')}</a></h2>`;
+    if (!rows) return `${title}\n<p class="book-claims-missing">No claims saved: this notebook did not run to its end when the book was built.</p>`;
+    const body = rows.map((r) => `<tr class="${r.passed ? 'book-claim-held' : 'book-claim-failed'}">${cell(r.id)}${cell(r.section)}${cell(r.statement)}${cell(r.routes || '—')}${cell(r.measured)}${cell(r.criterion)}${cell(r.passed ? '✓' : '✗')}</tr>`).join('\n');
+    return `${title}\n<table class="book-claims">\n<thead><tr><th>id</th><th>§</th><th>claim</th><th>routes compared</th><th>measured</th><th>criterion</th><th>holds</th></tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
+  });
+  const total = names.reduce((n, name) => n + (claims[name] || []).length, 0);
+  const held = names.reduce((n, name) => n + (claims[name] || []).filter((r) => r.passed).length, 0);
+  const body = '<h1>Every claim of the course</h1>\n' +
+    `<p>${total} claims in ${names.filter((name) => claims[name]).length} notebooks, ${held} held when the notebooks ran. Each compares two routes ` +
+    '(A and B: two computations that could disagree); a claim that fails stops its notebook.</p>\n' + sections.join('\n');
+  return pageHtml({ title: 'Every claim of the course', body, nav: '<span></span><a href="index.html">Contents</a><span></span>' });
+}
+
+/** The claims rows each notebook saved when it ran ({ name: rows }; a notebook without a file is left out). */
+function readClaims(names, folder = path.join(ROOT, 'build', 'claims')) {
+  const claims = {};
+  for (const name of names) {
+    const file = path.join(folder, `${name}.json`);
+    if (fs.existsSync(file)) claims[name] = JSON.parse(fs.readFileSync(file, 'utf8')).claims;
+  }
+  return claims;
 }
 
 function copyAssets(out, css) {
@@ -257,7 +297,7 @@ function copyAssets(out, css) {
  * Build the site from executed notebooks `{ name: notebookJson }` into `out`; returns the pages
  * written. Pure apart from the files it writes (the tests build generated notebooks with it).
  */
-function buildSite(notebooks, out, { python = readState().python, toc = TOC } = {}) {
+function buildSite(notebooks, out, { python = readState().python, toc = TOC, claims = null } = {}) {
   const names = Object.keys(notebooks);
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(path.join(out, 'images'), { recursive: true });
@@ -283,9 +323,11 @@ function buildSite(notebooks, out, { python = readState().python, toc = TOC } = 
     return { ...entry, anchor: heading.id };
   });
   const index = path.join(out, 'index.html');
-  fs.writeFileSync(index, indexHtml(entries, titles));
+  fs.writeFileSync(index, indexHtml(entries, titles, claims !== null));
+  if (claims !== null) fs.writeFileSync(path.join(out, 'claims.html'), claimsHtml(names, claims, titles));
   // What the browser tests check: every page and the number of charts it must show.
   const manifest = [{ file: 'index.html', charts: 0 }, ...pages.map((p) => ({ file: path.basename(p.file), charts: p.charts }))];
+  if (claims !== null) manifest.push({ file: 'claims.html', charts: 0 });
   fs.writeFileSync(path.join(out, 'pages.json'), JSON.stringify(manifest, null, 2));
   return { index, pages };
 }
@@ -309,7 +351,7 @@ function prepareExecuted(from, { run = false } = {}) {
 function buildBook({ from = path.join(ROOT, 'build', 'notebooks'), out = path.join(ROOT, 'build', 'book'), run = false } = {}) {
   const prepared = prepareExecuted(from, { run });
   const notebooks = Object.fromEntries(bookNotebooks().map((name) => [name, JSON.parse(fs.readFileSync(path.join(from, `${name}.ipynb`), 'utf8'))]));
-  const site = buildSite(notebooks, out);
+  const site = buildSite(notebooks, out, { claims: readClaims(bookNotebooks()) });
   return { ...site, prepared };
 }
 
@@ -329,4 +371,4 @@ if (require.main === module) {
   }
 }
 
-module.exports = { buildBook, buildSite, prepareExecuted, isAssetOutput, headingIds, plainTitle };
+module.exports = { buildBook, buildSite, prepareExecuted, isAssetOutput, headingIds, plainTitle, claimsHtml, readClaims };

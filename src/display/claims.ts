@@ -1,7 +1,11 @@
 /**
  * Claims: every statement a notebook makes about the numbers it shows is checked where it is
- * made, and recorded for the table at the end of the notebook (and for the summary notebook).
- * A claim that does not hold throws, so the cell, the notebook run and CI fail.
+ * made, and recorded for the table at the end of the notebook. A claim that does not hold
+ * throws, so the cell, the notebook run and CI fail. Each claim names its two routes (how each
+ * side of the comparison was computed, "A: … / B: …"): a claim is only worth its routes.
+ * The rows are saved to build/claims/<notebook>.json; the book assembles them into its
+ * course-wide claims page (scripts/book/build.js), where no two claims may share an id. (The
+ * summary notebook does not read them: it recomputes what it states.)
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -11,7 +15,7 @@ import { formatEstimate, formatNumber, tableBundle } from './table';
 import { EstimateLike, independentDifference } from '../stats/estimate';
 
 export interface ClaimRow {
-  /** Short stable id, e.g. "gap-equals-kl". */
+  /** Short stable id, unique in the course, e.g. "gap-equals-kl-exact". */
   id: string;
   /** Section of the source document, e.g. "§3". */
   section: string;
@@ -19,6 +23,8 @@ export interface ClaimRow {
   statement: string;
   /** Where the notebook checks it (the heading of the cell). */
   where: string;
+  /** The two routes compared, "A: … / B: …" ('' when the spec names none). */
+  routes: string;
   /** What was measured, formatted. */
   measured: string;
   /** The test applied, e.g. "|a − b| ≤ 3·SE = 0.012". */
@@ -31,6 +37,8 @@ export interface ClaimSpec {
   section: string;
   statement: string;
   where: string;
+  /** The two routes compared: "A: how one side is computed / B: how the other is". */
+  routes?: string;
 }
 
 /** Raised when a claim does not hold; its message says what was measured. */
@@ -102,7 +110,10 @@ export class Claims {
         throw new TypeError(`Claims.check: spec.${key} must be a non-empty string`);
       }
     }
-    const row: ClaimRow = { ...spec, measured, criterion, passed: Boolean(holds) };
+    if (spec.routes !== undefined && (typeof spec.routes !== 'string' || !/^A: .+ \/ B: .+/s.test(spec.routes))) {
+      throw new TypeError(`Claims.check: spec.routes of claim "${spec.id}" must read "A: … / B: …", got ${JSON.stringify(spec.routes)}`);
+    }
+    const row: ClaimRow = { ...spec, routes: spec.routes ?? '', measured, criterion, passed: Boolean(holds) };
     this.byId.set(spec.id, row); // re-running a cell replaces its claim
     if (!row.passed) throw new ClaimFailed(row);
   }
@@ -188,8 +199,8 @@ export class Claims {
 
   /** The claims table as a bundle. */
   tableBundle(): MimeBundle {
-    const rows = this.rows().map((r) => [r.section, r.statement, r.where, r.measured, r.criterion, r.passed ? '✓' : '✗']);
-    return tableBundle(['§', 'claim', 'checked in', 'measured', 'criterion', 'holds'], rows, `Claims checked in ${this.notebook}`);
+    const rows = this.rows().map((r) => [r.section, r.statement, r.routes || '—', r.where, r.measured, r.criterion, r.passed ? '✓' : '✗']);
+    return tableBundle(['§', 'claim', 'routes compared', 'checked in', 'measured', 'criterion', 'holds'], rows, `Claims checked in ${this.notebook}`);
   }
 
   /** Show the table and save the rows to build/claims/<notebook>.json. */

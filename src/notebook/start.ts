@@ -87,8 +87,9 @@ export async function open<S extends string = never>(name: string, options: Open
     },
     finish(finishOptions: { leakCheck?: boolean } = {}): void {
       if (finishOptions.leakCheck !== false) {
-        claims.close({ id: 'no-tensor-leak', section: '—', where: 'Clean-up',
-          statement: 'at the end, no tensor made by this notebook remains (everything it made was disposed)' },
+        claims.close({ id: `${name}:no-tensor-leak`, section: '—', where: 'Clean-up',
+          statement: 'at the end, no tensor made by this notebook remains (everything it made was disposed)',
+          routes: 'A: tf.memory().numTensors now / B: tf.memory().numTensors when the notebook opened' },
         tf.memory().numTensors - tensorsAtStart, 0, 0, 'tensors');
       }
       claims.show();

@@ -50,7 +50,7 @@ describe('notebook.open', () => {
     const lesson = await open('99-test', { seed: 1 });
     vi.spyOn(lesson.claims, 'show').mockImplementation(() => lesson.claims.save(folder));
     lesson.finish();
-    expect(lesson.claims.rows().map((r) => [r.id, r.passed])).toEqual([['no-tensor-leak', true]]);
+    expect(lesson.claims.rows().map((r) => [r.id, r.passed])).toEqual([['99-test:no-tensor-leak', true]]);
     const leaked = tf.zeros([2]);
     expect(lesson.tensorsLeft()).toBe(1);
     expect(() => lesson.finish()).toThrow(ClaimFailed);
@@ -84,6 +84,17 @@ describe('claims on estimates', () => {
     expect(() => claims.agrees(spec('a3'), { mean: 1.35, standardError: 0.1 }, 1)).toThrow(ClaimFailed);
     claims.agrees(spec('a4'), { mean: 1.35, standardError: 0.1 }, 1, { tolerance: 0.06 });
     expect(claims.rows().find((r) => r.id === 'a4')!.criterion).toBe('|a − b| ≤ 3·SE + 0.06 = 0.36');
+  });
+
+  it('records the two routes of a claim and shows them in the table; a malformed routes text is rejected', () => {
+    const claims = new Claims('99-test');
+    claims.close({ ...spec('r'), routes: 'A: Woodbury / B: dense Cholesky' }, 1, 1, 0);
+    claims.close(spec('s'), 1, 1, 0);
+    expect(claims.rows().map((r) => r.routes)).toEqual(['A: Woodbury / B: dense Cholesky', '']);
+    const html = String(claims.tableBundle()['text/html']);
+    expect(html).toContain('routes compared');
+    expect(html).toContain('A: Woodbury / B: dense Cholesky');
+    expect(() => claims.close({ ...spec('t'), routes: 'Woodbury vs Cholesky' }, 1, 1, 0)).toThrow(/spec.routes of claim "t" must read "A: … \/ B: …"/);
   });
 
   it('rejects a standard error that is not a finite number ≥ 0', () => {

@@ -262,6 +262,24 @@ describe('buildSite', () => {
     })).toThrow(/«Step 9» expects a heading starting «Step 9» in nb-a/);
   });
 
+  it('writes the course-wide claims page from the saved rows (routes, measured, held), linked from the index, and refuses a duplicate id', () => {
+    const row = (id: string, passed = true) => ({ id, section: '§3', statement: `claim ${id} <b>`, where: 'w', routes: 'A: Woodbury / B: Cholesky', measured: '1 vs 1 nats', criterion: '|difference| ≤ 0', passed });
+    const notebooks = { 'nb-a': selftest.chartNotebook([]), 'nb-b': selftest.chartNotebook([]) };
+    const toc = [{ level: 1, title: 'A', notebook: 'nb-a' }, { level: 1, title: 'B', notebook: 'nb-b' }];
+    const out = tempDir('book');
+    build.buildSite(notebooks, out, { python: setupPython(), toc, claims: { 'nb-a': [row('gap-one'), row('gap-two', false)] } });
+    const page = fs.readFileSync(path.join(out, 'claims.html'), 'utf8');
+    expect(page).toContain('2 claims in 1 notebooks, 1 held');
+    expect(page).toContain('<td>A: Woodbury / B: Cholesky</td>');
+    expect(page).toContain('claim gap-one &lt;b&gt;');
+    expect(page).toMatch(/<tr class="book-claim-failed"><td>gap-two<\/td>/);
+    expect(page).toContain('No claims saved: this notebook did not run to its end');
+    expect(fs.readFileSync(path.join(out, 'index.html'), 'utf8')).toContain('<a href="claims.html">Every claim of the course</a>');
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'pages.json'), 'utf8')).map((p: { file: string }) => p.file)).toContain('claims.html');
+    expect(() => build.buildSite(notebooks, tempDir('book'), { python: setupPython(), toc, claims: { 'nb-a': [row('same')], 'nb-b': [row('same')] } }))
+      .toThrow(/the claim id «same» is used by nb-a and nb-b; claim ids must be unique in the course/);
+  });
+
   it('gives pages a <title> without TeX', () => {
     expect(build.plainTitle('04 — Why keep $q_\\phi(z\\mid x)$ close to $p(z)$?')).toBe('04 — Why keep qφ(z | x) close to p(z)?');
   });
