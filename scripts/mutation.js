@@ -1,0 +1,132 @@
+#!/usr/bin/env node
+// `npm run mutation`: do the tests and the notebooks' claims notice when the mathematics breaks?
+// (Slow; not part of npm test.)
+//   1. StrykerJS over the mathematical layers (stryker.config.mjs): every mutant of distributions/,
+//      objectives/, exact/ and the training objective against those layers' tests; prints the
+//      mutation score (build/mutation/report.html).
+//   2. Notebook breakages: a fixed list of one-line breakages of src/ (a wrong sign, a missing ½,
+//      σ² for σ, a dropped trace term, β on the wrong term, …), each applied to a copy of the
+//      working tree and run through the notebook that must catch it: the notebook must fail (a
+//      claim or an exercise test throws). Prints the table and writes build/mutation/notebooks.json.
+// `--stryker` or `--notebooks` runs one part; `--only ID[,ID]` limits part 2.
+'use strict';
+
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { spawnSync } = require('child_process');
+
+const ROOT = path.resolve(__dirname, '..');
+
+/** One-line breakages: `find` must occur exactly once in `file`; `notebook` must then fail. */
+const BREAKAGES = [
+  { id: 'kl-missing-half', what: 'KL(q ‖ N(0, I)) per dimension without its ½',
+    file: 'src/objectives/kl.ts', find: 'return tf.mul(inner, -0.5) as tf.Tensor2D;', replace: 'return tf.mul(inner, -1) as tf.Tensor2D;', notebook: '00-start-here' },
+  { id: 'sigma-squared-for-sigma', what: 'reparameterisation with σ² where σ belongs (exp(log σ²) instead of exp(½ log σ²))',
+    file: 'src/distributions/gaussian.ts', find: 'tf.add(q.mean, tf.mul(tf.exp(tf.mul(q.logVariance, 0.5)), noise))', replace: 'tf.add(q.mean, tf.mul(tf.exp(q.logVariance), noise))', notebook: '01-the-elbo' },
+  { id: 'log-density-without-log-variance', what: 'log q(z|x) without its −½ log σ² term',
+    file: 'src/distributions/gaussian.ts', find: 'tf.mul(tf.add(tf.add(standardized, q.logVariance), LOG_2PI), -0.5)', replace: 'tf.mul(tf.add(standardized, LOG_2PI), -0.5)', notebook: '01-the-elbo' },
+  { id: 'bernoulli-sign', what: 'Bernoulli log-likelihood with the wrong sign',
+    file: 'src/distributions/bernoulli.ts', find: 'return tf.tidy(() => tf.neg(bernoulliNegativeLogLikelihood(logits, x)) as tf.Tensor1D);', replace: 'return tf.tidy(() => bernoulliNegativeLogLikelihood(logits, x) as tf.Tensor1D);', notebook: '01-the-elbo' },
+  { id: 'log-mean-without-1-over-k', what: 'L_k = log (1/k) Σ w without the 1/k',
+    file: 'src/objectives/monteCarlo.ts', find: 'return max + Math.log(s / m);', replace: 'return max + Math.log(s);', notebook: '03-the-gap' },
+  { id: 'beta-on-reconstruction', what: 'β weighting the reconstruction term instead of the KL term',
+    file: 'src/train/objective.ts', find: 'return tf.sub(tf.mul(klTerm, beta), reconstructionBatchMean) as tf.Scalar;', replace: 'return tf.sub(klTerm, tf.mul(reconstructionBatchMean, beta)) as tf.Scalar;', notebook: '05-the-balance' },
+  { id: 'posterior-covariance-without-sigma2', what: 'linear-Gaussian posterior covariance M⁻¹ instead of σ² M⁻¹',
+    file: 'src/exact/linearGaussian.ts', find: 'const covariance = choleskyInverse(this.mFactor, l).map((v) => v * this.variance);', replace: 'const covariance = choleskyInverse(this.mFactor, l);', notebook: '06-summary' },
+  { id: 'kl-to-posterior-without-trace', what: 'KL(q ‖ p(z|x)) of the linear-Gaussian model without its trace term',
+    file: 'src/exact/linearGaussian.ts', find: 'return 0.5 * (trace + quad - l + logDetS - sumLogQ);', replace: 'return 0.5 * (quad - l + logDetS - sumLogQ);', notebook: '06-summary' },
+];
+
+function check(breakage, root = ROOT) {
+  const file = path.join(root, breakage.file);
+  const text = fs.readFileSync(file, 'utf8');
+  const count = text.split(breakage.find).length - 1;
+  if (count !== 1) throw new Error(`mutation: breakage ${breakage.id}: its line occurs ${count} times in ${breakage.file} (expected once): update BREAKAGES in scripts/mutation.js`);
+  return text;
+}
+
+/** A copy of the working tree that runs notebooks on its own (node_modules shared, kernel registered under the copy). */
+function copyTree(target) {
+  const skip = new Set(['node_modules', 'build', 'dist', '.git', 'release', '.stryker-tmp']);
+  fs.mkdirSync(target, { recursive: true });
+  for (const entry of fs.readdirSync(ROOT)) {
+    if (skip.has(entry)) continue;
+    fs.cpSync(path.join(ROOT, entry), path.join(target, entry), { recursive: true, dereference: false });
+  }
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(target, 'node_modules'));
+  const rewrite = (file) => {
+    if (fs.existsSync(file)) fs.writeFileSync(file, fs.readFileSync(file, 'utf8').split(ROOT).join(target));
+  };
+  rewrite(path.join(target, '.cache', 'setup.json'));
+  rewrite(path.join(target, '.jupyter', 'kernels', 'elbo-lab', 'kernel.json'));
+}
+
+function runBreakage(breakage) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `elbo-mutation-${breakage.id}-`));
+  try {
+    copyTree(dir);
+    const text = check(breakage, dir);
+    fs.writeFileSync(path.join(dir, breakage.file), text.replace(breakage.find, breakage.replace));
+    const started = Date.now();
+    const run = spawnSync(process.execPath, [path.join(dir, 'scripts', 'run-notebooks.js'), path.join(dir, 'notebooks', `${breakage.notebook}.ipynb`)], {
+      cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true', ELBO_LAB_RUN_CACHE: '' }, maxBuffer: 64 * 1024 * 1024,
+    });
+    const report = path.join(dir, 'build', 'notebook-report.json');
+    const cells = fs.existsSync(report) ? JSON.parse(fs.readFileSync(report, 'utf8')).flatMap((r) => r.cells || []) : [];
+    const failed = cells.find((c) => !c.ok);
+    const why = failed ? (failed.error.match(/claim "([^"]+)"/) || [null, null])[1] || failed.error.split('\n')[0].slice(0, 160) : '';
+    return { ...breakage, caught: run.status !== 0, by: failed ? (why ? why : `cell ${failed.index}`) : (run.status !== 0 ? (run.stderr || '').split('\n')[0] : ''), seconds: (Date.now() - started) / 1000 };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function notebookPart(only) {
+  const chosen = BREAKAGES.filter((b) => !only || only.includes(b.id));
+  for (const b of chosen) check(b);
+  const rows = [];
+  for (const b of chosen) {
+    process.stdout.write(`mutation: ${b.id} (${b.file}) through ${b.notebook} … `);
+    const row = runBreakage(b);
+    rows.push(row);
+    process.stdout.write(`${row.caught ? `caught by ${row.by}` : 'NOT CAUGHT'} (${row.seconds.toFixed(0)} s)\n`);
+  }
+  fs.mkdirSync(path.join(ROOT, 'build', 'mutation'), { recursive: true });
+  fs.writeFileSync(path.join(ROOT, 'build', 'mutation', 'notebooks.json'), `${JSON.stringify(rows, null, 2)}\n`);
+  process.stdout.write('\n| breakage | file | notebook | caught by |\n|---|---|---|---|\n');
+  for (const r of rows) process.stdout.write(`| ${r.what} | ${r.file} | ${r.notebook} | ${r.caught ? r.by : '**not caught**'} |\n`);
+  const caught = rows.filter((r) => r.caught).length;
+  process.stdout.write(`\nnotebook breakages: ${caught} of ${rows.length} caught\n`);
+  return caught === rows.length;
+}
+
+function strykerPart() {
+  const run = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js'), 'run'], { cwd: ROOT, stdio: 'inherit' });
+  const report = path.join(ROOT, 'build', 'mutation', 'report.json');
+  if (run.status !== 0 || !fs.existsSync(report)) {
+    process.stdout.write(`mutation: StrykerJS failed (exit ${run.status})\n`);
+    return false;
+  }
+  const files = JSON.parse(fs.readFileSync(report, 'utf8')).files;
+  const count = {};
+  for (const file of Object.values(files)) for (const m of file.mutants) count[m.status] = (count[m.status] || 0) + 1;
+  const detected = (count.Killed || 0) + (count.Timeout || 0);
+  const valid = detected + (count.Survived || 0) + (count.NoCoverage || 0);
+  process.stdout.write(`math layers: ${detected} of ${valid} mutants detected, score ${(100 * detected / valid).toFixed(1)} % (${JSON.stringify(count)})\n`);
+  return true;
+}
+
+module.exports = { BREAKAGES, check };
+
+if (require.main === module) {
+  const args = process.argv.slice(2);
+  const onlyAt = args.indexOf('--only');
+  const only = onlyAt >= 0 ? args[onlyAt + 1].split(',') : null;
+  const wantStryker = !args.includes('--notebooks');
+  const wantNotebooks = !args.includes('--stryker');
+  let ok = true;
+  if (wantStryker) ok = strykerPart() && ok;
+  if (wantNotebooks) ok = notebookPart(only) && ok;
+  process.exitCode = ok ? 0 : 1;
+}
