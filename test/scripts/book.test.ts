@@ -31,7 +31,7 @@ const check = require(path.join(ROOT, 'scripts', 'book', 'check')) as {
 };
 interface TocEntry { level: number; title: string; notebook: string; heading?: string }
 const build = require(path.join(ROOT, 'scripts', 'book', 'build')) as {
-  buildSite(notebooks: Record<string, unknown>, out: string, options?: { python?: string; toc?: TocEntry[] }): { index: string; pages: Array<{ name: string; file: string; charts: number }> };
+  buildSite(notebooks: Record<string, unknown>, out: string, options?: { python?: string; toc?: TocEntry[]; claims?: Record<string, unknown[]> | null }): { index: string; pages: Array<{ name: string; file: string; charts: number }> };
   isAssetOutput(data: Record<string, unknown>): boolean;
   plainTitle(source: string): string;
 };
