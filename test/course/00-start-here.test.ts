@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { klAt, klByQuadrature, klCurves, klCurvesFigure, largestQuadratureError } from '../../src/course/00-start-here';
+import {
+  claimSpecs, float32KlRoundingBound, klAt, klByQuadrature, klCurves, klCurvesFigure, klRouteComparisons, klSigns, largestQuadratureError,
+  nonnegativeText, routeComparisonText, routesAgree, zeroOnlyAtPrior, zeroOnlyAtPriorText,
+} from '../../src/course/00-start-here';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -49,22 +52,39 @@ describe('klByQuadrature: the integral of q·log(q/p) by the midpoint rule in fl
   });
 });
 
-describe('largestQuadratureError and klAt', () => {
+describe('klRouteComparisons, their tolerance, and klAt', () => {
   let curves: ReturnType<typeof klCurves>;
   beforeAll(() => {
     curves = klCurves(means, [0.5, 1]);
   });
 
-  it('is the largest |src/ − quadrature| at the chosen points, and sees an error planted in a curve', () => {
+  it('float32KlRoundingBound is 8·2⁻²⁴·(1 + |log σ²| + μ² + σ²), and bounds the float32 error of src/ at every grid point', () => {
+    expect(float32KlRoundingBound(3, 2)).toBeCloseTo(8 * 2 ** -24 * (1 + Math.log(4) + 9 + 4), 18);
+    expect(float32KlRoundingBound(0, 1, 1)).toBe(2 * 2 ** -24);
+    for (const { sigma, kl } of curves) means.forEach((mu, i) => expect(Math.abs(kl[i] - closedForm(mu, sigma))).toBeLessThanOrEqual(float32KlRoundingBound(mu, sigma)));
+    expect(() => float32KlRoundingBound(0, -1)).toThrow(/float32KlRoundingBound: sigma/);
+  });
+
+  it('compares src/ with the quadrature at the chosen points, each with its stated tolerance, and sees an error planted in a curve', () => {
     const indices = [0, 60, 120];
-    const expected = Math.max(...curves.flatMap(({ sigma, kl }) => indices.map((i) => Math.abs(kl[i] - klByQuadrature(means[i], sigma)))));
-    expect(largestQuadratureError(curves, indices)).toBe(expected);
-    expect(expected).toBeLessThan(1e-4);
+    const rows = klRouteComparisons(curves, indices);
+    expect(rows).toHaveLength(6);
+    for (const r of rows) {
+      expect(r.quadrature).toBe(klByQuadrature(r.mean, r.sigma));
+      expect(r.difference).toBe(r.src - r.quadrature);
+      expect(r.tolerance).toBeGreaterThanOrEqual(float32KlRoundingBound(r.mean, r.sigma));
+      expect(r.tolerance).toBeLessThan(float32KlRoundingBound(r.mean, r.sigma) + 1e-9); // the quadrature's error estimate is tiny
+    }
+    expect(routesAgree(rows)).toBe(true);
+    expect(largestQuadratureError(rows)).toBe(Math.max(...rows.map((r) => Math.abs(r.difference))));
+    expect(routeComparisonText(rows)).toMatch(/^largest \|src\/ − quadrature\| = \d\.\d\de-\d+ nats at μ = .* over 6 points: /);
+    // an error of 1e-5 at the prior (tolerance there ≈ 1e-6) is caught; the same error elsewhere on the grid is not looked at
     const planted = curves.map((c) => ({ ...c, kl: c.kl.slice() }));
-    planted[1].kl[60] += 0.01;
-    expect(largestQuadratureError(planted, indices)).toBeCloseTo(0.01, 4);
-    expect(largestQuadratureError(planted, [0, 120])).toBeLessThan(1e-4); // the planted point not among them
-    expect(() => largestQuadratureError(curves, [121])).toThrow(/indices\[\] must be an integer in \[0, 120\]/);
+    planted[1].kl[60] += 1e-5;
+    expect(routesAgree(klRouteComparisons(planted, indices))).toBe(false);
+    expect(routesAgree(klRouteComparisons(planted, [0, 120]))).toBe(true);
+    expect(() => klRouteComparisons(curves, [121])).toThrow(/indices\[\] must be an integer in \[0, 120\]/);
+    expect(() => largestQuadratureError([])).toThrow(/largestQuadratureError: comparisons/);
   });
 
   it('klAt reads the curve of one width at one grid mean', () => {
@@ -73,6 +93,46 @@ describe('largestQuadratureError and klAt', () => {
     expect(klAt(curves, -3, 0.5)).toBeCloseTo(closedForm(-3, 0.5), 4);
     expect(() => klAt(curves, 0, 2)).toThrow(/klAt: no curve has σ = 2 \(curves: 0.5, 1\)/);
     expect(() => klAt(curves, 0.01, 1)).toThrow(/klAt: the grid of means has no point at μ = 0.01/);
+  });
+});
+
+describe('klSigns: where the KL term is zero, and that it is nowhere negative', () => {
+  it('finds the prior, the smallest value and the smallest value elsewhere', () => {
+    const curves = klCurves(means, [0.5, 1, 2]);
+    const signs = klSigns(curves);
+    expect(signs.points).toBe(3 * 121);
+    expect(signs.atPrior.kl).toBe(curves[1].kl[60]);
+    expect(signs.smallest.sigma).toBe(1);
+    expect(Math.abs(signs.smallest.mean)).toBeLessThan(1e-9);
+    // next to the prior: μ = ±0.05, σ = 1, KL = 0.05²/2
+    expect(signs.smallestElsewhere.sigma).toBe(1);
+    expect(Math.abs(signs.smallestElsewhere.mean)).toBeCloseTo(0.05, 12);
+    expect(signs.smallestElsewhere.kl).toBeCloseTo(0.00125, 6);
+    expect(zeroOnlyAtPrior(signs)).toBe(true);
+    expect(nonnegativeText(signs)).toMatch(/over 363 points/);
+    expect(zeroOnlyAtPriorText(signs)).toMatch(/^at μ = 0, σ = 1: KL = /);
+  });
+
+  it('fails a KL that is negative somewhere, or zero away from the prior, or nonzero at the prior', () => {
+    const curves = klCurves(means, [1, 2]);
+    const negative = curves.map((c) => ({ ...c, kl: c.kl.slice() }));
+    negative[1].kl[10] = -1e-4;
+    const s = klSigns(negative);
+    expect(s.smallest.kl + s.smallest.bound).toBeLessThan(0);
+    const zeroElsewhere = curves.map((c) => ({ ...c, kl: c.kl.slice() }));
+    zeroElsewhere[1].kl[10] = 0;
+    expect(zeroOnlyAtPrior(klSigns(zeroElsewhere))).toBe(false);
+    const offAtPrior = curves.map((c) => ({ ...c, kl: c.kl.slice() }));
+    offAtPrior[0].kl[60] = 1e-3;
+    expect(zeroOnlyAtPrior(klSigns(offAtPrior))).toBe(false);
+    expect(() => klSigns(klCurves(means, [2]))).toThrow(/klSigns: the curves must include σ = 1/);
+  });
+});
+
+describe('claimSpecs', () => {
+  it('every claim names its two routes', () => {
+    for (const spec of Object.values(claimSpecs)) expect(spec.routes).toMatch(/^A: .+ \/ B: .+/);
+    expect(new Set(Object.values(claimSpecs).map((s) => s.id)).size).toBe(4);
   });
 });
 

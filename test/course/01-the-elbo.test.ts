@@ -145,4 +145,7 @@ describe('what the claims compare', () => {
   it('claimSpecs keep the notebook\'s claim ids', () => {
     expect(Object.values(claimSpecs).map((s) => s.id)).toEqual(['elbo-below-evidence', 'kl-term-nonnegative', 'kl-term-is-expectation', 'substituted-equation']);
   });
+  it('every claim names its two routes, "A: … / B: …"', () => {
+    for (const spec of Object.values(claimSpecs)) expect(spec.routes).toMatch(/^A: .+ \/ B: .+/s);
+  });
 });

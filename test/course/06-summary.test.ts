@@ -11,10 +11,14 @@ import type { TrainResult } from '../../src/train/train';
 import type { EpochMetrics } from '../../src/train/metrics';
 import type { ElboBatchMean } from '../../src/objectives/types';
 import {
-  claimSpecs, codesVsPrior, codesVsPriorTable, elboOf, encoderTrainingTable, exactGapDuringTraining, exactGapOverData, gapPathText,
-  jointTrainingTable, linearVaeConfig, meanExactLogEvidence, pointOneTex, priorDrawsFigure, reconstructionTable,
-  reconstructionThroughCode, resetEncoder, sameLinearGaussian, spoiledPosteriorGaps, spoiledPosteriorTable, strictlyIncreasing, summaryFigure,
+  claimSpecs, codesVsPrior, codesVsPriorTable, conditionedPosterior, decoderStep, elboGainSplit, elboMaximisingDecoder, elboOf, encoderQs,
+  encoderTrainingTable, exactGapDuringTraining, exactGapOfQs, exactGapOverData, exactPosteriorQs, float64RoundingBound, gainIsGapFall,
+  gainSplitsHold, gainSplitTable, gapPathText, gapVersusKl, gapVersusSampledKl, jointTrainingTable, klToConditionedPosterior,
+  klToConditionedPosteriorSampled, linearVaeConfig, meanExactLogEvidence, notableSplits, pointOneTex, priorDrawsFigure, reconstructionTable,
+  reconstructionThroughCode, resetEncoder, sameLinearGaussian, shrunkenDecoder, spoiledPosteriorGaps, spoiledPosteriorTable, stepText,
+  strictlyIncreasing, summaryFigure, traceGainSplits, wrongWayMoves, wrongWayText,
 } from '../../src/course/06-summary';
+import type { DiagonalQs, ExactGapRecord } from '../../src/course/06-summary';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -117,29 +121,90 @@ describe('point 3', () => {
   });
 });
 
+describe('route B: the posterior by conditioning the joint Gaussian of (x, z)', () => {
+  // a model with correlated columns, so the posterior is a full 2×2 Gaussian
+  const model = new LinearGaussianModel([[1, 0.5], [0.3, -1], [2, 1], [0, 0.7], [-0.4, 0.2]], [0.1, -0.2, 0.3, 0, 1], Math.log(0.3));
+  const x = [0.5, -1, 2, 0.3, 1.1];
+
+  it('equals src\'s posterior N(M⁻¹Wᵀ(x − b), σ²M⁻¹) (a different route: through M, not C)', () => {
+    const posterior = conditionedPosterior(model);
+    const reference = model.posterior(x);
+    posterior.mean(x).forEach((m, j) => expect(m).toBeCloseTo(reference.mean[j], 12));
+    posterior.covariance.forEach((c, k) => expect(c).toBeCloseTo(reference.covariance[k], 12));
+    expect(posterior.maxAbsCorrelation).toBeCloseTo(reference.maxAbsCorrelation, 12);
+    expect(posterior.maxAbsCorrelation).toBeGreaterThan(0.05);
+  });
+
+  it('for a 1-D model is the textbook N(w(x − b)/(w² + σ²), σ²/(w² + σ²))', () => {
+    const one = new LinearGaussianModel([[2]], [1], Math.log(0.5));
+    const posterior = conditionedPosterior(one);
+    expect(posterior.mean([4])[0]).toBeCloseTo((2 * 3) / 4.5, 14);
+    expect(posterior.covariance[0]).toBeCloseTo(0.5 / 4.5, 14);
+  });
+
+  it('its KL, closed form, equals src\'s klToPosterior and the gap log p(x) − ELBO(q); by Monte Carlo it agrees within 4 SE', () => {
+    const posterior = conditionedPosterior(model);
+    const q = { mean: [0.3, -0.2], logVariance: [Math.log(0.2), Math.log(0.5)] };
+    const kl = klToConditionedPosterior(q, posterior, posterior.mean(x));
+    expect(kl).toBeCloseTo(model.klToPosterior(x, q), 11);
+    expect(kl).toBeCloseTo(model.logMarginalDense(x) - model.elbo(x, q).elbo, 11);
+    const sampled = klToConditionedPosteriorSampled(q, posterior, posterior.mean(x), new Random(3), 20000);
+    expect(sampled.n).toBe(20000);
+    expect(Math.abs(sampled.mean - kl)).toBeLessThan(4 * sampled.standardError);
+    expect(sampled.standardError).toBeLessThan(0.05 * kl);
+    // a q equal to the posterior's marginals is not the posterior here (it is correlated): KL > 0
+    const marginals = model.posteriorMarginals(x);
+    expect(klToConditionedPosterior(marginals, posterior, posterior.mean(x))).toBeGreaterThan(0.01);
+  });
+
+  it('float64RoundingBound is D²·(1 + ‖W‖²_F/σ²)·2⁻⁵²·(1 + magnitude)', () => {
+    const one = new LinearGaussianModel([[2]], [1], Math.log(0.5));
+    expect(float64RoundingBound(one, 3)).toBe(1 * (1 + 4 / 0.5) * 2 ** -52 * 4);
+    expect(() => float64RoundingBound(one, -1)).toThrow(/float64RoundingBound: magnitude/);
+  });
+});
+
 describe('point 4: spoiledPosteriorGaps', () => {
   const { model, data } = linearGaussianDataset({ dataSize: 8, latentSize: 2, count: 10 }, new Random(21));
   const x = data.values.subarray(0, 8);
   const spoil = [0, 0.25, 1, 3];
-  const rows = spoiledPosteriorGaps(model, x, spoil);
-  it('gap = KL to the true posterior, 0 at the posterior, and the closed-form KL of the spoiled Gaussian', () => {
+  const rows = spoiledPosteriorGaps(model, x, spoil, new Random(22));
+  it('gap (route A) = KL (route B) = the closed-form KL of the spoiled Gaussian; 0 at the posterior; the sampled KL within 4 SE', () => {
     expect(rows.map((r) => r.t)).toEqual(spoil);
-    expect(Math.abs(rows[0].gap)).toBeLessThan(1e-10);
+    expect(Math.abs(rows[0].gap)).toBeLessThan(rows[0].roundingBound);
+    expect(rows[0].roundingBound).toBeLessThan(1e-9);
     for (const r of rows) {
-      expect(r.gap).toBeCloseTo(r.kl, 9);
+      expect(Math.abs(r.gap - r.kl)).toBeLessThanOrEqual(r.roundingBound);
       // per dimension: mean shifted by t SDs, SD scaled by 1 + t ⇒ ½[(1 + t)² + t² − 1 − 2 log(1 + t)]
       const perDimension = 0.5 * ((1 + r.t) ** 2 + r.t ** 2 - 1 - 2 * Math.log(1 + r.t));
       expect(r.kl).toBeCloseTo(2 * perDimension, 9);
+      expect(Math.abs(r.klSampled.mean - r.kl)).toBeLessThanOrEqual(4 * r.klSampled.standardError + r.roundingBound);
+      expect(r.klSampled.n).toBe(4000);
     }
     expect(strictlyIncreasing(rows.map((r) => r.gap))).toBe(true);
+    expect(gapVersusKl(rows).holds).toBe(true);
+    expect(gapVersusSampledKl(rows).holds).toBe(true);
+  });
+  it('the claims fail a gap that is off by more than rounding, or a sampled KL off by many SE', () => {
+    const off = rows.map((r, k) => (k === 2 ? { ...r, gap: r.gap + 1e-6 } : r));
+    expect(gapVersusKl(off).holds).toBe(false);
+    expect(gapVersusKl(off).text).toMatch(/at t = 1 /);
+    const offSampled = rows.map((r, k) => (k === 3 ? { ...r, klSampled: { ...r.klSampled, mean: r.klSampled.mean + 10 * r.klSampled.standardError } } : r));
+    expect(gapVersusSampledKl(offSampled).holds).toBe(false);
+  });
+  it('needs a diagonal posterior (orthogonal columns)', () => {
+    const correlated = new LinearGaussianModel([[1, 0.5], [0.3, -1], [2, 1]], [0, 0, 0], 0);
+    expect(() => spoiledPosteriorGaps(correlated, [1, 2, 3], [0], new Random(1))).toThrow(/spoiledPosteriorGaps: the posterior must be diagonal/);
   });
   it('tables and text', () => {
     expect(gapPathText(rows).split(' < ')).toHaveLength(4);
     expect(gapPathText(rows)).toMatch(/^-?0\.000 < \d+\.\d{3} < /); // the posterior itself first (gap 0 up to rounding)
-    expect(spoiledPosteriorTable(rows).rows[2][0]).toBe(1);
+    const table = spoiledPosteriorTable(rows);
+    expect(table.rows[2][0]).toBe(1);
+    expect(table.rows[2][3]).toMatch(/^\d+\.\d{3} ± \d+\.\d{3}$/);
     expect(strictlyIncreasing([1, 2, 2])).toBe(false);
     expect(strictlyIncreasing([3, 1])).toBe(false);
-    expect(() => spoiledPosteriorGaps(model, x, [-1])).toThrow(/spoiledPosteriorGaps: spoil\[0\]/);
+    expect(() => spoiledPosteriorGaps(model, x, [-1], new Random(1))).toThrow(/spoiledPosteriorGaps: spoil\[0\]/);
   });
 });
 
@@ -167,6 +232,26 @@ describe('exactGapOverData', () => {
     for (let i = 0; i < data.count; i++) expect(h.logEvidence[i] - h.elbo[i]).toBeCloseTo(h.klToPosterior[i], 6);
     expect(h.meanKlToPosterior).toBeGreaterThan(0.1);
     expect(h.meanElbo).toBeCloseTo(h.elbo.reduce((s, v) => s + v, 0) / data.count, 12);
+  });
+  it('exactPosteriorQs: the posterior as q gives gap 0 (float64); encoderQs reads an encoder\'s q', () => {
+    const { model, data } = linearGaussianDataset({ dataSize: 5, latentSize: 2, count: 6 }, new Random(3));
+    const qs = exactPosteriorQs(model, data);
+    const g = exactGapOfQs(model, data, qs);
+    for (let i = 0; i < data.count; i++) {
+      expect(Math.abs(g.klToPosterior[i])).toBeLessThan(g.roundingBound);
+      expect(Math.abs(g.logEvidence[i] - g.elbo[i])).toBeLessThan(g.roundingBound);
+      const m = model.posteriorMarginals(data.values.subarray(i * 5, (i + 1) * 5));
+      expect(qs.mean[i * 2]).toBeCloseTo(m.mean[0], 12);
+      expect(qs.logVariance[i * 2 + 1]).toBeCloseTo(m.logVariance[1], 12);
+    }
+    const vae = new Vae({ ...linearVaeConfig, inputSize: 5 }, new Random(4));
+    const fromEncoder = encoderQs(vae, data);
+    const direct = vae.encode(tf.tensor2d(data.values, [6, 5]));
+    Array.from(direct.mean.dataSync()).forEach((v, k) => expect(fromEncoder.mean[k]).toBe(v));
+    tf.dispose([direct.mean, direct.logVariance]);
+    vae.dispose();
+    expect(() => exactPosteriorQs(new LinearGaussianModel([[1, 0.5], [0.3, -1], [2, 1]], [0, 0, 0], 0), { values: new Float32Array(3), count: 1, features: 3 }))
+      .toThrow(/exactPosteriorQs: the posterior must be diagonal/);
   });
   it('rejects a non-linear-Gaussian model', () => {
     expect(() => exactGapOverData({} as LinearGaussianModel, { latentSize: 1, encode: () => { throw new Error(); } }, { values: new Float32Array(1), count: 1, features: 1 })).toThrow(/exactGapOverData: model/);
@@ -196,6 +281,9 @@ describe('point 5: exactGapDuringTraining', () => {
     expect(end.gap).toBeLessThan(0.5 * start.gap);
     for (const r of trace) expect(r.logEvidence).toBe(start.logEvidence);
     expect(end.elbo - start.elbo).toBeCloseTo(start.gap - end.gap, 8);
+    expect(gainIsGapFall(trace).holds).toBe(true);
+    // a gap that moved by 1e-6 more than the ELBO at one record is caught
+    expect(gainIsGapFall(trace.map((r, k) => (k === 7 ? { ...r, gap: r.gap - 1e-6 } : r))).holds).toBe(false);
     vae.dispose();
   });
 
@@ -205,9 +293,13 @@ describe('point 5: exactGapDuringTraining', () => {
     expect(trace.map((r) => r.epoch)).toEqual([0, 5, 10, 12]);
     expect(trace[3].logEvidence).toBeGreaterThan(trace[0].logEvidence);
     for (const r of trace) {
-      expect(r.elbo).toBeLessThanOrEqual(r.logEvidence + 1e-9);
-      expect(r.gap).toBeCloseTo(r.logEvidence - r.elbo, 8);
+      expect(r.elbo).toBeLessThanOrEqual(r.logEvidence + r.roundingBound);
+      expect(Math.abs(r.gap - (r.logEvidence - r.elbo))).toBeLessThanOrEqual(r.roundingBound);
+      expect(r.roundingBound).toBeLessThan(1e-8);
     }
+    const splits = traceGainSplits(trace);
+    expect(splits.map((x) => x.label)).toEqual(['epochs 0 → 5', 'epochs 5 → 10', 'epochs 10 → 12']);
+    expect(gainSplitsHold(splits).holds).toBe(true);
     vae.dispose();
   });
 
@@ -239,7 +331,7 @@ describe('point 5: exactGapDuringTraining', () => {
   });
 
   it('the tables show start and end', () => {
-    const trace = [{ epoch: 0, logEvidence: -20, elbo: -25, gap: 5 }, { epoch: 150, logEvidence: -6.1234, elbo: -6.2, gap: 0.0766 }];
+    const trace = [{ epoch: 0, logEvidence: -20, elbo: -25, gap: 5, roundingBound: 1e-12 }, { epoch: 150, logEvidence: -6.1234, elbo: -6.2, gap: 0.0766, roundingBound: 1e-12 }];
     const joint = jointTrainingTable(trace, -5.5);
     expect(joint.rows).toEqual([['before training', '-20.000', '-25.000', '5.000'], ['after 150 epochs', '-6.123', '-6.200', '0.077'], ['the model that generated the data', '-5.500', '', '']]);
     expect(encoderTrainingTable(trace).rows[1]).toEqual(['after 150 epochs', '-6.123', '-6.200', '0.077']);
@@ -247,12 +339,92 @@ describe('point 5: exactGapDuringTraining', () => {
   });
 });
 
+describe('point 5: the split of the ELBO gain, and the decoder steps of variational EM', () => {
+  const { model: truth, data } = linearGaussianDataset({ dataSize: 6, latentSize: 2, count: 300 }, new Random(31));
+  const point = (logEvidence: number, elbo: number, gap: number) => ({ logEvidence, elbo, gap, roundingBound: 1e-12 });
+
+  it('elboGainSplit: gain = Δ log p + gap fall for consistent points; a gap off by 1e-9 is caught', () => {
+    const s = elboGainSplit('s', point(-10, -12, 2), point(-11, -11.5, 0.5));
+    expect(s).toMatchObject({ label: 's', elboGain: 0.5, evidenceChange: -1, gapFall: 1.5, tolerance: 2e-12 });
+    expect(Math.abs(s.discrepancy)).toBeLessThan(1e-15);
+    expect(gainSplitsHold([s]).holds).toBe(true);
+    const bad = elboGainSplit('bad', point(-10, -12, 2), point(-11, -11.5, 0.5 + 1e-9));
+    expect(gainSplitsHold([s, bad]).holds).toBe(false);
+    expect(gainSplitsHold([s, bad]).text).toMatch(/\(1\.00e-9 nats, bad\)/);
+  });
+
+  it('wrongWayMoves counts the intervals where the ELBO rose while the gap rose, or log p fell', () => {
+    const trace: ExactGapRecord[] = [
+      { epoch: 0, ...point(-10, -12, 2) }, { epoch: 1, ...point(-9, -10.5, 1.5) }, { epoch: 2, ...point(-8, -10, 2) },
+      { epoch: 3, ...point(-8.5, -9.5, 1) }, { epoch: 4, ...point(-8.5, -9.6, 1.1) },
+    ];
+    const splits = traceGainSplits(trace);
+    const moves = wrongWayMoves(splits);
+    expect(moves.elboRose).toBe(3);
+    expect(moves.gapRose.map((m) => m.label)).toEqual(['epochs 1 → 2']);
+    expect(moves.evidenceFell.map((m) => m.label)).toEqual(['epochs 2 → 3']);
+    expect(wrongWayText(splits)).toBe('3 of 4 recorded intervals raised the ELBO; in 1 of them the gap rose, in 1 log p_θ(x) fell');
+    expect(notableSplits(splits).map((m) => m.label)).toEqual(['epochs 0 → 1', 'epochs 1 → 2', 'epochs 2 → 3', 'epochs 3 → 4']);
+    expect(notableSplits(splits, 0).map((m) => m.label)).toEqual(['epochs 0 → 1', 'epochs 3 → 4']);
+    const table = gainSplitTable(splits);
+    expect(table.rows[1]).toEqual(['epochs 1 → 2', '+0.5000', '+1.0000', '-0.5000', expect.stringMatching(/e/)]);
+    expect(gainSplitTable([elboGainSplit('tiny', point(-10, -12, 2), point(-10.00001, -11.5, 1.49999))]).rows[0].slice(1, 3)).toEqual(['+0.5000', '-1.0e-5']);
+  });
+
+  it('elboMaximisingDecoder maximises the ELBO for fixed q: every small change of W, b or σ² lowers it', () => {
+    const qs = encoderQs(new Vae({ ...linearVaeConfig, inputSize: 6 }, new Random(32)), data);
+    const best = elboMaximisingDecoder(data, qs);
+    const elbo = (m: LinearGaussianModel) => exactGapOfQs(m, data, qs).meanElbo;
+    const top = elbo(best);
+    expect(top).toBeGreaterThan(elbo(truth));
+    const random = new Random(33);
+    for (let trial = 0; trial < 6; trial++) {
+      const w = best.weights.map((v) => v + 1e-3 * random.normal());
+      const b = best.bias.map((v) => v + 1e-3 * random.normal());
+      expect(elbo(new LinearGaussianModel(w, b, best.logVariance, 6))).toBeLessThan(top);
+    }
+    expect(elbo(new LinearGaussianModel(best.weights, best.bias, best.logVariance + 1e-3, 6))).toBeLessThan(top);
+    expect(elbo(new LinearGaussianModel(best.weights, best.bias, best.logVariance - 1e-3, 6))).toBeLessThan(top);
+  });
+
+  it('for one latent and one pixel with q a point mass (s² → 0) it is ordinary least squares', () => {
+    const xs = { values: Float32Array.from([1, 3, 2, 5]), count: 4, features: 1 };
+    const qs: DiagonalQs = { latentSize: 1, mean: Float64Array.from([0, 1, 2, 3]), logVariance: Float64Array.from([-60, -60, -60, -60]) };
+    const fit = elboMaximisingDecoder(xs, qs);
+    // least squares of (1, 3, 2, 5) on (0, 1, 2, 3): slope 1.1, intercept 1.1, residual variance 1.05/4... by hand
+    expect(fit.weights[0]).toBeCloseTo(1.1, 10);
+    expect(fit.bias[0]).toBeCloseTo(1.1, 10);
+    const residuals = [1 - 1.1, 3 - 2.2, 2 - 3.3, 5 - 4.4];
+    expect(Math.exp(fit.logVariance)).toBeCloseTo(residuals.reduce((a, r) => a + r * r, 0) / 4, 10);
+  });
+
+  it('decoderStep: from the data\'s decoder with a fresh encoder\'s q the evidence falls; from a far decoder with q its posterior the gap rises; the split holds', () => {
+    const fresh = encoderQs(new Vae({ ...linearVaeConfig, inputSize: 6 }, new Random(34)), data);
+    const fall = decoderStep('fall', truth, data, fresh);
+    expect(fall.split.elboGain).toBeGreaterThan(0);
+    expect(fall.split.evidenceChange).toBeLessThan(-0.1);
+    expect(fall.split.gapFall).toBeGreaterThan(fall.split.elboGain);
+    const far = shrunkenDecoder(truth);
+    expect(Array.from(far.bias)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(far.logVariance).toBe(0);
+    expect(far.weights[3]).toBe(0.5 * truth.weights[3]);
+    const rise = decoderStep('rise', far, data, exactPosteriorQs(far, data));
+    expect(Math.abs(rise.before.gap)).toBeLessThan(rise.before.roundingBound);
+    expect(rise.split.elboGain).toBeGreaterThan(0);
+    expect(rise.split.evidenceChange).toBeGreaterThan(rise.split.elboGain); // EM: the evidence rises at least as much
+    expect(rise.after.gap).toBeGreaterThan(0.01);
+    expect(gainSplitsHold([fall.split, rise.split]).holds).toBe(true);
+    expect(stepText(fall)).toMatch(/^fall: ELBO \+\d+\.\d{4}, log p_θ\(x\) -\d+\.\d{4}, gap -\d+\.\d{4} nats per example/);
+  });
+});
+
 describe('the dashboard and the claims', () => {
   it('summaryFigure: eight traces on six panels, 5a zoomed on the end of training', () => {
     const mean: ElboBatchMean = { elbo: -100, reconstruction: -90, kl: 10, elboStandardError: 0.5, reconstructionStandardError: 0.5, klStandardError: 0 };
     const epochs = [0, 1, 2].map((epoch) => ({ epoch, heldOut: { reconstruction: -500 + 100 * epoch } })) as unknown as EpochMetrics[];
-    const trace = [{ epoch: 0, logEvidence: -20, elbo: -25, gap: 5 }, { epoch: 5, logEvidence: -6, elbo: -6.5, gap: 0.5 }];
-    const figure = summaryFigure({ splitForm: mean, definition: mean, epochs, aggregateKl: { withKl: 0.5, withoutKl: 9 }, gapPath: [{ t: 0, gap: 0, kl: 0 }], joint: trace, encoderOnly: trace });
+    const trace = [{ epoch: 0, logEvidence: -20, elbo: -25, gap: 5, roundingBound: 0 }, { epoch: 5, logEvidence: -6, elbo: -6.5, gap: 0.5, roundingBound: 0 }];
+    const gapPath = [{ t: 0, gap: 0, kl: 0, klSampled: { mean: 0, standardError: 0, n: 2 }, roundingBound: 1e-12 }];
+    const figure = summaryFigure({ splitForm: mean, definition: mean, epochs, aggregateKl: { withKl: 0.5, withoutKl: 9 }, gapPath, joint: trace, encoderOnly: trace });
     expect(figure.data).toHaveLength(8);
     expect(new Set(figure.data.map((t) => t.xaxis))).toEqual(new Set(['x', 'x2', 'x3', 'x4', 'x5', 'x6']));
     expect(figure.data[1].y).toEqual([-500, -400, -300]);
@@ -260,10 +432,13 @@ describe('the dashboard and the claims', () => {
     expect(figure.layout!.annotations).toHaveLength(6);
     expect(() => summaryFigure({ splitForm: mean, definition: mean, epochs, aggregateKl: { withKl: 0.5, withoutKl: 9 }, gapPath: [], joint: trace, encoderOnly: trace })).toThrow(/numbers.gapPath/);
   });
-  it('claimSpecs: thirteen distinct ids in §6', () => {
+  it('claimSpecs: seventeen distinct ids in §6, each with its two routes', () => {
     const specs = Object.values(claimSpecs);
-    expect(specs).toHaveLength(13);
-    expect(new Set(specs.map((s) => s.id)).size).toBe(13);
-    for (const s of specs) expect(s.section).toBe('§6');
+    expect(specs).toHaveLength(17);
+    expect(new Set(specs.map((s) => s.id)).size).toBe(17);
+    for (const s of specs) {
+      expect(s.section).toBe('§6');
+      expect(s.routes).toMatch(/^A: .+ \/ B: .+/s);
+    }
   });
 });
