@@ -1,5 +1,6 @@
 // The tests StrykerJS runs against each mutant of the mathematical layers (npm run mutation):
-// the tests of those layers and of the training objective, not the slow tool tests.
+// the tests of those layers and of the training objective, not the slow tool tests (nor the
+// learning tests, which train for seconds per mutant).
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -9,7 +10,6 @@ export default defineConfig({
       'test/objectives/**/*.test.ts',
       'test/exact/**/*.test.ts',
       'test/train/training.test.ts',
-      'test/train/learning.test.ts',
     ],
     setupFiles: ['test/setup.ts'],
     pool: 'forks',
