@@ -94,6 +94,12 @@ export interface DerivationResult {
    * low and their delta-method standard errors too small.
    */
   effectiveSampleSize?: number;
+  /**
+   * Quadrature only: KL(p_θ(z|x) ‖ q) on the posterior's grid (line 1's), the direction that sets
+   * how many draws importance sampling with q needs to estimate log p(x): about e^KL (Chatterjee &
+   * Diaconis 2018). A grid estimate without an error bound, meant as a guide.
+   */
+  klPosteriorToQ?: number;
   /** The same seven lines by sampling, when a Random was given and the main method is not Monte Carlo. */
   monteCarlo?: DerivationResult;
 }
@@ -493,7 +499,16 @@ function quadratureSteps(decoder: GenerativeModel, x: Float64Array, q: DiagonalG
       reconstruction: exactTerm(g.reconstruction), expectedLogPrior: exactTerm(g.expectedLogPrior),
       entropy: exactTerm(g.entropy), klToPrior: exactTerm(kl),
     },
+    klPosteriorToQ: klPosteriorToQ(r, q),
   };
+}
+
+/** Σ_g m_g (log p(z_g|x) − log q(z_g)) with the posterior's node masses m_g on line 1's grid. */
+function klPosteriorToQ(r: QuadratureResult, q: DiagonalGaussianParameters): number {
+  const logQ = logDiagonalGaussianOnGrid(q, r.grid);
+  let kl = 0;
+  for (let g = 0; g < logQ.length; g++) if (r.posteriorMass[g] > 0) kl += r.posteriorMass[g] * (r.logPosterior[g] - logQ[g]);
+  return kl;
 }
 
 function monteCarloSteps(decoder: GenerativeModel, x: Float64Array, q: DiagonalGaussianParameters, random: Random, samples: number): DerivationResult {

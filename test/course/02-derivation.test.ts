@@ -12,7 +12,7 @@ import {
   derivationRelationClaims, derivationStepRows, derivationStepTable, describeJensenDrops, digitRow, dropGrowsAwayFromPosterior,
   excessOverTolerance, formatDuration, gridCost, gridCosts, gridCostTable, gridPointCount, intractabilityInWords, JensenPoint,
   jensenAlongPath, jensenArms, jensenFigure, jensenPath, jensenStandardScores, lineSevenByTheEngine, lineSevenMath, lineSevenTable,
-  linearGaussianLogWeight, logMeanCheckInWords, logMeanWeightCheck, mergeChainChecks, weightRelativeVariance, pointAtPosterior, posteriorVersusQTable, relationTable, sampleJensenGap, shiftedPosterior,
+  lineThreeBySampling, linearGaussianLogWeight, logMeanCheckInWords, logMeanWeightCheck, mergeChainChecks, weightRelativeVariance, pointAtPosterior, posteriorVersusQTable, relationTable, sampleJensenGap, shiftedPosterior,
   stepUncertainty, timeDecoderEvaluations,
 } from '../../src/course/02-derivation';
 
@@ -547,6 +547,29 @@ describe('the relations of the chain as claims', () => {
     expect(table.rows).toHaveLength(6);
     expect(table.rows[4][4]).toBe('✗');
     expect(() => derivationRelationClaims([{ key: '', name: 'x', perExample: [checks] }])).toThrow(/derivationRelationClaims: columns\[0\]\.key/);
+  });
+
+  it('lineThreeBySampling: two-sided with enough draws for KL(p(z|x) ‖ q), one-sided (not above) with too few', () => {
+    const quad = derivationSteps(model.asGenerativeModel(), x, q);
+    const kl = quad.klPosteriorToQ!;
+    expect(kl).toBeGreaterThan(0);
+    const mc = derivationSteps(model.asGenerativeModel(), x, q, { method: 'monteCarlo', random: new Random(3), samples: 4000 });
+    const se = mc.steps[2].standardError;
+    const at = (value: number): DerivationResult => ({ ...mc, steps: mc.steps.map((s, i) => (i === 2 ? { ...s, value } : s)) });
+    const logPx = quad.steps[0].value;
+    const enough = lineThreeBySampling(mc, quad, 4000, 4, Math.log(4000) - kl - 0.1);
+    expect(enough.twoSided).toBe(true);
+    expect(enough.holds).toBe(true);
+    expect(enough.requiredSamples).toBeCloseTo(Math.exp(Math.log(4000) - 0.1), 6);
+    // Too LOW fails when the draws suffice, and passes (one-sided) when they do not.
+    expect(lineThreeBySampling(at(logPx - 6 * se), quad, 4000, 4, Math.log(4000) - kl - 0.1).holds).toBe(false);
+    const few = lineThreeBySampling(at(logPx - 6 * se), quad, 4000, 4, Math.log(4000) - kl + 0.1);
+    expect(few.twoSided).toBe(false);
+    expect(few.holds).toBe(true);
+    expect(few.criterion).toMatch(/only the side that holds for any S/);
+    // Too HIGH fails either way.
+    expect(lineThreeBySampling(at(logPx + 6 * se), quad, 4000, 4, Math.log(4000) - kl + 0.1).holds).toBe(false);
+    expect(() => lineThreeBySampling(mc, mc, 4000)).toThrow(/lineThreeBySampling: quadrature.klPosteriorToQ/);
   });
 
   it('excessOverTolerance: |a − b| − k·SE − stated error − relative·|b|', () => {

@@ -194,3 +194,22 @@ describe('derivation bad input', () => {
     expect(() => checkDerivationChain(derivationSteps(m, [1, 2, 3], q), -1)).toThrow(/checkDerivationChain: sigmas must be a finite number in \[0, Infinity\]/);
   });
 });
+
+describe('KL(p(z|x) ‖ q) on the posterior grid (quadrature results)', () => {
+  it('matches the closed form for a linear-Gaussian decoder with an orthogonal (diagonal-posterior) model', () => {
+    const r = new Random(12);
+    const m = LinearGaussianModel.random(r, 6, 2, { logVariance: Math.log(0.5), orthogonalColumns: true });
+    const x = Array.from(m.sample(r, 1));
+    const post = m.posterior(x);
+    const q = { mean: [post.mean[0] + 0.3, post.mean[1] - 0.2], logVariance: [post.logVariance[0] - 0.7, post.logVariance[1] + 0.4] };
+    const d = derivationSteps(m.asGenerativeModel(), x, q);
+    // KL(N(m, s²) ‖ N(μ, σ²)) per coordinate: ½[s²/σ² + (μ − m)²/σ² − 1 − log(s²/σ²)].
+    let expected = 0;
+    for (let j = 0; j < 2; j++) {
+      const ratio = Math.exp(post.logVariance[j] - q.logVariance[j]);
+      expected += 0.5 * (ratio + (q.mean[j] - post.mean[j]) ** 2 / Math.exp(q.logVariance[j]) - 1 - Math.log(ratio));
+    }
+    expect(d.klPosteriorToQ!).toBeCloseTo(expected, 4);
+    expect(derivationSteps(m, x, q).klPosteriorToQ).toBeUndefined();
+  });
+});
