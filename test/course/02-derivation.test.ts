@@ -12,7 +12,7 @@ import {
   derivationRelationClaims, derivationStepRows, derivationStepTable, describeJensenDrops, digitRow, dropGrowsAwayFromPosterior,
   excessOverTolerance, formatDuration, gridCost, gridCosts, gridCostTable, gridPointCount, intractabilityInWords, JensenPoint,
   jensenAlongPath, jensenArms, jensenFigure, jensenPath, jensenStandardScores, lineSevenByTheEngine, lineSevenMath, lineSevenTable,
-  linearGaussianLogWeight, mergeChainChecks, pointAtPosterior, posteriorVersusQTable, relationTable, sampleJensenGap, shiftedPosterior,
+  lineThreeBySampling, linearGaussianLogWeight, logMeanCheckInWords, logMeanWeightCheck, mergeChainChecks, weightRelativeVariance, pointAtPosterior, posteriorVersusQTable, relationTable, sampleJensenGap, shiftedPosterior,
   stepUncertainty, timeDecoderEvaluations,
 } from '../../src/course/02-derivation';
 
@@ -74,7 +74,9 @@ describe('the seven lines: tables, TeX and the chart', () => {
   it('derivationStepRows: one row per series with the line\'s value and route', () => {
     const rows = derivationStepRows(4, [{ name: 'exact', result: exact }, { name: 'sampled', result: sampled }]);
     expect(rows).toHaveLength(2);
-    expect(rows[0]).toEqual(['exact', exact.steps[3].value, 'exact (float64)', exact.steps[3].route]);
+    // Line 4 of the linear-Gaussian column is a float64 grid expectation under q: its stated error is shown.
+    expect(rows[0]).toEqual(['exact', exact.steps[3].value, `error ≈ ${exact.steps[3].errorEstimate.toPrecision(2)} (stated)`, exact.steps[3].route]);
+    expect(derivationStepRows(5, [{ name: 'exact', result: exact }])[0][2]).toBe('exact (float64)');
     expect(rows[1][1]).toBe(sampled.steps[3].value);
     expect(rows[1][2]).toBe(`± ${(4 * sampled.steps[3].standardError).toPrecision(2)} (4 SE)`);
     expect(stepUncertainty({ ...exact.steps[0], method: 'quadrature', errorEstimate: 1.5e-5 })).toBe('error ≈ 0.000015 (stated)');
@@ -106,8 +108,9 @@ describe('the seven lines: tables, TeX and the chart', () => {
     for (const axis of ['xaxis', 'yaxis', 'xaxis2', 'yaxis2']) expect((f.layout![axis] as { title: { text: string } }).title.text).toBeTruthy();
     const notes = f.layout!.annotations as { text: string }[];
     expect(notes[0].text).toContain((exact.steps[2].value - exact.steps[3].value).toPrecision(3));
-    // Error bars: 4 SE for sampled lines, none for the closed form.
-    expect((f.data[0].error_y as { array: number[] }).array).toEqual([0, 0, 0, 0, 0, 0, 0]);
+    // Error bars: 4 SE for sampled lines, the stated error for quadrature lines (2–4), none for closed forms.
+    expect((f.data[0].error_y as { array: number[] }).array).toEqual(exact.steps.map((s) => (s.method === 'quadrature' ? s.errorEstimate : 0)));
+    expect((f.data[0].error_y as { array: number[] }).array[4]).toBe(0);
     expect((f.data[1].error_y as { array: number[] }).array[3]).toBeCloseTo(4 * sampled.steps[3].standardError, 12);
   });
 });
@@ -292,9 +295,13 @@ describe('jensenAlongPath on a linear-Gaussian model with a diagonal posterior',
     expect(points[2].drop).toBeCloseTo(4, 9);
   });
 
-  it('q = posterior: the drop and the sampled gap are zero', () => {
+  it('q = posterior: the drop and the sampled gap are zero, and every log weight is log p(x)', () => {
     expect(Math.abs(points[0].drop)).toBeLessThan(1e-9);
     expect(points[0].sampled.gap).toBeLessThan(1e-9);
+    expect(points[0].sampled.maxDeviationFromLogEvidence).toBeLessThan(1e-9);
+    expect(points[0].weightRelativeVariance).toBe(0);
+    // Away from the posterior the weights spread: the largest deviation is far above rounding.
+    expect(points[1].sampled.maxDeviationFromLogEvidence).toBeGreaterThan(0.5);
     expect(points[0].sampled.effectiveSampleSize).toBeCloseTo(3000, 6);
   });
 
@@ -305,6 +312,46 @@ describe('jensenAlongPath on a linear-Gaussian model with a diagonal posterior',
       expect(p.sampled.logMeanWeight).toBeLessThan(p.logExpectedWeight + 5 * p.sampled.logMeanWeightStandardError);
       expect(p.sampled.gap).toBeGreaterThan(0);
     }
+  });
+
+  it('weightRelativeVariance: the closed form matches a 1-D quadrature of N(0,1)²/N(δ,r), and is ∞ for r ≤ ½', () => {
+    for (const [delta, r] of [[0, 1], [1, 1], [0.5, 2], [1.2, 0.8], [0.3, 0.6]]) {
+      let rho = 0;
+      const h = 0.001;
+      for (let u = -12; u <= 12; u += h) {
+        const p = Math.exp(-0.5 * u * u) / Math.sqrt(2 * Math.PI);
+        const qd = Math.exp(-0.5 * (u - delta) ** 2 / r) / Math.sqrt(2 * Math.PI * r);
+        rho += (h * p * p) / qd;
+      }
+      expect(weightRelativeVariance(delta, r, 1)).toBeCloseTo(rho - 1, 6);
+      expect(weightRelativeVariance(delta, r, 2)).toBeCloseTo(rho * rho - 1, 5);
+    }
+    expect(weightRelativeVariance(1, 1, 2)).toBeCloseTo(Math.exp(2) - 1, 12);   // χ² of a unit shift: e^{δ²} per coordinate
+    expect(weightRelativeVariance(0, 0.5, 2)).toBe(Infinity);
+    expect(weightRelativeVariance(0, 0.3, 2)).toBe(Infinity);
+    for (const p of points) expect(p.weightRelativeVariance).toBeCloseTo(weightRelativeVariance(p.meanShift, Math.exp(p.logVarianceShift), 2), 12);
+    expect(() => weightRelativeVariance(0, 0, 2)).toThrow(/weightRelativeVariance: varianceRatio/);
+  });
+
+  it('logMeanWeightCheck: two-sided scores with the exact SE and bias where the weights are tame; the rest left out', () => {
+    const check = logMeanWeightCheck(points, 3000);
+    // Eligible: q = posterior, δ = 1 (V = e² − 1), Δ = 1, (0.5, 0.5); left out: δ = 2 (V = e⁸ − 1), Δ = −1 (r = e⁻¹ ≤ ½).
+    expect(check.eligible.map((p) => [p.meanShift, p.logVarianceShift])).toEqual([[0, 0], [1, 0], [0, 1], [0.5, 0.5]]);
+    expect(check.excluded.map((e) => [e.point.meanShift, e.point.logVarianceShift])).toEqual([[2, 0], [0, -1]]);
+    expect(Number.isNaN(check.excluded[1].score)).toBe(true);
+    const p = points[1];
+    const v = Math.exp(2) - 1;
+    expect(check.scores[1]).toBeCloseTo((p.sampled.logMeanWeight - p.logExpectedWeight + v / 6000) / Math.sqrt(v / 3000), 10);
+    expect(check.scores[0]).toBe(0);
+    expect(check.worst).toBe(Math.max(...check.scores.map(Math.abs)));
+    expect(check.worst).toBeLessThan(5);
+    // Too LOW fails as well as too high: a log-mean 6 SE below log p(x) gives |score| > 5.
+    const low = { ...p, sampled: { ...p.sampled, logMeanWeight: p.logExpectedWeight - 6 * Math.sqrt(v / 3000) } };
+    expect(logMeanWeightCheck([low], 3000).worst).toBeGreaterThan(5);
+    const high = { ...p, sampled: { ...p.sampled, logMeanWeight: p.logExpectedWeight + 6 * Math.sqrt(v / 3000) } };
+    expect(logMeanWeightCheck([high], 3000).worst).toBeGreaterThan(5);
+    expect(logMeanCheckInWords(check)).toMatch(/^worst \|score\| .* exact SE over 4 of 6 q's; left out \(not claimed\): 1 with V > 9 or r ≤ ⅔, lowest score .*, 1 with V = ∞$/);
+    expect(() => logMeanWeightCheck([], 10)).toThrow(/logMeanWeightCheck: points/);
   });
 
   it('q is built from the posterior as documented (shiftedPosterior)', () => {
@@ -459,25 +506,37 @@ describe('the relations of the chain as claims', () => {
     expect(() => mergeChainChecks([])).toThrow(/mergeChainChecks: perExample/);
   });
 
-  it('derivationRelationClaims: six relations per column (not gap = KL), four for sampled evidence, with the worst case', () => {
+  it('derivationRelationClaims: six claims per column (not gap = KL); one sample: 4 ≤ 3, 4 = 5, 5 = 6 illustrations, 6 = 7 a claim', () => {
     const checks = checkDerivationChain(exact, 4, 1e-9);
     expect(checks.map((c) => c.id)).toContain('gap=KL');
     const claims = derivationRelationClaims([
       { key: 'linear', name: 'closed form', perExample: [checks] },
-      { key: 'monteCarlo', name: 'sampled', perExample: [checkDerivationChain(exact.monteCarlo!, 4, 1e-9)], sampledEvidence: true },
+      { key: 'monteCarlo', name: 'sampled', perExample: [checkDerivationChain(exact.monteCarlo!, 4, 1e-9)], oneSample: true },
     ]);
-    expect(claims.map((c) => c.spec.id)).toEqual([
-      'step1=step2-linear', 'step2=step3-linear', 'step4<=step3-linear', 'step4=step5-linear', 'step5=step6-linear', 'step6=step7-linear',
-      'step4<=step3-monteCarlo', 'step4=step5-monteCarlo', 'step5=step6-monteCarlo', 'step6=step7-monteCarlo',
+    expect(claims.map((c) => `${c.spec.id}:${c.kind}`)).toEqual([
+      'step1=step2-linear:claim', 'step2=step3-linear:claim', 'step4<=step3-linear:claim', 'step4=step5-linear:claim',
+      'step5=step6-linear:claim', 'step6=step7-linear:claim',
+      'step4<=step3-monteCarlo:illustration', 'step4=step5-monteCarlo:illustration', 'step5=step6-monteCarlo:illustration',
+      'step6=step7-monteCarlo:claim',
     ]);
     const jensen = claims[2];
     const c43 = checks.find((c) => c.id === 'step4<=step3')!;
-    expect(jensen.spec).toEqual({ id: 'step4<=step3-linear', section: '§2', where: 'Checking every relation of the derivation', statement: 'line 4 ≤ line 3: Jensen\'s inequality (closed form)' });
+    expect(jensen.spec).toEqual({
+      id: 'step4<=step3-linear', section: '§2', where: 'Checking every relation of the derivation', statement: 'line 4 ≤ line 3: Jensen\'s inequality (closed form)',
+      routes: `A: line 4, ${exact.steps[3].route} / B: line 3, ${exact.steps[2].route}`,
+    });
+    expect(jensen.spec.routes).toMatch(/^A: .+ \/ B: .+/);
+    // The two routes of every claim differ (no claim compares a route with itself).
+    for (const c of claims.filter((r) => r.kind === 'claim')) {
+      const [a, b] = c.spec.routes!.split(' / B: ');
+      expect(a.replace(/^A: line \d, /, '')).not.toBe(b.replace(/^line \d, /, ''));
+    }
     expect(jensen.measured).toMatch(/ vs .* nats, difference .* \(worst of 1\)$/);
     expect(jensen.criterion).toMatch(/^difference ≤ /);
     expect(claims[0].criterion).toMatch(/^\|difference\| ≤ /);
     expect(jensen.holds).toBe(true);
-    expect(jensen.row).toEqual(['closed form', 'line 4 ≤ line 3: Jensen\'s inequality', c43.difference, c43.tolerance, '✓']);
+    expect(jensen.row).toEqual(['closed form', 'line 4 ≤ line 3: Jensen\'s inequality', c43.difference, c43.tolerance, '✓', 'claim']);
+    expect(claims[6].row[5]).toBe('illustration (true for any sample)');
     // A broken line fails its relations.
     const worse = derivationSteps(model, x, q);
     worse.steps[5] = { ...worse.steps[5], value: worse.steps[5].value + 1e-3 };
@@ -490,6 +549,29 @@ describe('the relations of the chain as claims', () => {
     expect(() => derivationRelationClaims([{ key: '', name: 'x', perExample: [checks] }])).toThrow(/derivationRelationClaims: columns\[0\]\.key/);
   });
 
+  it('lineThreeBySampling: two-sided with enough draws for KL(p(z|x) ‖ q), one-sided (not above) with too few', () => {
+    const quad = derivationSteps(model.asGenerativeModel(), x, q);
+    const kl = quad.klPosteriorToQ!;
+    expect(kl).toBeGreaterThan(0);
+    const mc = derivationSteps(model.asGenerativeModel(), x, q, { method: 'monteCarlo', random: new Random(3), samples: 4000 });
+    const se = mc.steps[2].standardError;
+    const at = (value: number): DerivationResult => ({ ...mc, steps: mc.steps.map((s, i) => (i === 2 ? { ...s, value } : s)) });
+    const logPx = quad.steps[0].value;
+    const enough = lineThreeBySampling(mc, quad, 4000, 4, Math.log(4000) - kl - 0.1);
+    expect(enough.twoSided).toBe(true);
+    expect(enough.holds).toBe(true);
+    expect(enough.requiredSamples).toBeCloseTo(Math.exp(Math.log(4000) - 0.1), 6);
+    // Too LOW fails when the draws suffice, and passes (one-sided) when they do not.
+    expect(lineThreeBySampling(at(logPx - 6 * se), quad, 4000, 4, Math.log(4000) - kl - 0.1).holds).toBe(false);
+    const few = lineThreeBySampling(at(logPx - 6 * se), quad, 4000, 4, Math.log(4000) - kl + 0.1);
+    expect(few.twoSided).toBe(false);
+    expect(few.holds).toBe(true);
+    expect(few.criterion).toMatch(/only the side that holds for any S/);
+    // Too HIGH fails either way.
+    expect(lineThreeBySampling(at(logPx + 6 * se), quad, 4000, 4, Math.log(4000) - kl + 0.1).holds).toBe(false);
+    expect(() => lineThreeBySampling(mc, mc, 4000)).toThrow(/lineThreeBySampling: quadrature.klPosteriorToQ/);
+  });
+
   it('excessOverTolerance: |a − b| − k·SE − stated error − relative·|b|', () => {
     expect(excessOverTolerance({ value: -10.5, standardError: 0.1 }, { value: -10, errorEstimate: 0.05 }, 4)).toBeCloseTo(0.5 - 0.4 - 0.05, 12);
     expect(excessOverTolerance({ mean: -9.9, standardError: 0 }, { value: -10, errorEstimate: 0 }, 4, 1e-2)).toBeCloseTo(0.1 - 0.1, 12);
@@ -497,11 +579,13 @@ describe('the relations of the chain as claims', () => {
     expect(() => excessOverTolerance({ value: 0, standardError: -1 }, { value: 0, errorEstimate: 0 }, 4)).toThrow(/excessOverTolerance: estimate.standardError/);
   });
 
-  it('claimSpecs: unique ids, the sample size in the sample-gap statement', () => {
-    const specs = Object.values(claimSpecs).map((s) => (typeof s === 'function' ? s(4000) : s));
+  it('claimSpecs: unique ids, and every spec names its two routes', () => {
+    const specs = Object.values(claimSpecs);
     expect(new Set(specs.map((s) => s.id)).size).toBe(specs.length);
-    expect(claimSpecs.jensenSampleGapNonnegative(4000).statement).toBe('for every sample of 4000 weights, log of the mean weight ≥ mean of the log weights');
-    expect(() => claimSpecs.jensenSampleGapNonnegative(1.5)).toThrow(/samples/);
+    for (const s of specs) expect(s.routes).toMatch(/^A: .+ \/ B: .+/);
+    // The ones that held for any sample or any decoder are illustrations now, not claims.
+    expect(specs.map((s) => s.id)).not.toContain('step1-intractable');
+    expect(specs.map((s) => s.id)).not.toContain('jensen-sample-gap-nonnegative');
   });
 });
 

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/random';
 import type { DiagonalGaussian } from '../../src/distributions/gaussian';
 import { LinearGaussianModel } from '../../src/exact/linearGaussian';
-import { checkDerivationChain, DerivationResult, derivationSteps } from '../../src/exact/derivation';
+import { checkDerivationChain, DerivationResult, derivationSteps, jointGaussianExpectation } from '../../src/exact/derivation';
 import type { InferenceModel } from '../../src/objectives/types';
 import { useBackend } from '../distributions/testUtils';
 import { mlpDecoder, reference64 } from './mlpDecoder';
@@ -43,6 +43,58 @@ describe('derivation chain, closed form (linear-Gaussian, 3-D latent)', () => {
     allPass(d, 4, 1e-9);
     expect(checkDerivationChain(d).map((c) => c.id)).toEqual(
       ['step1=step2', 'step2=step3', 'step4<=step3', 'step4=step5', 'step5=step6', 'step6=step7', 'gap=KL']);
+    // Lines 2–4 integrate against q (quadrature, with error estimates); 1, 5–7 are closed forms.
+    expect(d.steps.map((s) => s.method)).toEqual(['closedForm', 'quadrature', 'quadrature', 'quadrature', 'closedForm', 'closedForm', 'closedForm']);
+    for (const s of d.steps.slice(1, 4)) {
+      const exactValue = s.step <= 3 ? logPx : e.elbo;
+      expect(s.errorEstimate).toBeLessThan(1e-3);   // the coarser Gauss–Hermite rules are far off for this q; the fine one is not
+      expect(Math.abs(s.value - exactValue)).toBeLessThanOrEqual(s.errorEstimate + 1e-12);
+    }
+    // Every line by its own route: no two lines print the same route, and each relation names both.
+    expect(new Set(d.steps.map((s) => s.route)).size).toBe(7);
+    const c56 = checkDerivationChain(d).find((c) => c.id === 'step5=step6')!;
+    expect(c56.routes).toBe(`A: line 5, ${d.steps[4].route} / B: line 6, ${d.steps[5].route}`);
+    expect(c56.routes).toMatch(/joint/);
+  });
+
+  it('no relation holds by construction: breaking one route fails exactly the relations that use it', () => {
+    // A closed-form ELBO with its reconstruction off by 1e-3 moves lines 6 and 7 only: 5 = 6 fails
+    // (line 5 is the joint Gaussian, not the same expression), 6 = 7 still holds (both moved).
+    const broken = LinearGaussianModel.random(new Random(1), 6, 3, { logVariance: Math.log(0.6) });
+    const elbo = broken.elbo.bind(broken);
+    broken.elbo = (xx, qq) => { const e = elbo(xx, qq); return { ...e, reconstruction: e.reconstruction + 1e-3, elbo: e.elbo + 1e-3 }; };
+    expect(checkDerivationChain(derivationSteps(broken, x, q), 4, 1e-9).filter((c) => !c.pass).map((c) => c.id)).toEqual(['step5=step6']);
+    // Woodbury off by 1e-3: only 1 = 2 (and the gap, which uses line 1) fail; line 2 is a grid sum, not Woodbury.
+    const shifted = LinearGaussianModel.random(new Random(1), 6, 3, { logVariance: Math.log(0.6) });
+    const logMarginal = shifted.logMarginal.bind(shifted);
+    shifted.logMarginal = (xx) => logMarginal(xx) + 1e-3;
+    expect(checkDerivationChain(derivationSteps(shifted, x, q), 4, 1e-9).filter((c) => !c.pass).map((c) => c.id)).toEqual(['step1=step2', 'gap=KL']);
+  });
+
+  it('line 5\'s joint Gaussian expectation equals E_q[log p(x|z)] + E_q[log p(z)], and a Monte Carlo average of the joint density', () => {
+    const e = m.elbo(x, q);
+    const qp = { mean: Float64Array.from(q.mean), logVariance: Float64Array.from(q.logVariance) };
+    const joint = jointGaussianExpectation(m, x, qp);
+    expect(Math.abs(joint - (e.reconstruction + e.expectedLogPrior))).toBeLessThan(1e-10 * Math.abs(joint));
+    // Monte Carlo with the factorised density: agreement within 5 SE.
+    const r2 = new Random(5);
+    const values: number[] = [];
+    for (let s = 0; s < 4000; s++) {
+      const z = q.mean.map((mu, j) => mu + Math.exp(0.5 * q.logVariance[j]) * r2.normal());
+      values.push(m.logLikelihood(x, z) + z.reduce((t, v) => t - 0.5 * (Math.log(2 * Math.PI) + v * v), 0));
+    }
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1));
+    expect(Math.abs(joint - mean)).toBeLessThan(5 * sd / Math.sqrt(values.length));
+    // Without the trace term (q's variance) it would be wrong by more than the tolerance.
+    const pointMass = jointGaussianExpectation(m, x, { mean: qp.mean, logVariance: qp.logVariance.map(() => -30) });
+    expect(joint - pointMass).toBeLessThan(-0.01);
+  });
+
+  it('refuses a latent too large for the grid lines', () => {
+    const big = LinearGaussianModel.random(new Random(2), 6, 4);
+    expect(() => derivationSteps(big, Array.from(big.sample(new Random(3), 1)), { mean: [0, 0, 0, 0], logVariance: [0, 0, 0, 0] }))
+      .toThrow(/'closedForm' method integrates over z on a grid, so the model's latentSize must be ≤ 3, got 4/);
   });
 
   it('the Monte Carlo column estimates the same lines (within 5 SE) and its own chain holds', () => {
@@ -103,8 +155,14 @@ describe('derivation chain, quadrature and Monte Carlo on a nonlinear 2-D decode
     expect(d.method).toBe('quadrature');
     allPass(d, 4, 2e-6);
     expect(Math.abs(d.steps[0].value - ref.logPx)).toBeLessThan(d.steps[0].errorEstimate + 1e-5);
-    expect(Math.abs(d.steps[3].value - ref.elbo)).toBeLessThan(d.steps[3].errorEstimate + 1e-4);
-    expect(d.klToPosterior!).toBeGreaterThan(0.05);
+    for (const i of [1, 2]) expect(Math.abs(d.steps[i].value - ref.logPx)).toBeLessThan(d.steps[i].errorEstimate + 1e-5);
+    for (const i of [3, 4, 5, 6]) expect(Math.abs(d.steps[i].value - ref.elbo)).toBeLessThan(d.steps[i].errorEstimate + 1e-4);
+    expect(ref.logPx - ref.elbo).toBeGreaterThan(0.05);
+    // No KL to the posterior on a grid (it would be line 1 − line 4 itself), so no gap = KL check.
+    expect(d.klToPosterior).toBeUndefined();
+    expect(checkDerivationChain(d).map((c) => c.id)).not.toContain('gap=KL');
+    expect(new Set(d.steps.map((s) => s.route)).size).toBe(7);
+    expect(d.steps[2].route).toMatch(/Gauss–Hermite/);
   });
 
   it('pure Monte Carlo lines agree with the quadrature values within 5 SE (plus the O(1/S) bias of line 1)', () => {
@@ -134,5 +192,24 @@ describe('derivation bad input', () => {
     expect(() => derivationSteps(m, [1, 2, 3], { mean: [0], logVariance: [0] })).toThrow(/derivationSteps: q.mean must have length 2, got 1/);
     expect(() => derivationSteps(m, [1, 2, 3], q, { method: 'exact' as never })).toThrow(/options.method must be/);
     expect(() => checkDerivationChain(derivationSteps(m, [1, 2, 3], q), -1)).toThrow(/checkDerivationChain: sigmas must be a finite number in \[0, Infinity\]/);
+  });
+});
+
+describe('KL(p(z|x) ‖ q) on the posterior grid (quadrature results)', () => {
+  it('matches the closed form for a linear-Gaussian decoder with an orthogonal (diagonal-posterior) model', () => {
+    const r = new Random(12);
+    const m = LinearGaussianModel.random(r, 6, 2, { logVariance: Math.log(0.5), orthogonalColumns: true });
+    const x = Array.from(m.sample(r, 1));
+    const post = m.posterior(x);
+    const q = { mean: [post.mean[0] + 0.3, post.mean[1] - 0.2], logVariance: [post.logVariance[0] - 0.7, post.logVariance[1] + 0.4] };
+    const d = derivationSteps(m.asGenerativeModel(), x, q);
+    // KL(N(m, s²) ‖ N(μ, σ²)) per coordinate: ½[s²/σ² + (μ − m)²/σ² − 1 − log(s²/σ²)].
+    let expected = 0;
+    for (let j = 0; j < 2; j++) {
+      const ratio = Math.exp(post.logVariance[j] - q.logVariance[j]);
+      expected += 0.5 * (ratio + (q.mean[j] - post.mean[j]) ** 2 / Math.exp(q.logVariance[j]) - 1 - Math.log(ratio));
+    }
+    expect(d.klPosteriorToQ!).toBeCloseTo(expected, 4);
+    expect(derivationSteps(m, x, q).klPosteriorToQ).toBeUndefined();
   });
 });
