@@ -400,6 +400,8 @@ describe('encoder only', () => {
     vae.getWeights().forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(before[i])));
     await expect(encoderOnlyExperiment(vae, data, { epochs: 0, encoderRandom: new Random(4), seed: 5, elboRandom: new Random(6),
       tracked, xTracked, grid: {} })).rejects.toThrow(/options.epochs/);
+    await expect(encoderOnlyExperiment(vae, data, { epochs: 1, encoderRandom: new Random(4), seed: 5, elboRandom: new Random(6),
+      tracked, xTracked, grid: {}, cubatureEvidence: [] })).rejects.toThrow(/one log Ẑ per tracked digit \(2\)/);
     xTracked.dispose();
     vae.dispose();
   });
