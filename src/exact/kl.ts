@@ -4,7 +4,8 @@
  * its pieces: Cholesky factors (full covariances) and quadrature results.
  *  - aggregatePosteriorGaussianKl: closed form, a full-covariance Gaussian to N(0, I);
  *  - monteCarloKlToGaussian: Monte Carlo, a diagonal Gaussian to a full-covariance one;
- *  - klToGridPosterior: quadrature, q to the true posterior p_θ(z|x) of a 2-D latent.
+ *  - klToGridPosterior: quadrature, q to the true posterior p_θ(z|x) of a 2-D latent (equal to
+ *    log p_θ(x) − the grid ELBO of the same quadrature).
  */
 import type { Random } from '../random';
 import { LOG_2PI } from '../distributions/gaussian';
@@ -100,6 +101,9 @@ export function monteCarloKlToGaussian(
  * KL(q ‖ p_θ(z|x)) from a quadrature2d result run with a q: the posterior density at q's grid
  * nodes is log p_θ(x, z_g) − log p_θ(x) (Bayes' rule, normalised by the posterior grid), and
  *   KL = Σ_g w_g [log q(z_g|x) − log p_θ(z_g|x)],  w_g = τ_g q(z_g|x) / Σ_h τ_h q(z_h|x).
+ * With the posterior normalised by the same quadrature's log p_θ(x), this is algebraically
+ * log p_θ(x) − the grid ELBO (quadrature2d's q.klToPosterior): the same number, not a second
+ * route to the gap. An independent route: klToPosteriorByCubature (adaptiveCubature2d.ts).
  */
 export function klToGridPosterior(result: QuadratureResult): number {
   const fn = 'klToGridPosterior';

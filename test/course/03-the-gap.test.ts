@@ -6,13 +6,16 @@ import { quadrature2d } from '../../src/exact/quadrature2d';
 import { Vae } from '../../src/models/vae';
 import { binaryPatterns } from '../../src/data/synthetic';
 import type { DiagonalGaussian } from '../../src/distributions/gaussian';
-import type { ElboEstimate } from '../../src/objectives/types';
+import { estimateElbo } from '../../src/objectives/elbo';
+import { elboByCubature } from '../../src/exact/adaptiveCubature2d';
 import {
   quadratureGap, quadratureGaps, withFreshEncoder, importanceWeightedCurve, posteriorHeatmapTraces,
   digitGaps, digitNames, posteriorsFigure, vaeGapRows, vaeGapTable, averageOverDigits, shiftedEncoder, candidateEncoders,
   linearGapRows, linearGapTable, gapAlongShiftFigure, trackedEpochs, jointTrainingFigure, jointTrainingTable, encoderCheckpoints,
   encoderOnlyExperiment, encoderOnlyFigure, encoderOnlyTable, largestIdentityExcess, encoderOnlyTrade, importanceWeightedFigure,
   worstStepInStandardErrors, gapClosedByBound, claimSpecs, EncoderCheckpoint, EpochGaps, ImportanceWeightedPoint, QuadratureGaps,
+  sampledKlScores, engineElbo, EngineElbo, largestGapMismatch, gapNonnegativeCheck, evidenceBySampling, evidenceTable,
+  largestEvidenceMismatch, stepHoldsForAnySample, LinearGapRow,
 } from '../../src/course/03-the-gap';
 
 beforeAll(async () => {
@@ -195,6 +198,20 @@ describe('(a) the linear-Gaussian section', () => {
     expect(() => linearGapRows(model, x, [], new Random(1), 10)).toThrow(/candidates/);
   });
 
+  it('sampledKlScores: SE units, and at q = posterior (SE 0) agreement to 1e-9 or an infinite score', () => {
+    const row = (gap: number, value: number, standardError: number): LinearGapRow =>
+      ({ name: '', gapByDifference: gap, klClosedForm: gap, klSampled: { value, standardError } });
+    const [a, b, c, d] = sampledKlScores([row(0.5, 0.53, 0.01), row(0, 1e-12, 0), row(0, 3e-9, 0), row(1, 0.98, 0.01)]);
+    expect(a).toBeCloseTo(3, 10);
+    expect([b, c]).toEqual([0, Infinity]);
+    expect(d).toBeCloseTo(2, 10);
+    const rows = linearGapRows(model, x, candidateEncoders(posterior), new Random(6), 2000);
+    const scores = sampledKlScores(rows);
+    expect(scores[0]).toBe(0); // q = posterior: both routes give 0 to rounding
+    expect(Math.max(...scores)).toBeLessThan(4);
+    expect(Math.max(...scores)).toBeGreaterThan(0);
+  });
+
   it('gapAlongShiftFigure: the gap curve is zero at shift 0 with the posterior width, and the markers lie on it', () => {
     const figure = gapAlongShiftFigure(model, x);
     expect(figure.data).toHaveLength(6);
@@ -212,13 +229,20 @@ describe('(b) the digits section', () => {
   const q = { mean: [0.3, -0.2], logVariance: [-0.8, -1.1] };
   const vae = linearVae(model, q);
   const data = { values: rows, count: 2, features: 5 };
+  const slack = (v: number) => 2e-6 * Math.max(1, Math.abs(v)); // float32 decoder
+  const engineOf = (perExample: number[], se: number[]): EngineElbo => ({
+    perExample: Float64Array.from(perExample), perExampleStandardError: Float64Array.from(se), mean: 0, standardError: 0, samples: 100, batches: 10 });
 
-  it('digitGaps: the encoder q of each row, and its gap equal to the closed-form KL', () => {
+  it('digitGaps: the encoder q of each row; log p(x) by the grid and the KL by cubature each equal the closed forms', () => {
     const gaps = noLeak(() => digitGaps(vae, data, { pointsPerAxis: 81 }));
     gaps.forEach((g, i) => {
+      const xi = rows.subarray(5 * i, 5 * i + 5);
       expect(Array.from(g.q.mean)).toEqual(q.mean.map((v) => Math.fround(v)));
       expect(Array.from(g.q.logVariance)).toEqual(q.logVariance.map((v) => Math.fround(v)));
-      expect(Math.abs(g.klToPosterior - model.klToPosterior(rows.subarray(5 * i, 5 * i + 5), q))).toBeLessThan(g.gapError + 1e-4);
+      expect(g.result.q).toBeUndefined(); // the grid of the left side is the posterior's alone
+      expect(Math.abs(g.logMarginal - model.logMarginal(xi))).toBeLessThan(g.logMarginalError + slack(g.logMarginal));
+      expect(Math.abs(g.cubature.kl - model.klToPosterior(xi, q))).toBeLessThan(g.cubature.errorEstimate + slack(g.logMarginal));
+      expect(Math.abs(g.cubature.logMarginal.logMarginal - model.logMarginal(xi))).toBeLessThan(g.cubature.logMarginal.errorEstimate.total + slack(g.logMarginal));
     });
     const figure = posteriorsFigure(gaps, digitNames([3, 7]));
     expect(figure.data).toHaveLength(4);
@@ -227,24 +251,78 @@ describe('(b) the digits section', () => {
     expect(() => posteriorsFigure(gaps, ['one'])).toThrow(/names/);
     const avg = averageOverDigits(gaps);
     expect(avg.logMarginal).toBeCloseTo((gaps[0].logMarginal + gaps[1].logMarginal) / 2, 12);
-    expect(avg.elbo).toBeCloseTo((gaps[0].elbo + gaps[1].elbo) / 2, 12);
-    expect(avg.largestElboError).toBe(Math.max(gaps[0].elboError, gaps[1].elboError));
+    expect(avg.elbo).toBeCloseTo((gaps[0].cubature.elbo.elbo + gaps[1].cubature.elbo.elbo) / 2, 12);
+    expect(avg.largestElboError).toBe(Math.max(gaps[0].cubature.elbo.errorEstimate.total, gaps[1].cubature.elbo.errorEstimate.total));
   });
 
-  it('vaeGapRows: left = log p(x) − sampled ELBO, tolerance = 4 SE + quadrature error', () => {
+  it('vaeGapRows: left = log p(x) − ELBO, right = the cubature KL, tolerance = 4 SE + both errors + float32', () => {
     const gaps = digitGaps(vae, data, { pointsPerAxis: 41 });
-    const sampled = { elbo: Float64Array.from([-7, -8]), elboStandardError: Float64Array.from([0.1, 0.2]) } as unknown as ElboEstimate;
-    const r = vaeGapRows(gaps, sampled, ['a', 'b']);
+    const r = vaeGapRows(gaps, engineOf([-7, -8], [0.1, 0.2]), ['a', 'b']);
     expect(r[1].left).toBeCloseTo(gaps[1].logMarginal + 8, 12);
-    expect(r[1].right).toBe(gaps[1].klToPosterior);
-    expect(r[0].tolerance).toBeCloseTo(0.4 + gaps[0].gapError, 12);
+    expect(r[1].right).toBe(gaps[1].cubature.kl);
+    expect(r[0].leftSlack).toBeCloseTo(0.4 + gaps[0].logMarginalError + 1e-6 * Math.abs(gaps[0].logMarginal), 12);
+    expect(r[0].tolerance).toBeCloseTo(r[0].leftSlack + gaps[0].cubature.errorEstimate, 12);
     const table = vaeGapTable(r);
     expect(table.rows[1][2]).toBe('-8.000 ± 0.200');
-    expect(() => vaeGapRows(gaps, sampled, ['a'])).toThrow(/one entry per digit/);
+    expect(table.rows[1]).toHaveLength(table.headers.length);
+    expect(() => vaeGapRows(gaps, engineOf([-7, -8], [0.1, 0.2]), ['a'])).toThrow(/one entry per digit/);
+    // The exact ELBO makes the two sides agree; an ELBO off by 3 × the tolerance does not.
+    const exactElbo = [0, 1].map((i) => model.elbo(rows.subarray(5 * i, 5 * i + 5), q).elbo);
+    expect(largestGapMismatch(vaeGapRows(gaps, engineOf(exactElbo, [0.01, 0.01]), ['a', 'b']))).toBeLessThan(1);
+    const off = vaeGapRows(gaps, engineOf([exactElbo[0], exactElbo[1] - 0.2], [0.01, 0.01]), ['a', 'b']);
+    expect(largestGapMismatch(off)).toBeGreaterThan(3);
+  });
+
+  it('gapNonnegativeCheck: every digit\'s gap ≥ −its slack', () => {
+    const gaps = digitGaps(vae, data, { pointsPerAxis: 41 });
+    const ok = gapNonnegativeCheck(vaeGapRows(gaps, engineOf([gaps[0].logMarginal - 0.3, gaps[1].logMarginal + 0.03], [0.01, 0.01]), ['a', 'b']));
+    expect(ok.holds).toBe(true);
+    expect(ok.measured).toMatch(/^smallest gap -0\.0300 nats \(digit b\)/);
+    const bad = gapNonnegativeCheck(vaeGapRows(gaps, engineOf([gaps[0].logMarginal - 0.3, gaps[1].logMarginal + 0.1], [0.01, 0.01]), ['a', 'b']));
+    expect(bad.holds).toBe(false);
+  });
+
+  it('evidenceBySampling: importance sampling agrees with the exact log p(x) within its tolerance', () => {
+    const gaps = digitGaps(vae, data, { pointsPerAxis: 41 });
+    const ev = noLeak(() => evidenceBySampling(vae, data, gaps, ['a', 'b'], new Random(7), 4000));
+    ev.forEach((e, i) => {
+      const exact = model.logMarginal(rows.subarray(5 * i, 5 * i + 5));
+      expect(Math.abs(e.sampled.logMarginal - exact)).toBeLessThan(4 * e.sampled.standardError + slack(exact));
+      expect(e.tolerance).toBeCloseTo(4 * e.sampled.standardError + e.gridError + e.sampled.standardError ** 2, 12);
+      expect(e.sampled.effectiveSampleSize).toBeGreaterThan(1000);
+    });
+    expect(largestEvidenceMismatch(ev)).toBeLessThan(1);
+    expect(largestEvidenceMismatch([{ ...ev[0], grid: ev[0].sampled.logMarginal + 2 * ev[0].tolerance }])).toBeCloseTo(2, 12);
+    expect(evidenceTable(ev).rows).toHaveLength(2);
+    expect(() => evidenceBySampling(vae, data, gaps.slice(1), ['a'], new Random(7), 10)).toThrow(/one entry per row/);
   });
 
   it('digitNames', () => {
     expect(digitNames(Uint8Array.from([4, 0]))).toEqual(['#1 (a 4)', '#2 (a 0)']);
+  });
+});
+
+describe('engineElbo', () => {
+  it('the training objective\'s ELBO agrees with the cubature ELBO of the same q and with estimateElbo, and does not leak', () => {
+    const vae = new Vae({ inputSize: 16, latentSize: 2, hiddenSizes: [8] }, new Random(3));
+    const data = binaryPatterns({ count: 2, features: 16, prototypes: 2 }, new Random(8));
+    const x = tf.tensor2d(data.values, [2, 16]);
+    const before = tf.memory().numTensors;
+    const e = engineElbo(vae, x, new Random(4), 4000, 40);
+    expect(tf.memory().numTensors).toBe(before);
+    const q = vae.encode(x);
+    const [mean, logVariance] = [q.mean.arraySync(), q.logVariance.arraySync()];
+    tf.dispose([q.mean, q.logVariance]);
+    for (let i = 0; i < 2; i++) {
+      const reference = elboByCubature(vae, data.values.subarray(16 * i, 16 * i + 16), { mean: mean[i], logVariance: logVariance[i] });
+      expect(Math.abs(e.perExample[i] - reference.elbo)).toBeLessThan(4 * e.perExampleStandardError[i] + reference.errorEstimate.total + 1e-4);
+    }
+    const other = estimateElbo(vae, vae, x, new Random(5), 4000);
+    expect(Math.abs(e.mean - other.batchMean.elbo)).toBeLessThan(4 * Math.hypot(e.standardError, other.batchMean.elboStandardError));
+    expect(e.standardError).toBeGreaterThan(0);
+    expect(() => engineElbo(vae, x, new Random(4), 1000, 3)).toThrow(/multiple of batches/);
+    x.dispose();
+    vae.dispose();
   });
 });
 
@@ -274,7 +352,7 @@ describe('joint training', () => {
 
 describe('encoder only', () => {
   const checkpoint = (epoch: number, elbo: number, se: number, kl: number, logMarginal: number): EncoderCheckpoint =>
-    ({ epoch, gaps: gapsWith({ klToPosterior: kl, logMarginal, gapError: 0.05 }), sampledElbo: elbo, sampledSe: se });
+    ({ epoch, logMarginal, logMarginalError: 0.02, elbo, elboSe: se, kl, klError: 0.03 });
 
   it('encoderCheckpoints', () => {
     expect(encoderCheckpoints(3)).toEqual([0, 1, 2, 3]);
@@ -285,19 +363,21 @@ describe('encoder only', () => {
 
   it('largestIdentityExcess and encoderOnlyTrade', () => {
     const history = [checkpoint(0, -130, 0.5, 30, -100), checkpoint(20, -104, 0.3, 5.2, -100)];
-    // |−130 + 30 + 100| / (2 + 0.1) = 0; |−104 + 5.2 + 100| / (1.2 + 0.1) = 1.2 / 1.3
-    expect(largestIdentityExcess(history)).toBeCloseTo(1.2 / 1.3, 12);
+    // |−130 + 30 + 100| / … = 0; |−104 + 5.2 + 100| / (1.2 + 0.02 + 0.03 + 1e-4) = 1.2 / 1.2501
+    expect(largestIdentityExcess(history)).toBeCloseTo(1.2 / 1.2501, 12);
     const trade = encoderOnlyTrade(history);
     expect(trade.elboGain.mean).toBeCloseTo(26, 12);
     expect(trade.elboGain.standardError).toBeCloseTo(Math.sqrt(0.25 + 0.09), 12);
     expect(trade.gapFall).toBeCloseTo(24.8, 12);
+    expect(trade.gapFallError).toBeCloseTo(0.06 + 1e-6 * 234, 12);
     const table = encoderOnlyTable(history);
     expect(table.rows[1]).toEqual([20, '-100.0000', '-104.000 ± 0.300', '5.200', '-98.800']);
+    expect(encoderOnlyFigure(history).data[2].y).toEqual([-130, -105.2]);
     expect(encoderOnlyFigure(history).data).toHaveLength(3);
     expect(() => encoderOnlyTrade([history[0]])).toThrow(/two checkpoints/);
   });
 
-  it('encoderOnlyExperiment: θ fixed, so log p(x) stays put, ELBO + gap = log p(x) at every checkpoint, the ELBO rises as the gap falls; the model is not touched', async () => {
+  it('encoderOnlyExperiment: θ fixed, so log p(x) stays put, ELBO + KL = log p(x) at every checkpoint, the ELBO rises as the KL falls; the model is not touched', async () => {
     const data = binaryPatterns({ count: 256, features: 16, prototypes: 4 }, new Random(8));
     const vae = new Vae({ inputSize: 16, latentSize: 2, hiddenSizes: [8] }, new Random(3));
     const before = vae.getWeights();
@@ -310,16 +390,18 @@ describe('encoder only', () => {
     });
     expect(tf.memory().numTensors).toBe(tensors);
     expect(history.map((h) => h.epoch)).toEqual([0, 1, 2, 3]);
-    const evidence = history.map((h) => h.gaps.mean.logMarginal);
-    const quadratureError = Math.max(...history.map((h) => h.gaps.mean.gapError));
-    expect(Math.max(...evidence) - Math.min(...evidence)).toBeLessThanOrEqual(4 * quadratureError);
+    const evidence = history.map((h) => h.logMarginal);
+    expect(Math.max(...evidence) - Math.min(...evidence)).toBe(0); // the same decoder, the same grid
     expect(largestIdentityExcess(history)).toBeLessThanOrEqual(1);
     const trade = encoderOnlyTrade(history);
     expect(trade.elboGain.mean).toBeGreaterThan(4 * trade.elboGain.standardError);
     expect(trade.gapFall).toBeGreaterThan(0);
+    expect(Math.abs(trade.elboGain.mean - trade.gapFall)).toBeLessThan(4 * trade.elboGain.standardError + trade.gapFallError);
     vae.getWeights().forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(before[i])));
     await expect(encoderOnlyExperiment(vae, data, { epochs: 0, encoderRandom: new Random(4), seed: 5, elboRandom: new Random(6),
       tracked, xTracked, grid: {} })).rejects.toThrow(/options.epochs/);
+    await expect(encoderOnlyExperiment(vae, data, { epochs: 1, encoderRandom: new Random(4), seed: 5, elboRandom: new Random(6),
+      tracked, xTracked, grid: {}, cubatureEvidence: [] })).rejects.toThrow(/one log Ẑ per tracked digit \(2\)/);
     xTracked.dispose();
     vae.dispose();
   });
@@ -329,18 +411,30 @@ describe('the importance-weighted bound section', () => {
   const point = (k: number, mean: number, standardError: number): ImportanceWeightedPoint =>
     ({ k, replicates: 2, mean, standardError, perExample: new Float64Array(0), perExampleStandardError: new Float64Array(0) });
 
-  it('worstStepInStandardErrors: the most negative step in combined SE', () => {
-    const curve = [point(1, 0, 0.1), point(10, 1, 0.1), point(100, 0.5, 0.1)];
-    expect(worstStepInStandardErrors(curve)).toBeCloseTo(-0.5 / Math.sqrt(0.02), 12);
+  it('stepHoldsForAnySample: k\' a multiple of k, both groups covering the same draws', () => {
+    const p = (k: number, replicates: number) => ({ ...point(k, 0, 0.1), replicates });
+    expect(stepHoldsForAnySample(p(1, 100), p(2, 50))).toBe(true);
+    expect(stepHoldsForAnySample(p(2, 50), p(5, 20))).toBe(false);
+    expect(stepHoldsForAnySample(p(10, 10), p(20, 4))).toBe(false); // 100 draws vs 80: not the same draws
+  });
+
+  it('worstStepInStandardErrors: the most negative step in combined SE, over the steps that are not nested', () => {
+    const p = (k: number, mean: number) => ({ ...point(k, mean, 0.1), replicates: 100 / k });
+    // 1 → 2, 2 → 4 and 5 → 20 are nested (a fall there cannot happen with a real pool, so it is not looked at); 4 → 5 is open
+    const curve = [p(1, 0), p(2, -1), p(4, 1), p(5, 0.5), p(20, 0.2)];
+    const steps = worstStepInStandardErrors(curve);
+    expect(steps.worst).toBeCloseTo(-0.5 / Math.sqrt(0.02), 12);
+    expect(steps).toMatchObject({ checked: 1, nested: 3 });
+    expect(() => worstStepInStandardErrors([p(1, 0), p(2, 1)])).toThrow(/nothing to check/);
     expect(() => worstStepInStandardErrors([curve[0]])).toThrow(/two points/);
   });
 
-  it('gapClosedByBound: L_K − L₁ against 4 combined SE, and the fraction of the gap closed', () => {
-    const closing = gapClosedByBound([point(1, -10, 0.1), point(5000, -9, 0.1)], -8);
-    expect(closing.measured).toBe('L₅₀₀₀ − L₁ = 1.000 nats, 50% of the gap log p(x) − L₁ = 2.000');
-    expect(closing.criterion).toBe('L₅₀₀₀ − L₁ > 4·SE = 0.566');
+  it('gapClosedByBound: L_K − an independent ELBO against 4 combined SE, and the fraction of the gap closed', () => {
+    const closing = gapClosedByBound([point(1, -10, 0.1), point(5000, -9, 0.1)], -8, { mean: -10, standardError: 0.1 });
+    expect(closing.measured).toBe('L₅₀₀₀ − ELBO = 1.000 nats, 50% of the gap log p(x) − ELBO = 2.000');
+    expect(closing.criterion).toBe('L₅₀₀₀ − ELBO > 4·SE = 0.566');
     expect(closing.holds).toBe(true);
-    expect(gapClosedByBound([point(1, -10, 0.5), point(5000, -9, 0.5)], -8).holds).toBe(false);
+    expect(gapClosedByBound([point(1, -10, 0.5), point(5000, -9, 0.5)], -8, { mean: -10, standardError: 0.5 }).holds).toBe(false);
   });
 
   it('importanceWeightedFigure: L_k with ± 2 SE and two horizontal lines across the k range', () => {
@@ -352,10 +446,13 @@ describe('the importance-weighted bound section', () => {
 });
 
 describe('claimSpecs', () => {
-  it('seventeen claims of §3 with distinct ids', () => {
+  it('eighteen claims of §3 with distinct ids, each naming its two routes', () => {
     const specs = Object.values(claimSpecs);
-    expect(specs).toHaveLength(17);
-    expect(new Set(specs.map((s) => s.id)).size).toBe(17);
-    specs.forEach((s) => expect(s.section).toBe('§3'));
+    expect(specs).toHaveLength(18);
+    expect(new Set(specs.map((s) => s.id)).size).toBe(18);
+    specs.forEach((s) => {
+      expect(s.section).toBe('§3');
+      expect(s.routes).toMatch(/^A: .+ \/ B: .+/s);
+    });
   });
 });
