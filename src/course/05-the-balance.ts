@@ -7,18 +7,22 @@
  * and names the two terms as Alemi et al. 2018 do:
  *   rate R(x) = KL(q_φ(z|x) ‖ p(z)),   distortion D(x) = −E_q[log p_θ(x|z)],   ELBO(x) = −(R(x) + D(x)),
  * so that training minimises D + β·R. Here: the sweep (training and measuring every model on the
- * same digits, ε and prior draws), the measurements of posterior collapse (encoder mutual
- * information, informative units, spread and blur of prior decodes), the figures, the tables and
- * the claim specs.
+ * same digits, ε and prior draws), the strict per-step trends along it (rate, distortion, the
+ * sharpness of reconstructions), the measurements of posterior collapse (encoder mutual
+ * information, informative units, spread and blur of prior decodes and reconstructions), the
+ * evidence of memorisation (a β = 0 model on 300 digits judged by a classifier and by nearest
+ * neighbours), the rate of a run epoch by epoch (annealing), the figures, the tables and the
+ * claim specs.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../random';
-import { Estimate, meanEstimate } from '../stats/estimate';
+import { Estimate, meanEstimate, pairedDifference } from '../stats/estimate';
 import type { TrendStep } from '../stats/trend';
 import { logSumExp } from '../exact/linearAlgebra';
 import { LOG_2PI } from '../distributions/gaussian';
 import type { Vae } from '../models/vae';
-import type { DataMatrix } from '../data/matrix';
+import type { DigitClassifier } from '../models/classifier';
+import { DataMatrix, checkDataMatrix } from '../data/matrix';
 import { RateDistortion, rateDistortion } from '../train/evaluation';
 import { columnVariances } from '../train/metrics';
 import { trainVae } from '../train/train';
@@ -30,6 +34,7 @@ import { imageGrid } from '../display/imageGrid';
 import type { Cell } from '../display/table';
 import type { ClaimSpec } from '../display/claims';
 import { checkFiniteArray, checkInteger, checkNonEmptyString, checkNumber, checkObject, checkRandom } from '../checks';
+import { Judgement, judgeImages } from './04-why-q-near-the-prior';
 
 // ---------------------------------------------------------------- measurements of one model
 
@@ -119,26 +124,72 @@ export function informativeUnits(ratePerDimension: ArrayLike<number>, threshold 
 }
 
 /**
- * Blur of decoded images: the mean over images of the Bernoulli entropy of their pixels,
+ * Blur of decoded images, per image: the Bernoulli entropy of its pixels,
  *   H(x) = Σ_j −[p_j log p_j + (1 − p_j) log(1 − p_j)]  (nats, summed over pixels),
  * where p is the decoder's pixel probability. Crisp images (p near 0 or 1) have low entropy;
  * a decoder that hedges toward the average digit has high entropy. `probabilities` is [count, pixels].
  */
-export function meanPixelEntropy(probabilities: tf.Tensor2D): number {
-  const fn = 'meanPixelEntropy';
+export function pixelEntropies(probabilities: tf.Tensor2D, fn = 'pixelEntropies' /* the name in error messages */): Float64Array {
   if (!(probabilities instanceof tf.Tensor) || probabilities.rank !== 2 || probabilities.shape[0] < 1) {
     throw new TypeError(`${fn}: probabilities must be a 2-D tensor [count, pixels]`);
   }
   const p = probabilities.dataSync();
-  const n = probabilities.shape[0];
-  let total = 0;
-  for (let i = 0; i < p.length; i++) {
-    const v = p[i];
-    if (!(v >= 0 && v <= 1)) throw new RangeError(`${fn}: probabilities must lie in [0, 1], got ${v} at entry ${i}`);
-    if (v > 0) total -= v * Math.log(v);
-    if (v < 1) total -= (1 - v) * Math.log(1 - v);
+  const [n, d] = probabilities.shape;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let h = 0;
+    for (let j = i * d; j < (i + 1) * d; j++) {
+      const v = p[j];
+      if (!(v >= 0 && v <= 1)) throw new RangeError(`${fn}: probabilities must lie in [0, 1], got ${v} at entry ${j}`);
+      if (v > 0) h -= v * Math.log(v);
+      if (v < 1) h -= (1 - v) * Math.log(1 - v);
+    }
+    out[i] = h;
   }
-  return total / n;
+  return out;
+}
+
+/** The mean over images of pixelEntropies (nats per image). */
+export function meanPixelEntropy(probabilities: tf.Tensor2D): number {
+  let total = 0;
+  const h = pixelEntropies(probabilities, 'meanPixelEntropy');
+  for (const v of h) total += v;
+  return total / h.length;
+}
+
+/**
+ * Sharpness of each image of a set: the mean squared difference between neighbouring pixels
+ * (each pixel with its right and its lower neighbour on a height × width grid),
+ *   S(x) = (1/|E|) Σ_{(j,k) ∈ E} (x_j − x_k)²,   |E| = h(w − 1) + w(h − 1).
+ * It is 0 for a flat image and, for pixels in [0, 1], at most 1 (a checkerboard). Blurring
+ * moves neighbours toward each other and lowers it: a hard edge 0 | 1 contributes 1, the same
+ * edge spread over three steps 0, ⅓, ⅔, 1 contributes 3 · (⅓)² = ⅓. `images` is row-major
+ * [count, height·width]; returns one value per image.
+ */
+export function imageSharpness(images: ArrayLike<number>, width = 28, height = width): Float64Array {
+  const fn = 'imageSharpness';
+  checkInteger(fn, 'width', width, 1);
+  checkInteger(fn, 'height', height, 1);
+  if (width * height < 2) throw new RangeError(`${fn}: an image must have at least 2 pixels, got ${width} × ${height}`);
+  const size = width * height;
+  checkFiniteArray(fn, 'images', images);
+  if (images.length === 0 || images.length % size !== 0) throw new RangeError(`${fn}: images must hold whole images of ${height} × ${width} pixels, got ${images.length} values`);
+  const n = images.length / size;
+  const edges = height * (width - 1) + width * (height - 1);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const o = i * size;
+    let s = 0;
+    for (let r = 0; r < height; r++) {
+      for (let c = 0; c < width; c++) {
+        const v = images[o + r * width + c];
+        if (c + 1 < width) s += (images[o + r * width + c + 1] - v) ** 2;
+        if (r + 1 < height) s += (images[o + (r + 1) * width + c] - v) ** 2;
+      }
+    }
+    out[i] = s / edges;
+  }
+  return out;
 }
 
 /** What notebook 05 records of each model of the β sweep (all on the same examples, ε and prior draws). */
@@ -150,13 +201,19 @@ export interface BetaModelSummary {
   priorDecodeSpread: number;
   /** meanPixelEntropy of those decodes (nats per image). */
   priorDecodeEntropy: number;
+  /** pixelEntropies of those decodes, one per prior draw (the same draws for every model: paired). */
+  priorDecodeEntropies: Float64Array;
+  /** imageSharpness of the reconstruction decoder(μ_φ(x)) of every example. */
+  reconstructionSharpness: Float64Array;
+  /** pixelSpread of those reconstructions: how much the reconstructions of different inputs differ. */
+  reconstructionSpread: number;
   /** Units with Cov_x(E_q[z_u]) > 0.01 (Burda et al. 2015). */
   activeUnits: number;
   /** Units with mean KL_u > 0.1 nats. */
   informativeUnits: number;
   /** exp(½ · mean of log σ²) over examples and dimensions: the typical encoder σ. */
   typicalEncoderSigma: number;
-  /** Decoder means of the first `showCount` examples through the encoder mean, row-major. */
+  /** Decoder means of the first `showCount` examples through the encoder mean, row-major (the first rows of the reconstructions above). */
   reconstructions: Float32Array;
   /** Decoder means of the first `showCount` prior draws, row-major. */
   priorSamples: Float32Array;
@@ -176,8 +233,9 @@ export interface SummaryOptions {
 
 /**
  * Measures one model of a β sweep: rate and distortion per example (ε from Random(seed)), the
- * encoder's mutual information, active and informative units, and what the decoder makes of
- * prior draws (z from Random(seed + 1)). The same seed for every model makes the comparison paired.
+ * encoder's mutual information, active and informative units, the sharpness and spread of the
+ * reconstructions decoder(μ_φ(x)) of every example, and what the decoder makes of prior draws
+ * (z from Random(seed + 1)). The same seed for every model makes the comparison paired.
  */
 export function summarizeBetaModel(model: Vae, data: DataMatrix, options: SummaryOptions): BetaModelSummary {
   const fn = 'summarizeBetaModel';
@@ -201,21 +259,29 @@ export function summarizeBetaModel(model: Vae, data: DataMatrix, options: Summar
   for (const v of rd.encoderLogVariance) sumLogVariance += v;
   const priorRandom = new Random(options.seed + 1);
   const decodes = tf.tidy(() => model.decode(model.samplePriorLatents(priorCount, priorRandom)));
-  const shown = tf.tidy(() => model.reconstruct(tf.tensor2d(data.values.subarray(0, showCount * data.features), [showCount, data.features])));
+  const reconstructions = tf.tidy(() => model.reconstruct(tf.tensor2d(data.values, [data.count, data.features])));
   try {
+    const reconstructed = reconstructions.dataSync() as Float32Array;
+    const side = Math.round(Math.sqrt(data.features));
+    const entropies = pixelEntropies(decodes);
+    let entropySum = 0;
+    for (const h of entropies) entropySum += h;
     return {
       rateDistortion: rd,
       mutualInformation,
       priorDecodeSpread: pixelSpread(decodes),
-      priorDecodeEntropy: meanPixelEntropy(decodes),
+      priorDecodeEntropy: entropySum / entropies.length,
+      priorDecodeEntropies: entropies,
+      reconstructionSharpness: side * side === data.features ? imageSharpness(reconstructed, side) : imageSharpness(reconstructed, data.features, 1),
+      reconstructionSpread: pixelSpread(reconstructed, data.features),
       activeUnits,
       informativeUnits: informativeUnits(rd.ratePerDimension),
       typicalEncoderSigma: Math.exp(0.5 * (sumLogVariance / rd.encoderLogVariance.length)),
-      reconstructions: Float32Array.from(shown.dataSync()),
+      reconstructions: Float32Array.from(reconstructed.subarray(0, showCount * data.features)),
       priorSamples: Float32Array.from(decodes.dataSync().subarray(0, showCount * data.features)),
     };
   } finally {
-    tf.dispose([decodes, shown]);
+    tf.dispose([decodes, reconstructions]);
   }
 }
 
@@ -246,10 +312,18 @@ export interface KlWeighting {
 /** A live progress output per training run (default: display.trainingProgress), or none. */
 export type ProgressFor = (title: string) => ProgressReporter | 'terminal' | 'none';
 
-/** One trained and measured model: its summary and its training time (wall clock, seconds). */
+/** The rate after one epoch of training: β in force at its end and the mean closed-form KL on the run's fixed 500 training digits. */
+export interface EpochRate {
+  epoch: number;
+  beta: number;
+  rate: number;
+}
+
+/** One trained and measured model: its summary, its training time (wall clock, seconds) and its rate after every epoch. */
 export interface TrainedModel {
   summary: BetaModelSummary;
   seconds: number;
+  rateByEpoch: EpochRate[];
 }
 
 /** One model of the sweep: its β, summary and training time. */
@@ -283,7 +357,10 @@ export async function trainAndSummarize(setting: SweepSetting, weighting: KlWeig
     evalCount: 500, evaluateInitial: false, progress: progress(title), ...weighting,
   });
   try {
-    return { summary: summarizeBetaModel(run.model, setting.evaluation, { seed: setting.measurementSeed }), seconds: run.summary.seconds };
+    return {
+      summary: summarizeBetaModel(run.model, setting.evaluation, { seed: setting.measurementSeed }), seconds: run.summary.seconds,
+      rateByEpoch: run.history.map((m) => ({ epoch: m.epoch, beta: m.beta, rate: m.train.kl })),
+    };
   } finally {
     run.model.dispose();
   }
@@ -321,6 +398,132 @@ function checkSweep(fn: string, sweep: SweepEntry[]): void {
   if (!Array.isArray(sweep) || sweep.length === 0) throw new TypeError(`${fn}: sweep must be a non-empty array of {beta, summary} (betaSweep's result)`);
 }
 
+// ---------------------------------------------------------------- memorisation, shown
+
+/** A model trained on few digits judged on its copies and its samples (memorisationEvidence). */
+export interface MemorisationEvidence {
+  /** Training digits and their copies decoder(μ_φ(x)) (row-major [count, D]), decodes of `sampleCount` prior draws ([sampleCount, D]). */
+  digits: Float32Array;
+  copies: Float32Array;
+  samples: Float32Array;
+  count: number;
+  sampleCount: number;
+  /** The classifier's verdict on each set (label information with bootstrap SE): judgeImages of notebook 04. */
+  onDigits: Judgement;
+  onCopies: Judgement;
+  onSamples: Judgement;
+  /** The classifier's accuracy against the digits' labels, on the digits and on their copies. */
+  accuracyDigits: number;
+  accuracyCopies: number;
+  /** Per digit, correct(copy) − correct(digit) (1 right, 0 wrong), averaged: the paired change of accuracy and its SE. */
+  accuracyChange: Estimate;
+  /** Share of the copies whose nearest training digit (Euclidean distance in pixel space) is their own input. */
+  ownNearest: number;
+  /** ‖copy − its digit‖ per digit. */
+  copyDistance: Float64Array;
+  /** Distance of each training digit to its nearest OTHER training digit. */
+  digitNeighbourDistance: Float64Array;
+  /** Distance of each prior decode to its nearest training digit. */
+  sampleNeighbourDistance: Float64Array;
+  /** The same model on digits it never saw (options.heldOut): their copies, ‖copy − its digit‖ per digit, the classifier's verdict and accuracy on the copies. */
+  heldOut: { count: number; copies: Float32Array; copyDistance: Float64Array; onCopies: Judgement; accuracyCopies: number };
+}
+
+function squaredDistance(a: ArrayLike<number>, i: number, b: ArrayLike<number>, j: number, d: number): number {
+  let s = 0;
+  for (let k = 0; k < d; k++) s += (a[i * d + k] - b[j * d + k]) ** 2;
+  return s;
+}
+
+function predictedLabels(classifier: DigitClassifier, images: Float32Array, count: number, features: number): Int32Array {
+  const predicted = tf.tidy(() => tf.argMax(classifier.logits(tf.tensor2d(images, [count, features])), 1));
+  const out = Int32Array.from(predicted.dataSync());
+  predicted.dispose();
+  return out;
+}
+
+/**
+ * The evidence that a model copies rather than generates: its copies decoder(μ_φ(x)) of its own
+ * training digits `digits` (with labels) and of digits it never saw (`options.heldOut`, with
+ * labels), and its decodes of `samples` prior draws z ~ p(z) (from `random`), judged by a digit
+ * classifier trained elsewhere (its accuracy against the labels, and judgeImages with bootstrap
+ * SEs from `random`) and by distances in pixel space: each copy to its own digit, and nearest
+ * neighbours among the training digits.
+ */
+export function memorisationEvidence(model: Vae, digits: DataMatrix, classifier: DigitClassifier, options: { samples: number; random: Random; heldOut: DataMatrix }): MemorisationEvidence {
+  const fn = 'memorisationEvidence';
+  checkObject(fn, 'model', model);
+  checkDataMatrix(fn, 'digits', digits);
+  checkObject(fn, 'classifier', classifier);
+  checkObject(fn, 'options', options);
+  const sampleCount = checkInteger(fn, 'options.samples', options.samples, 2);
+  checkRandom(fn, 'options.random', options.random);
+  checkDataMatrix(fn, 'options.heldOut', options.heldOut);
+  if (!(digits.labels instanceof Uint8Array)) throw new TypeError(`${fn}: digits must carry their labels`);
+  if (!(options.heldOut.labels instanceof Uint8Array)) throw new TypeError(`${fn}: options.heldOut must carry its labels`);
+  if (options.heldOut.features !== digits.features) throw new RangeError(`${fn}: options.heldOut must have ${digits.features} features per digit, got ${options.heldOut.features}`);
+  if (digits.count < 2) throw new RangeError(`${fn}: digits must hold at least 2 digits, got ${digits.count}`);
+  const d = digits.features;
+  const n = digits.count;
+  const held = options.heldOut;
+  const copiesTensor = tf.tidy(() => model.reconstruct(tf.tensor2d(digits.values, [n, d])));
+  const heldCopiesTensor = tf.tidy(() => model.reconstruct(tf.tensor2d(held.values, [held.count, d])));
+  const samplesTensor = model.sample(sampleCount, options.random);
+  try {
+    const copies = Float32Array.from(copiesTensor.dataSync());
+    const samples = Float32Array.from(samplesTensor.dataSync());
+    const digitValues = Float32Array.from(digits.values);
+    const onDigits = judgeImages(classifier, digits, options.random);
+    const onCopies = judgeImages(classifier, copiesTensor, options.random);
+    const onSamples = judgeImages(classifier, samplesTensor, options.random);
+    const labelsDigits = predictedLabels(classifier, digitValues, n, d);
+    const labelsCopies = predictedLabels(classifier, copies, n, d);
+    const rightDigits = Float64Array.from(labelsDigits, (y, i) => (y === digits.labels![i] ? 1 : 0));
+    const rightCopies = Float64Array.from(labelsCopies, (y, i) => (y === digits.labels![i] ? 1 : 0));
+    const copyDistance = new Float64Array(n);
+    const digitNeighbourDistance = new Float64Array(n).fill(Infinity);
+    let own = 0;
+    for (let i = 0; i < n; i++) {
+      let nearest = 0;
+      let best = Infinity;
+      for (let j = 0; j < n; j++) {
+        const toCopy = squaredDistance(copies, i, digitValues, j, d);
+        if (toCopy < best) { best = toCopy; nearest = j; }
+        if (j > i) {
+          const between = squaredDistance(digitValues, i, digitValues, j, d);
+          digitNeighbourDistance[i] = Math.min(digitNeighbourDistance[i], between);
+          digitNeighbourDistance[j] = Math.min(digitNeighbourDistance[j], between);
+        }
+      }
+      if (nearest === i) own++;
+      copyDistance[i] = Math.sqrt(squaredDistance(copies, i, digitValues, i, d));
+    }
+    const sampleNeighbourDistance = new Float64Array(sampleCount);
+    for (let i = 0; i < sampleCount; i++) {
+      let best = Infinity;
+      for (let j = 0; j < n; j++) best = Math.min(best, squaredDistance(samples, i, digitValues, j, d));
+      sampleNeighbourDistance[i] = Math.sqrt(best);
+    }
+    const heldCopies = Float32Array.from(heldCopiesTensor.dataSync());
+    const heldValues = Float32Array.from(held.values);
+    const heldLabels = predictedLabels(classifier, heldCopies, held.count, d);
+    const mean = (v: ArrayLike<number>) => Array.from(v).reduce((a, b) => a + b, 0) / v.length;
+    return {
+      digits: digitValues, copies, samples, count: n, sampleCount, onDigits, onCopies, onSamples,
+      accuracyDigits: mean(rightDigits), accuracyCopies: mean(rightCopies), accuracyChange: pairedDifference(rightCopies, rightDigits),
+      ownNearest: own / n, copyDistance, digitNeighbourDistance: digitNeighbourDistance.map(Math.sqrt), sampleNeighbourDistance,
+      heldOut: {
+        count: held.count, copies: heldCopies,
+        copyDistance: Float64Array.from({ length: held.count }, (_, i) => Math.sqrt(squaredDistance(heldCopies, i, heldValues, i, d))),
+        onCopies: judgeImages(classifier, heldCopiesTensor, options.random),
+        accuracyCopies: mean(Array.from(heldLabels, (y, i) => (y === held.labels![i] ? 1 : 0))),
+      },
+    };
+  } finally {
+    tf.dispose([copiesTensor, heldCopiesTensor, samplesTensor]);
+  }
+}
+
 // ---------------------------------------------------------------- numbers read from the summaries
 
 /**
@@ -353,12 +556,56 @@ export function meanElbo(summary: BetaModelSummary): number {
   return -(summary.rateDistortion.rateMean.mean + summary.rateDistortion.distortionMean.mean);
 }
 
-/** The steps of a trend over the sweep as text: "0→0.25: −115.23±1.29; …" (paired mean ± SE of each step). */
-export function trendStepsText(trend: { steps: TrendStep[] }, betas: number[]): string {
+/** The steps of a trend over the sweep as text: "0→0.25: −115.23±1.29; …" (paired mean ± SE of each step, `digits` decimals; strictTrend or stats.monotoneTrend). */
+export function trendStepsText(trend: { steps: Pick<TrendStep, 'from' | 'to' | 'difference' | 'standardError'>[] }, betas: number[], digits = 2): string {
   const fn = 'trendStepsText';
   checkObject(fn, 'trend', trend);
+  checkInteger(fn, 'digits', digits, 0, 20);
   if (!Array.isArray(betas) || betas.length !== trend.steps.length + 1) throw new RangeError(`${fn}: betas must name the ${trend.steps.length + 1} entries of the sweep`);
-  return trend.steps.map((s) => `${betas[s.from]}→${betas[s.to]}: ${s.difference >= 0 ? '+' : ''}${s.difference.toFixed(2)}±${s.standardError.toFixed(2)}`).join('; ');
+  return trend.steps.map((s) => `${betas[s.from]}→${betas[s.to]}: ${s.difference >= 0 ? '+' : ''}${s.difference.toFixed(digits)}±${s.standardError.toFixed(digits)}`).join('; ');
+}
+
+/** One step of a strict trend over the sweep: from entry i to i + 1. */
+export interface SweepStep {
+  from: number;
+  to: number;
+  /** Mean over examples of value[i + 1] − value[i] (paired). */
+  difference: number;
+  standardError: number;
+  /** Whether the step goes the stated way by more than `sigmas` standard errors. */
+  holds: boolean;
+}
+
+/**
+ * Whether a per-example quantity measured on the SAME examples for each entry of a sweep moves
+ * strictly one way at EVERY step, beyond noise: each consecutive step's paired difference
+ *   Δ_i = mean over examples of v_{i+1}(x) − v_i(x),   SE_i its paired standard error,
+ * must satisfy Δ_i < −sigmas·SE_i ('decreasing') or Δ_i > sigmas·SE_i ('increasing'). (The
+ * library's stats.monotoneTrend is the lenient form, which lets a step go the wrong way by up to
+ * sigmas·SE_i.)
+ */
+export function strictTrend(perExample: ArrayLike<number>[], direction: 'decreasing' | 'increasing', sigmas = 4): { steps: SweepStep[]; allHold: boolean } {
+  const fn = 'strictTrend';
+  if (!Array.isArray(perExample) || perExample.length < 2) throw new RangeError(`${fn}: perExample must be an array of at least 2 per-example arrays (one per sweep entry)`);
+  if (direction !== 'decreasing' && direction !== 'increasing') throw new RangeError(`${fn}: direction must be 'decreasing' or 'increasing', got ${String(direction)}`);
+  checkNumber(fn, 'sigmas', sigmas, 0);
+  const steps: SweepStep[] = [];
+  for (let i = 0; i + 1 < perExample.length; i++) {
+    const d = pairedDifference(perExample[i + 1], perExample[i]);
+    const holds = direction === 'decreasing' ? d.mean < -sigmas * d.standardError : d.mean > sigmas * d.standardError;
+    steps.push({ from: i, to: i + 1, difference: d.mean, standardError: d.standardError, holds });
+  }
+  return { steps, allHold: steps.every((s) => s.holds) };
+}
+
+/** The sweep's rate, distortion and reconstruction sharpness, each checked with strictTrend (4 SE, paired over the evaluation digits). */
+export function sweepTrends(sweep: SweepEntry[]): { rate: ReturnType<typeof strictTrend>; distortion: ReturnType<typeof strictTrend>; sharpness: ReturnType<typeof strictTrend> } {
+  checkSweep('sweepTrends', sweep);
+  return {
+    rate: strictTrend(sweep.map((s) => s.summary.rateDistortion.rate), 'decreasing', 4),
+    distortion: strictTrend(sweep.map((s) => s.summary.rateDistortion.distortion), 'increasing', 4),
+    sharpness: strictTrend(sweep.map((s) => s.summary.reconstructionSharpness), 'decreasing', 4),
+  };
 }
 
 // ---------------------------------------------------------------- tables
@@ -371,6 +618,7 @@ export interface Table {
 }
 
 const fixed = (v: number, digits = 2): string => v.toFixed(digits);
+const meanOf = (v: ArrayLike<number>): number => meanEstimate(v).mean;
 const plusMinus = (e: { mean: number; standardError: number }, digits = 2): string => `${e.mean.toFixed(digits)} ± ${e.standardError.toFixed(digits)}`;
 
 /** One row per model of the sweep: R, D (mean ± SE over the evaluation digits), ELBO = −(R + D), units, I(x; z), σ, time. */
@@ -431,7 +679,7 @@ export function balanceTable(autoencoder: BetaModelSummary, vae: BetaModelSummar
       ['KL', 'posteriors that match the prior',
         `rate at β = 16: ${fixed(rate(collapsed), 3)} nats (β = 1: ${fixed(rate(vae), 1)})`,
         'posterior collapse, blurry outputs',
-        `I(x; z) ${fixed(collapsed.mutualInformation.mean, 3)} nats, decode spread ${fixed(collapsed.priorDecodeSpread)} vs ${fixed(vae.priorDecodeSpread)}, distortion ${fixed(distortion(collapsed))} vs ${fixed(distortion(vae))} nats`],
+        `I(x; z) ${fixed(collapsed.mutualInformation.mean, 3)} nats, decode spread ${fixed(collapsed.priorDecodeSpread)} vs ${fixed(vae.priorDecodeSpread)}, distortion ${fixed(distortion(collapsed))} vs ${fixed(distortion(vae))} nats, reconstruction sharpness ${fixed(meanOf(collapsed.reconstructionSharpness), 4)} vs ${fixed(meanOf(vae.reconstructionSharpness), 4)}`],
     ],
     caption: 'Document §5 table with the numbers of this notebook',
   };
@@ -449,6 +697,50 @@ export function rescueTable(rows: [string, BetaModelSummary][]): Table {
     ]),
     caption: 'Rescuing the collapsing configuration (same network, seed and budget)',
   };
+}
+
+/**
+ * Blur along the sweep: per β, the sharpness of the reconstructions decoder(μ_φ(x)) of the
+ * evaluation digits (imageSharpness, mean ± SE), as a share of the sharpness of the digits
+ * themselves, and how much the reconstructions of different digits differ (pixelSpread).
+ */
+export function blurTable(sweep: SweepEntry[], evaluation: DataMatrix): Table {
+  const fn = 'blurTable';
+  checkSweep(fn, sweep);
+  checkDataMatrix(fn, 'evaluation', evaluation);
+  const inputs = meanOf(imageSharpness(evaluation.values));
+  return {
+    headers: ['β', 'sharpness of the reconstructions', 'share of the digits\' own sharpness', 'spread of the reconstructions (squared pixels)'],
+    rows: sweep.map(({ beta, summary: s }) => {
+      const e = meanEstimate(s.reconstructionSharpness);
+      return [beta, plusMinus(e, 4), `${(100 * e.mean / inputs).toFixed(1)} %`, fixed(s.reconstructionSpread)];
+    }),
+    caption: `Sharpness (mean squared difference of neighbouring pixels) of decoder(μ(x)) for ${evaluation.count.toLocaleString('en-US')} held-out digits, mean ± SE; the digits themselves: ${inputs.toFixed(4)}`,
+  };
+}
+
+/** The memorisation table: per set of images, the classifier's accuracy, confidence and label information, and the nearest-neighbour distances. */
+export function memorisationTable(e: MemorisationEvidence): Table {
+  const fn = 'memorisationTable';
+  checkObject(fn, 'e', e);
+  const row = (name: string, judgement: Judgement, accuracy: string, distance: string, distances: Float64Array): Cell[] =>
+    [name, accuracy, fixed(judgement.confidence.mean, 3), plusMinus(judgement.labelInformation, 3), `${distance}: ${fixed(median(distances))}`];
+  return {
+    headers: ['images', 'classifier accuracy (labels of the digits)', 'mean confidence', 'label information I(y; x) (nats)', 'median distance (pixel space)'],
+    rows: [
+      row(`its ${e.count} training digits`, e.onDigits, `${(100 * e.accuracyDigits).toFixed(1)} %`, 'to the nearest other training digit', e.digitNeighbourDistance),
+      row('its copies decoder(μ(x)) of them', e.onCopies, `${(100 * e.accuracyCopies).toFixed(1)} %`, 'to their own digit', e.copyDistance),
+      row(`its copies of ${e.heldOut.count} held-out digits it never saw`, e.heldOut.onCopies, `${(100 * e.heldOut.accuracyCopies).toFixed(1)} %`, 'to their own digit', e.heldOut.copyDistance),
+      row(`its decodes of ${e.sampleCount} z ~ p(z)`, e.onSamples, '—', 'to the nearest training digit', e.sampleNeighbourDistance),
+    ],
+    caption: `A β = 0 model trained on ${e.count} digits: copies and samples judged; ${(100 * e.ownNearest).toFixed(1)} % of the copies are nearest to their own digit`,
+  };
+}
+
+function median(values: ArrayLike<number>): number {
+  const sorted = Array.from(values).sort((a, b) => a - b);
+  const h = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[h] : (sorted[h - 1] + sorted[h]) / 2;
 }
 
 // ---------------------------------------------------------------- figures
@@ -576,40 +868,133 @@ export function priorDecodesFigure(reference: BetaModelSummary, collapsed: BetaM
   };
 }
 
+/** Three rows: the first `show` training digits of the memorising model, its copies of them, and its decodes of `show` prior draws. */
+export function memorisationFigure(e: MemorisationEvidence, show = 8): PlotlyFigure {
+  const fn = 'memorisationFigure';
+  checkObject(fn, 'e', e);
+  checkInteger(fn, 'show', show, 1, Math.min(e.count, e.sampleCount));
+  const words = COUNT_WORDS[show] ?? String(show);
+  const size = e.digits.length / e.count;
+  const head = (v: Float32Array) => v.subarray(0, show * size);
+  return {
+    data: [grayImageTrace(imageGrid([head(e.digits), head(e.copies), head(e.samples)], show, { decimals: 3 }), { name: 'memorisation' })],
+    layout: {
+      title: { text: `A β = 0 model trained on ${e.count} digits: ${words} of its training digits, its copies of them, and ${words} of its samples` },
+      xaxis: { showticklabels: false },
+      yaxis: { title: { text: 'digit · copy · sample' }, autorange: 'reversed', showticklabels: false, scaleanchor: 'x' },
+      height: 360,
+    },
+  };
+}
+
+/** The rate after every epoch of training (mean KL on the run's 500 fixed training digits), one line per named run, with β of the first run on the right axis. */
+export function rateByEpochFigure(runs: [string, EpochRate[]][]): PlotlyFigure {
+  const fn = 'rateByEpochFigure';
+  if (!Array.isArray(runs) || runs.length === 0) throw new TypeError(`${fn}: runs must be a non-empty array of [name, rateByEpoch]`);
+  runs.forEach(([name, history], k) => {
+    checkNonEmptyString(fn, `runs[${k}][0]`, name);
+    if (!Array.isArray(history) || history.length === 0) throw new TypeError(`${fn}: runs[${k}][1] must be a non-empty rate history (trainAndSummarize's rateByEpoch)`);
+  });
+  const [firstName, first] = runs[0];
+  return {
+    data: [
+      ...runs.map(([name, history]) => ({ x: history.map((h) => h.epoch), y: history.map((h) => h.rate), type: 'scatter', mode: 'lines+markers', name })),
+      { x: first.map((h) => h.epoch), y: first.map((h) => h.beta), type: 'scatter', mode: 'lines', line: { dash: 'dot' }, name: `β at the end of the epoch (${firstName})`, yaxis: 'y2' },
+    ],
+    layout: {
+      title: { text: 'Rate after each epoch of training (mean KL on 500 fixed training digits)' },
+      xaxis: { title: { text: 'epoch' }, dtick: 1 },
+      yaxis: { title: { text: 'rate (nats)' }, rangemode: 'tozero' },
+      yaxis2: { title: { text: 'β' }, overlaying: 'y', side: 'right', rangemode: 'tozero' },
+      height: 400, legend: { orientation: 'h', y: -0.25 },
+    },
+  };
+}
+
+/** The largest rate of a history before its last epoch, and the last: { peak, peakEpoch, last }. */
+export function rateGivenBack(history: EpochRate[]): { peak: number; peakEpoch: number; last: number } {
+  const fn = 'rateGivenBack';
+  if (!Array.isArray(history) || history.length < 2) throw new RangeError(`${fn}: history must hold at least 2 epochs`);
+  let peak = -Infinity;
+  let peakEpoch = 0;
+  for (const h of history.slice(0, -1)) if (h.rate > peak) { peak = h.rate; peakEpoch = h.epoch; }
+  return { peak, peakEpoch, last: history[history.length - 1].rate };
+}
+
 // ---------------------------------------------------------------- claims
 
 const where = {
   sweep: 'The β sweep',
+  blur: 'Blur along the sweep, measured',
   collapse: 'Posterior collapse, made visible',
   table: 'The two-row table, measured',
+  memorisation: 'Too strong reconstruction: a model that memorises',
   rescue: 'A rescue: KL annealing and free bits',
 };
 
-function spec(id: string, at: string, statement: string): ClaimSpec {
-  return { id, section: '§5', where: at, statement };
+function spec(id: string, at: string, statement: string, routes: string): ClaimSpec {
+  return { id, section: '§5', where: at, statement, routes };
 }
 
-/** The claims of the notebook: ids, statements and where they are checked (the cells compare the numbers). */
+/** The claims of the notebook: ids, statements, where they are checked and the two routes each compares (the cells compare the numbers). */
 export const claimSpecs = {
-  rateFallsWithBeta: spec('rate-falls-with-beta', where.sweep, 'a larger β (stronger KL term) gives a smaller rate KL(q(z|x) ‖ p(z)) at every step of the sweep'),
-  distortionRisesWithBeta: spec('distortion-rises-with-beta', where.sweep, 'a larger β gives a larger distortion −E_q[log p(x|z)] (worse reconstruction) at every step of the sweep'),
-  rateRankCorrelation: spec('rate-rank-correlation', where.sweep, 'over the whole sweep, rate decreases with β (Spearman rank correlation)'),
-  distortionRankCorrelation: spec('distortion-rank-correlation', where.sweep, 'over the whole sweep, distortion increases with β (Spearman rank correlation)'),
-  collapseRateNearZero: spec('collapse-rate-near-zero', where.collapse, 'when the KL term dominates (β = 16), the rate falls to ≈ 0: below 5% of the β = 1 rate'),
-  collapseMostDimensions: spec('collapse-most-dimensions', where.collapse, 'at β = 16 most latent dimensions collapse (KL ≤ 0.1 nats, q(z|x) ≈ p(z) in that dimension): fewer than half stay informative'),
-  collapseFewerThanVae: spec('collapse-fewer-than-vae', where.collapse, 'β = 16 keeps fewer informative dimensions than β = 1'),
-  collapseEveryExample: spec('collapse-every-example', where.collapse, 'at β = 16, q(z|x) is close to p(z) for (almost) every x: 95% of the 1,000 digits spend less than a quarter of what the cheapest 5% spend at β = 1'),
-  vaeEveryExample: spec('vae-every-example', where.collapse, 'at β = 1, by contrast, even the 5% of digits with the smallest rate spend more than 5 nats on their code'),
-  collapseNoInformation: spec('collapse-no-information', where.collapse, 'at β = 16 the latent carries little information about x: I(x; z) (+4 SE) below a fifth of its value at β = 1'),
-  vaeHasInformation: spec('vae-has-information', where.collapse, 'at β = 1 the latent does carry information about x (the comparison point): I(x; z) ≥ 3 nats'),
-  collapseDecoderIgnoresZ: spec('collapse-decoder-ignores-z', where.collapse, 'at β = 16 the decoder ignores z: decodes of different z ~ p(z) differ less than a quarter as much as at β = 1'),
-  collapseBlurry: spec('collapse-blurry', where.collapse, 'the collapsed model’s outputs are blurrier: higher pixel entropy of its decodes than at β = 1'),
-  tableReconstructionWants: spec('table-reconstruction-wants', where.table, 'without the KL term (β = 0) reconstruction is best: distortion lower than the β = 1 VAE by more than 4 SE (paired)'),
-  tableReconstructionRisk: spec('table-reconstruction-risk', where.table, 'a too-strong reconstruction term gives sharp posteriors: the β = 0 encoder’s typical σ is less than half the β = 1 encoder’s'),
-  tableReconstructionRiskRate: spec('table-reconstruction-risk-rate', where.table, 'a too-strong reconstruction term spends many more nats per digit on the code: β = 0 rate at least 3× the β = 1 rate'),
-  tableKlRisk: spec('table-kl-risk', where.table, 'a too-strong KL term costs reconstruction: distortion at β = 16 exceeds β = 1 by more than 4 SE (paired)'),
-  collapsedFewUnits: spec('collapsed-few-units', where.rescue, 'the plain β = 16 configuration collapses: at most 2 of 16 informative units (KL_u > 0.1 nats)'),
-  freeBitsRescue: spec('free-bits-rescue', where.rescue, 'free bits (λ = 0.5 nats) bring the collapsing β = 16 configuration back: at least 12 of 16 informative units'),
-  freeBitsInformation: spec('free-bits-information', where.rescue, 'with free bits the latent carries information again: I(x; z) at least 1 nat above the collapsed model (4 SE margin)'),
-  annealingDelaysCollapse: spec('annealing-delays-collapse', where.rescue, 'KL annealing keeps more of the code in use under the same final β and budget: rate at least twice the collapsed model’s, and higher by more than 4 SE (paired)'),
+  rateFallsWithBeta: spec('rate-falls-with-beta', where.sweep,
+    'a larger β (stronger KL term) gives a smaller rate KL(q(z|x) ‖ p(z)) at every step of the sweep: each step lowers the mean rate by more than 4 SE (paired)',
+    'A: per-digit rate KL(q(z|x) ‖ p(z)), closed form, of the model at the larger β on the 1,000 evaluation digits / B: the same of the model at the next smaller β, same digits (paired difference and its SE, per step)'),
+  distortionRisesWithBeta: spec('distortion-rises-with-beta', where.sweep,
+    'a larger β gives a larger distortion −E_q[log p(x|z)] (worse reconstruction) at every step of the sweep: each step raises the mean distortion by more than 4 SE (paired)',
+    'A: per-digit distortion −log p(x|z), one z = μ + σε per digit, of the model at the larger β / B: the same of the model at the next smaller β, same digits and ε (paired difference and its SE, per step)'),
+  rateRankCorrelation: spec('rate-rank-correlation', where.sweep, 'over the whole sweep, rate decreases with β (Spearman rank correlation)',
+    'A: Spearman ρ between β and the mean rate of the eight models / B: the bar −0.9'),
+  distortionRankCorrelation: spec('distortion-rank-correlation', where.sweep, 'over the whole sweep, distortion increases with β (Spearman rank correlation)',
+    'A: Spearman ρ between β and the mean distortion of the eight models / B: the bar 0.9'),
+  reconstructionsBlur: spec('reconstructions-blur-with-beta', where.blur,
+    'a larger β gives blurrier reconstructions: the sharpness of decoder(μ(x)) falls at every step of the sweep, by more than 4 SE (paired)',
+    'A: imageSharpness (mean squared difference of neighbouring pixels) of the reconstructions of the 1,000 evaluation digits by the model at the larger β / B: the same by the model at the next smaller β, same digits (paired difference and its SE, per step)'),
+  collapseRateNearZero: spec('collapse-rate-near-zero', where.collapse, 'when the KL term dominates (β = 16), the rate falls to ≈ 0: below 5% of the β = 1 rate',
+    'A: mean rate of the β = 16 model on the 1,000 evaluation digits / B: 5 % of the β = 1 model\'s mean rate on the same digits'),
+  collapseMostDimensions: spec('collapse-most-dimensions', where.collapse, 'at β = 16 most latent dimensions collapse (KL ≤ 0.1 nats, q(z|x) ≈ p(z) in that dimension): fewer than half stay informative',
+    'A: the number of latent dimensions of the β = 16 model whose mean KL_u exceeds 0.1 nats / B: half of the 16 dimensions'),
+  collapseFewerThanVae: spec('collapse-fewer-than-vae', where.collapse, 'β = 16 keeps fewer informative dimensions than β = 1',
+    'A: informative units (KL_u > 0.1 nats) of the β = 16 model / B: those of the β = 1 model, on the same digits'),
+  collapseEveryExample: spec('collapse-every-example', where.collapse, 'at β = 16, q(z|x) is close to p(z) for (almost) every x: 95% of the 1,000 digits spend less than a quarter of what the cheapest 5% spend at β = 1',
+    'A: the 95 % quantile of the per-digit rate at β = 16 / B: a quarter of the 5 % quantile of the per-digit rate at β = 1 (same digits)'),
+  vaeEveryExample: spec('vae-every-example', where.collapse, 'at β = 1, by contrast, even the 5% of digits with the smallest rate spend more than 5 nats on their code',
+    'A: the 5 % quantile of the per-digit rate at β = 1 / B: the bar 5 nats'),
+  collapseNoInformation: spec('collapse-no-information', where.collapse, 'at β = 16 the latent carries little information about x: I(x; z) (+4 SE) below a fifth of its value at β = 1',
+    'A: I(x; z) of the β = 16 encoder, Monte Carlo over 500 digits against their aggregate posterior, + 4 SE / B: a fifth of the same estimate at β = 1, − 4 SE'),
+  vaeHasInformation: spec('vae-has-information', where.collapse, 'at β = 1 the latent does carry information about x (the comparison point): I(x; z) ≥ 3 nats',
+    'A: I(x; z) of the β = 1 encoder, Monte Carlo over 500 digits against their aggregate posterior / B: the bar 3 nats'),
+  collapseDecoderIgnoresZ: spec('collapse-decoder-ignores-z', where.collapse, 'at β = 16 the decoder ignores z: decodes of different z ~ p(z) differ less than a quarter as much as at β = 1',
+    'A: pixel spread of the β = 16 decoder\'s means for 200 z ~ p(z) / B: a quarter of the β = 1 decoder\'s spread for the same 200 z'),
+  collapseReconstructionsAlike: spec('collapse-reconstructions-alike', where.collapse, 'at β = 16 the reconstructions are nearly the same image whatever the input: the reconstructions of different digits differ less than a quarter as much as at β = 1',
+    'A: pixel spread of the β = 16 reconstructions decoder(μ(x)) of the 1,000 evaluation digits / B: a quarter of the same at β = 1'),
+  collapseBlurry: spec('collapse-blurry', where.collapse, 'the collapsed model’s outputs are blurrier: its decodes of the same prior draws have a higher pixel entropy than at β = 1, by more than 4 SE (paired)',
+    'A: Bernoulli entropy of the β = 16 decoder\'s pixel probabilities, per decode of 200 z ~ p(z) / B: the same for the β = 1 decoder and the same 200 z (paired difference and its SE)'),
+  tableReconstructionWants: spec('table-reconstruction-wants', where.table, 'without the KL term (β = 0) reconstruction is best: distortion lower than the β = 1 VAE by more than 4 SE (paired)',
+    'A: per-digit distortion at β = 1 / B: per-digit distortion at β = 0, same digits and ε (paired difference and its SE)'),
+  tableReconstructionRisk: spec('table-reconstruction-risk', where.table, 'a too-strong reconstruction term gives sharp posteriors: the β = 0 encoder’s typical σ is less than half the β = 1 encoder’s',
+    'A: the typical encoder σ at β = 0, exp(½ · mean log σ²) over 1,000 digits × 16 dimensions / B: half the same at β = 1'),
+  tableReconstructionRiskRate: spec('table-reconstruction-risk-rate', where.table, 'a too-strong reconstruction term spends many more nats per digit on the code: β = 0 rate at least 3× the β = 1 rate',
+    'A: mean rate at β = 0 on the 1,000 evaluation digits / B: 3 × the mean rate at β = 1 on the same digits'),
+  tableKlRisk: spec('table-kl-risk', where.table, 'a too-strong KL term costs reconstruction: distortion at β = 16 exceeds β = 1 by more than 4 SE (paired)',
+    'A: per-digit distortion at β = 16 / B: per-digit distortion at β = 1, same digits and ε (paired difference and its SE)'),
+  memorisedCopiesOwn: spec('memorised-copies-own', where.memorisation, 'a β = 0 model trained on 300 digits returns copies of its training digits: at least 95 % of its copies are nearer to the digit they were made from than to any other of the 300',
+    'A: for each copy decoder(μ(x)), the nearest of the 300 training digits in pixel space (Euclidean) / B: the digit x the copy was made from'),
+  memorisedCopiesRecognised: spec('memorised-copies-recognised', where.memorisation, 'the classifier recognises those copies almost as often as the digits themselves: the accuracy lost on the copies, even at the far end of its 3-SE interval (paired over the 300 digits), is smaller than the classifier\'s own error rate on held-out real digits',
+    'A: the paired change of the classifier\'s accuracy (against the labels) from the 300 training digits to their copies, |Δ| + 3 SE / B: the classifier\'s error rate on the 2,000 held-out real digits'),
+  memorisedOnlyTraining: spec('memorised-only-training', where.memorisation, 'the copies are memorised, not general: digits the model never saw come back farther from themselves than its training digits do, by more than 4 SE',
+    'A: mean ‖copy − digit‖ in pixel space over 300 held-out digits / B: the same over the 300 training digits (independent sets)'),
+  memorisedPoorSamples: spec('memorised-poor-samples', where.memorisation, 'the same model generates poorly: its decodes of z ~ p(z) carry less label information I(y; x) than its copies, by more than 4 SE',
+    'A: the classifier\'s label information I(y; x) on the copies of the 300 training digits (bootstrap SE) / B: the same on the model\'s decodes of 300 z ~ p(z) (bootstrap SE)'),
+  collapsedFewUnits: spec('collapsed-few-units', where.rescue, 'the plain β = 16 configuration collapses: at most 2 of 16 informative units (KL_u > 0.1 nats)',
+    'A: informative units of the plain β = 16 model / B: the bar 2'),
+  freeBitsRescue: spec('free-bits-rescue', where.rescue, 'free bits (λ = 0.5 nats) bring the collapsing β = 16 configuration back: at least 12 of 16 informative units',
+    'A: informative units of the β = 16 model trained with free bits λ = 0.5 / B: the bar 12'),
+  freeBitsInformation: spec('free-bits-information', where.rescue, 'with free bits the latent carries information again: I(x; z) at least 1 nat above the collapsed model (4 SE margin)',
+    'A: I(x; z) of the free-bits model − 4 SE / B: I(x; z) of the plain β = 16 model + 4 SE, plus 1 nat'),
+  annealingDelaysCollapse: spec('annealing-delays-collapse', where.rescue, 'KL annealing keeps more of the code in use under the same final β and budget: rate at least twice the collapsed model’s, and higher by more than 4 SE (paired)',
+    'A: per-digit rate of the annealed model on the 1,000 evaluation digits / B: per-digit rate of the plain β = 16 model on the same digits (ratio of the means; paired difference and its SE)'),
+  annealingGivesBack: spec('annealing-gives-back', where.rescue, 'annealing delays the pull of the KL term but does not remove it: as β climbs to 16 the annealed model gives back most of its code — its rate after the last epoch is below half its peak over the earlier epochs',
+    'A: the annealed model\'s mean KL(q(z|x) ‖ p(z)) on its 500 fixed training digits after the last epoch / B: half the largest value of the same after any earlier epoch'),
 } as const;

@@ -14,6 +14,8 @@ describe('claimSpecs', () => {
       expect(s.section).toBe('§4');
       expect(s.statement.length).toBeGreaterThan(20);
       expect(s.where.length).toBeGreaterThan(5);
+      // each claim names its two routes, in the format the claims table checks
+      expect(s.routes).toMatch(/^A: .+ \/ B: .+/);
     }
     expect(claimSpecs.momentBoundVae.statement).toContain('β=1');
     expect(claimSpecs.momentBoundFree.statement).toContain('β=0');

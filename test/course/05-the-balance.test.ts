@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  balanceTable, betaSweep, BetaModelSummary, claimSpecs, collapseTable, encoderMutualInformation, informativeUnits,
-  largestDimensionRate, largestExampleRate, meanElbo, meanPixelEntropy, picturesPerBetaFigure, pixelSpread, priorDecodesFigure,
-  ratePerDimensionFigure, rateDistortionFigure, rateQuantile, rescueTable, summarizeBetaModel, summaryAt, SweepEntry, SweepSetting,
-  sweepTable, trainAndSummarize, trendStepsText, unitsFigure,
+  balanceTable, betaSweep, BetaModelSummary, blurTable, claimSpecs, collapseTable, encoderMutualInformation, imageSharpness, informativeUnits,
+  largestDimensionRate, largestExampleRate, meanElbo, meanPixelEntropy, memorisationEvidence, memorisationFigure, memorisationTable,
+  picturesPerBetaFigure, pixelEntropies, pixelSpread, priorDecodesFigure, rateByEpochFigure, rateGivenBack,
+  ratePerDimensionFigure, rateDistortionFigure, rateQuantile, rescueTable, strictTrend, summarizeBetaModel, summaryAt, SweepEntry, SweepSetting,
+  sweepTable, sweepTrends, trainAndSummarize, trendStepsText, unitsFigure,
 } from '../../src/course/05-the-balance';
+import type { DigitClassifier } from '../../src/models/classifier';
 import { rateDistortion } from '../../src/train/evaluation';
 import { columnVariances } from '../../src/train/metrics';
 import { trainVae } from '../../src/train/train';
@@ -90,6 +92,63 @@ describe('meanPixelEntropy', () => {
   });
 });
 
+describe('pixelEntropies', () => {
+  it('gives one Bernoulli entropy per image, whose mean is meanPixelEntropy', () => {
+    const t = tf.tensor2d([[0.5, 0.5, 0], [0.1, 0.9, 1]]);
+    const h = pixelEntropies(t);
+    expect(h[0]).toBeCloseTo(2 * Math.log(2), 6);
+    expect(h[1]).toBeCloseTo(-2 * (0.1 * Math.log(0.1) + 0.9 * Math.log(0.9)), 6);
+    expect(meanPixelEntropy(t)).toBeCloseTo((h[0] + h[1]) / 2, 12);
+    expect(() => pixelEntropies(tf.tensor2d([[-0.1]]))).toThrow(/pixelEntropies: probabilities must lie in \[0, 1\]/);
+    t.dispose();
+  });
+});
+
+describe('imageSharpness', () => {
+  it('is 0 for a flat image and 1 for a checkerboard', () => {
+    expect(Array.from(imageSharpness(new Float64Array(16).fill(0.7), 4))).toEqual([0]);
+    const board = Float64Array.from({ length: 16 }, (_, k) => (Math.floor(k / 4) + (k % 4)) % 2);
+    expect(imageSharpness(board, 4)[0]).toBeCloseTo(1, 12);
+  });
+  it('counts a hard edge fully and a smeared edge less (hand values on 4 × 4, 24 neighbour pairs)', () => {
+    // each row 0 0 1 1: one jump of 1 per row, 4 rows -> 4 / 24
+    const hard = Float64Array.from({ length: 16 }, (_, k) => (k % 4 >= 2 ? 1 : 0));
+    // each row 0 ⅓ ⅔ 1: three steps of ⅓ per row -> 4 · 3 · ⅑ / 24 = 1/18
+    const soft = Float64Array.from({ length: 16 }, (_, k) => (k % 4) / 3);
+    const s = imageSharpness(Float64Array.from([...hard, ...soft]), 4);
+    expect(s[0]).toBeCloseTo(4 / 24, 12);
+    expect(s[1]).toBeCloseTo(1 / 18, 12);
+  });
+  it('counts vertical neighbours too, and takes non-square images', () => {
+    // 2 rows × 3 columns: top row 0, bottom row 1 -> 3 vertical jumps of 1 over 2·2 + 3·1 = 7 pairs
+    expect(imageSharpness([0, 0, 0, 1, 1, 1], 3, 2)[0]).toBeCloseTo(3 / 7, 12);
+    expect(() => imageSharpness([0, 0, 0], 2)).toThrow(/imageSharpness: images must hold whole images of 2 × 2 pixels/);
+  });
+});
+
+describe('strictTrend', () => {
+  it('holds only when every step goes the stated way by more than k·SE (paired)', () => {
+    const base = [5, 6, 7, 8];
+    const down = [base, base.map((v, i) => v - 1 - 0.1 * i), base.map((v, i) => v - 2 - 0.1 * i)];
+    expect(strictTrend(down, 'decreasing', 4).allHold).toBe(true);
+    expect(strictTrend(down, 'increasing', 4).allHold).toBe(false);
+    const step = strictTrend(down, 'decreasing', 4).steps[0];
+    expect(step.difference).toBeCloseTo(-1.15, 12);
+    // differences −1, −1.1, −1.2, −1.3: SE = sd/2 with sd = 0.1291
+    expect(step.standardError).toBeCloseTo(Math.sqrt(((0.15 ** 2 + 0.05 ** 2) * 2) / 3) / 2, 12);
+  });
+  it('fails a step that stays within its noise or goes the wrong way, where the lenient monotoneTrend passes', () => {
+    const flat = [[1, 2, 3, 4], [1.1, 1.9, 3.1, 3.9]]; // mean change 0 ± 0.058
+    expect(strictTrend(flat, 'decreasing', 4).allHold).toBe(false);
+    expect(monotoneTrend(flat, 'nonIncreasing', 4).allHold).toBe(true);
+    const wrongWay = [[1, 2, 3, 4], [1.05, 2.1, 3.05, 4.1]]; // +0.075 ± 0.014: 5 SE the wrong way
+    expect(strictTrend(wrongWay, 'decreasing', 0).allHold).toBe(false);
+    expect(strictTrend(wrongWay, 'increasing', 4).allHold).toBe(true);
+    expect(() => strictTrend([[1, 2]], 'decreasing')).toThrow(/strictTrend: perExample must be an array of at least 2/);
+    expect(() => strictTrend(flat, 'down' as 'decreasing')).toThrow(/strictTrend: direction must be/);
+  });
+});
+
 /** Random binary digits of 16 pixels. */
 function binaryData(count: number, seed: number) {
   const r = new Random(seed);
@@ -116,10 +175,15 @@ describe('summarizeBetaModel', () => {
     let sumLv = 0;
     for (const v of rd.encoderLogVariance) sumLv += v;
     expect(s.typicalEncoderSigma).toBeCloseTo(Math.exp(0.5 * sumLv / rd.encoderLogVariance.length), 10);
+    expect(Array.from(s.priorDecodeEntropies)).toEqual(Array.from(pixelEntropies(decodes)));
     const x = tf.tensor2d(data.values.subarray(0, 4 * 16), [4, 16]);
     const shown = model.reconstruct(x);
     expect(Array.from(s.reconstructions)).toEqual(Array.from(shown.dataSync()));
-    tf.dispose([z, decodes, x, shown]);
+    // every example's reconstruction: its sharpness on the 4 × 4 grid and the spread of all of them
+    const all = model.reconstruct(tf.tensor2d(data.values, [30, 16]));
+    expect(Array.from(s.reconstructionSharpness)).toEqual(Array.from(imageSharpness(all.dataSync(), 4)));
+    expect(s.reconstructionSpread).toBeCloseTo(pixelSpread(all), 6);
+    tf.dispose([z, decodes, x, shown, all]);
     model.dispose();
   });
   it('rejects a seed whose streams seed + 1, seed + 2 would leave [0, 2^32), and too many pictures', () => {
@@ -149,6 +213,8 @@ describe('betaSweep and trainAndSummarize', () => {
       expect(Array.from(entry.summary.rateDistortion.rate)).toEqual(Array.from(expected.rateDistortion.rate));
       expect(Array.from(entry.summary.priorSamples)).toEqual(Array.from(expected.priorSamples));
       expect(entry.seconds).toBeGreaterThanOrEqual(0);
+      expect(entry.rateByEpoch).toEqual(run.history.map((m) => ({ epoch: m.epoch, beta: m.beta, rate: m.train.kl })));
+      expect(entry.rateByEpoch.map((h) => h.beta)).toEqual([entry.beta, entry.beta, entry.beta]);
     }
     // the KL weight does its work: β = 8 spends fewer nats on the code than β = 0
     expect(summaryAt(sweep, 8).rateDistortion.rateMean.mean).toBeLessThan(summaryAt(sweep, 0).rateDistortion.rateMean.mean);
@@ -174,6 +240,7 @@ function fakeSummary(rate: number[], distortion: number[], ratePerDimension: num
       rateMean: meanEstimate(r), distortionMean: meanEstimate(d),
     },
     mutualInformation: { mean: 2, standardError: 0.1, n: rate.length }, priorDecodeSpread: 3, priorDecodeEntropy: 150,
+    priorDecodeEntropies: new Float64Array(4).fill(150), reconstructionSharpness: Float64Array.from(rate, (_, i) => 0.01 * (i + 1)), reconstructionSpread: 4,
     activeUnits: 2, informativeUnits: 1, typicalEncoderSigma: 0.5,
     reconstructions: new Float32Array(8 * 784).fill(0.25), priorSamples: new Float32Array(8 * 784).fill(0.75), ...extra,
   };
@@ -193,15 +260,16 @@ describe('numbers read from the summaries', () => {
   it('trend steps as text', () => {
     const trend = monotoneTrend([[0, 0, 0], [1, 2, 3], [0, 1, 2]], 'nonIncreasing', 4);
     expect(trendStepsText(trend, [0, 0.5, 2])).toBe('0→0.5: +2.00±0.58; 0.5→2: -1.00±0.00');
+    expect(trendStepsText(trend, [0, 0.5, 2], 4)).toBe('0→0.5: +2.0000±0.5774; 0.5→2: -1.0000±0.0000');
     expect(() => trendStepsText(trend, [0, 1])).toThrow(/trendStepsText: betas must name the 3 entries/);
   });
 });
 
 describe('tables and figures', () => {
   const sweep: SweepEntry[] = [
-    { beta: 0, summary: fakeSummary([30, 32], [80, 82], [10, 21]), seconds: 1.25 },
-    { beta: 1, summary: fakeSummary([10, 12], [90, 92], [6, 5]), seconds: 2 },
-    { beta: 16, summary: fakeSummary([0.1, 0.3], [150, 152], [0.15, 0.05], { informativeUnits: 0 }), seconds: 3 },
+    { beta: 0, summary: fakeSummary([30, 32], [80, 82], [10, 21]), seconds: 1.25, rateByEpoch: [] },
+    { beta: 1, summary: fakeSummary([10, 12], [90, 92], [6, 5]), seconds: 2, rateByEpoch: [] },
+    { beta: 16, summary: fakeSummary([0.1, 0.3], [150, 152], [0.15, 0.05], { informativeUnits: 0 }), seconds: 3, rateByEpoch: [] },
   ];
   it('sweep table: one row per β, R and D as mean ± SE, ELBO = −(R + D)', () => {
     const t = sweepTable(sweep);
@@ -259,10 +327,123 @@ describe('tables and figures', () => {
   });
 });
 
+describe('sweep trends, blur table, rate history', () => {
+  const sweep: SweepEntry[] = [0, 1, 16].map((beta, k) => ({
+    beta, seconds: 1, rateByEpoch: [],
+    summary: fakeSummary([30 - 10 * k, 32 - 10 * k, 31 - 10 * k], [80 + k, 82 + k, 81 + 2 * k], [1], {
+      reconstructionSharpness: Float64Array.from([0.05, 0.06, 0.07], (v) => v - 0.01 * k), reconstructionSpread: 10 - k,
+    }),
+  }));
+  it('sweepTrends judges rate, distortion and sharpness strictly, per step and paired', () => {
+    const t = sweepTrends(sweep);
+    expect(t.rate.allHold).toBe(true); // −10 at every step, for every digit: SE 0
+    expect(t.sharpness.allHold).toBe(true);
+    expect(t.distortion.steps.map((s) => s.difference)).toEqual([4 / 3, 4 / 3].map((v) => expect.closeTo(v, 12)));
+    // distortion steps (+1, +1, +2) have SE 1/3: 1.33 < 4 · 0.33, within the noise -> not strictly rising
+    expect(t.distortion.allHold).toBe(false);
+  });
+  it('the blur table gives each model\'s sharpness (mean ± SE), its share of the digits\' own, and the spread', () => {
+    // digits of 784 pixels: the left half of every row black, the right half white -> one jump per row: 28 / 1512
+    const evaluation = { values: Float32Array.from({ length: 784 }, (_, k) => (k % 28 >= 14 ? 1 : 0)), count: 1, features: 784 };
+    const t = blurTable(sweep, evaluation);
+    expect(t.rows[0]).toEqual([0, '0.0600 ± 0.0058', `${(100 * 0.06 / (28 / 1512)).toFixed(1)} %`, '10.00']);
+    expect(t.rows[2][0]).toBe(16);
+    expect(t.headers.length).toBe(t.rows[0].length);
+  });
+  it('rateGivenBack finds the peak before the last epoch; the figure draws one line per run and β', () => {
+    const history = [{ epoch: 1, beta: 2, rate: 20 }, { epoch: 2, beta: 4, rate: 25 }, { epoch: 3, beta: 8, rate: 9 }, { epoch: 4, beta: 16, rate: 30 }];
+    expect(rateGivenBack(history)).toEqual({ peak: 25, peakEpoch: 2, last: 30 });
+    expect(() => rateGivenBack(history.slice(0, 1))).toThrow(/rateGivenBack: history must hold at least 2 epochs/);
+    const f = rateByEpochFigure([['annealed', history], ['plain', history.slice(0, 2)]]);
+    expect(f.data.length).toBe(3);
+    expect(f.data[0].y).toEqual([20, 25, 9, 30]);
+    expect(f.data[2].y).toEqual([2, 4, 8, 16]);
+  });
+});
+
+/** A stand-in classifier on 4-pixel images: the class is the brighter of the first two pixels (logits 10·x₀, 10·x₁). */
+function pixelClassifier(): DigitClassifier {
+  const logits = (x: tf.Tensor2D) => tf.tidy(() => tf.mul(10, tf.slice(x, [0, 0], [-1, 2])) as tf.Tensor2D);
+  return { inputSize: 4, classes: 2, logits, probabilities: (x: tf.Tensor2D) => tf.tidy(() => tf.softmax(logits(x)) as tf.Tensor2D) } as unknown as DigitClassifier;
+}
+
+/** A stand-in model: reconstruct(x) = f(x), sample(n) = n copies of one image. */
+function standInModel(reconstruct: (x: tf.Tensor2D) => tf.Tensor2D, sampleImage: number[]): Vae {
+  return { reconstruct, sample: (n: number) => tf.tidy(() => tf.tile(tf.tensor2d([sampleImage]), [n, 1])) } as unknown as Vae;
+}
+
+describe('memorisationEvidence', () => {
+  const r = new Random(21);
+  const n = 40;
+  const values = Float32Array.from({ length: n * 4 }, () => r.uniform());
+  const labels = Uint8Array.from({ length: n }, (_, i) => (values[4 * i + 1] > values[4 * i] ? 1 : 0));
+  const digits = { values, count: n, features: 4, labels };
+  const heldValues = Float32Array.from({ length: 10 * 4 }, () => r.uniform());
+  const heldOut = { values: heldValues, count: 10, features: 4, labels: Uint8Array.from({ length: 10 }, (_, i) => (heldValues[4 * i + 1] > heldValues[4 * i] ? 1 : 0)) };
+  it('a perfect copier: copies judged as the digits, each its own nearest, samples far and uninformative', () => {
+    const before = tf.memory().numTensors;
+    const e = memorisationEvidence(standInModel((x) => x.clone(), [0.5, 0.5, 0.5, 0.5]), digits, pixelClassifier(), { samples: 5, random: new Random(1), heldOut });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(e.accuracyDigits).toBe(1);
+    expect(e.accuracyCopies).toBe(1);
+    expect(e.accuracyChange.mean).toBe(0);
+    expect(e.ownNearest).toBe(1);
+    expect(Array.from(e.copyDistance)).toEqual(new Array(n).fill(0));
+    // every sample is the same image: one predicted class, no label information
+    expect(e.onSamples.labelInformation.mean).toBeCloseTo(0, 6);
+    expect(e.onCopies.labelInformation.mean).toBeCloseTo(e.onDigits.labelInformation.mean, 6);
+    // nearest-neighbour distances by brute force
+    const distance = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.sqrt(Array.from(a).reduce((s, v, k) => s + (v - b[k]) ** 2, 0));
+    const row = (i: number) => values.subarray(4 * i, 4 * i + 4);
+    const nearestOther = (i: number) => Math.min(...Array.from({ length: n }, (_, j) => (j === i ? Infinity : distance(row(i), row(j)))));
+    expect(e.digitNeighbourDistance[7]).toBeCloseTo(nearestOther(7), 5);
+    const toSample = Math.min(...Array.from({ length: n }, (_, j) => distance([0.5, 0.5, 0.5, 0.5], row(j))));
+    expect(Array.from(e.sampleNeighbourDistance)).toEqual(new Array(5).fill(expect.closeTo(toSample, 5)));
+    // a copier copies new digits as well as its own
+    expect(Array.from(e.heldOut.copyDistance)).toEqual(new Array(10).fill(0));
+    expect(e.heldOut.accuracyCopies).toBe(1);
+  });
+  it('a lookup table (returns the nearest training digit): exact copies of its own digits, new digits come back as other digits', () => {
+    const lookup = (x: tf.Tensor2D) => {
+      const rows = x.arraySync();
+      const table = Array.from({ length: n }, (_, j) => Array.from(values.subarray(4 * j, 4 * j + 4)));
+      const nearest = rows.map((row) => table.reduce((best, t) => (t.reduce((a, v, k) => a + (v - row[k]) ** 2, 0) < best.reduce((a, v, k) => a + (v - row[k]) ** 2, 0) ? t : best)));
+      return tf.tensor2d(nearest);
+    };
+    const e = memorisationEvidence(standInModel(lookup, [0.5, 0.5, 0.5, 0.5]), digits, pixelClassifier(), { samples: 5, random: new Random(1), heldOut });
+    expect(e.ownNearest).toBe(1);
+    expect(Math.max(...e.copyDistance)).toBeLessThan(1e-6);
+    const row = (i: number) => Array.from(heldValues.subarray(4 * i, 4 * i + 4));
+    const toNearest = (p: number[]) => Math.sqrt(Math.min(...Array.from({ length: n }, (_, j) => Array.from(values.subarray(4 * j, 4 * j + 4)).reduce((a, v, k) => a + (v - p[k]) ** 2, 0))));
+    expect(e.heldOut.copyDistance[3]).toBeCloseTo(toNearest(row(3)), 5);
+    expect(Math.min(...e.heldOut.copyDistance)).toBeGreaterThan(0);
+  });
+  it('a model that returns the average digit: copies lose their labels and their digit', () => {
+    const e = memorisationEvidence(standInModel((x) => tf.tidy(() => tf.tile(tf.mean(x, 0, true), [x.shape[0], 1]) as tf.Tensor2D), [0.5, 0.5, 0.5, 0.5]),
+      digits, pixelClassifier(), { samples: 5, random: new Random(1), heldOut });
+    expect(e.accuracyCopies).toBeLessThan(0.8);
+    expect(e.accuracyChange.mean).toBeLessThan(-3 * e.accuracyChange.standardError);
+    expect(e.ownNearest).toBeLessThan(0.1);
+  });
+  it('table and figure', () => {
+    const e = memorisationEvidence(standInModel((x) => x.clone(), [0, 1, 0, 1]), digits, pixelClassifier(), { samples: 5, random: new Random(1), heldOut });
+    const t = memorisationTable(e);
+    expect(t.rows.map((row) => row[1])).toEqual(['100.0 %', '100.0 %', '100.0 %', '—']);
+    expect(t.rows[1][4]).toBe('to their own digit: 0.00');
+    expect(t.caption).toContain('100.0 % of the copies are nearest to their own digit');
+    expect(() => memorisationFigure(e, 6)).toThrow(/memorisationFigure: show must be an integer in \[1, 5\]/);
+    expect(() => memorisationEvidence(standInModel((x) => x.clone(), [0, 0, 0, 0]), { values, count: n, features: 4 }, pixelClassifier(), { samples: 5, random: new Random(1), heldOut }))
+      .toThrow(/memorisationEvidence: digits must carry their labels/);
+    expect(() => memorisationEvidence(standInModel((x) => x.clone(), [0, 0, 0, 0]), digits, pixelClassifier(), { samples: 5, random: new Random(1), heldOut: { ...heldOut, labels: undefined } }))
+      .toThrow(/memorisationEvidence: options.heldOut must carry its labels/);
+  });
+});
+
 describe('claimSpecs', () => {
-  it('one distinct id per claim, all of §5', () => {
+  it('one distinct id per claim, all of §5, each naming its two routes', () => {
     const specs = Object.values(claimSpecs);
     expect(new Set(specs.map((s) => s.id)).size).toBe(specs.length);
     expect(specs.every((s) => s.section === '§5' && s.statement.length > 0 && s.where.length > 0)).toBe(true);
+    for (const s of specs) expect(s.routes).toMatch(/^A: .+ \/ B: .+/);
   });
 });
