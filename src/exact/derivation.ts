@@ -48,7 +48,7 @@ import { meanAndStandardErrorOf } from '../stats/index';
 import { checkInteger, checkNumber, checkRandom } from '../checks';
 import { DiagonalGaussianLike, DiagonalGaussianParameters, toDataVector, toDiagonalParameters } from './inputs';
 import { LinearGaussianModel } from './linearGaussian';
-import { Box, Grid2d, logDiagonalGaussianOnGrid, makeGrid, QuadratureOptions, quadrature2d, QuadratureResult } from './quadrature2d';
+import { Box, Grid2d, halvedGridLogWeights, logDiagonalGaussianOnGrid, makeGrid, QuadratureOptions, quadrature2d, QuadratureResult } from './quadrature2d';
 import { cholesky, choleskyInverse, logSumExp, normalUpperQuantile, normalUpperTail } from './linearAlgebra';
 import { klDiagonalToStandardNormal, logNormalDiagonal, logNormalFromCholesky } from './gaussianClosedForms';
 import { GaussianRule, gaussianRule } from './gaussHermite';
@@ -420,17 +420,6 @@ function decoderLogJoint(decoder: GenerativeModel, x: Float64Array, points: Floa
   return out;
 }
 
-/** The every-other-node trapezoid log-weights of a quadrature2d grid (as its halved-grid error estimate uses). */
-function halvedGrid2dLogWeights(grid: Grid2d): Float64Array {
-  const n = grid.axis0.length;
-  const last = n - 1 - ((n - 1) % 2);
-  const out = new Float64Array(n * n).fill(-Infinity);
-  const logArea = Math.log(4 * grid.spacing[0] * grid.spacing[1]);
-  const end = (i: number): number => (i === 0 || i === last ? Math.log(0.5) : 0);
-  for (let i = 0; i <= last; i += 2) for (let j = 0; j <= last; j += 2) out[i * n + j] = logArea + end(i) + end(j);
-  return out;
-}
-
 /** Nodes on the outer ring of a quadrature2d grid. */
 function grid2dEdge(grid: Grid2d): Uint8Array {
   const n = grid.axis0.length;
@@ -477,7 +466,7 @@ function quadratureSteps(decoder: GenerativeModel, x: Float64Array, q: DiagonalG
   const g = r.q as NonNullable<typeof r.q>;
   // Line 2 on a q-centred grid holding the posterior's box; line 4 on q's grid (neither is line 1's).
   const two = line2Grid(decoder, x, q, r);
-  const weights = (grid: Grid2d) => ({ logWeights: grid.logWeights, halvedLogWeights: halvedGrid2dLogWeights(grid), edge: grid2dEdge(grid) });
+  const weights = (grid: Grid2d) => ({ logWeights: grid.logWeights, halvedLogWeights: halvedGridLogWeights(grid), edge: grid2dEdge(grid) });
   const line2 = gridLines(weights(two.grid), two.logJoint, two.logQ, two.posteriorMassOutside, 0);
   const onGrid = gridLines(weights(g.grid), g.logJoint, g.logDensity, 0, g.massOutsideBox);
   const hermite = hermiteLines(q, HERMITE_NODES[2], (rule) => ({ logJoint: decoderLogJoint(decoder, x, rule.points, rule.count) }));

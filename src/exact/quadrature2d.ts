@@ -336,7 +336,7 @@ function massOutside(mass: Float64Array, grid: Grid2d, box: Box): number {
 }
 
 /** The grid of every other node (spacing doubled) with its trapezoid weights, as a node mask. */
-function halvedGridLogWeights(grid: Grid2d): Float64Array {
+export function halvedGridLogWeights(grid: Grid2d): Float64Array {
   const n = grid.axis0.length;
   const last = n - 1 - ((n - 1) % 2);
   const out = new Float64Array(n * n).fill(-Infinity);
