@@ -880,7 +880,7 @@ export function memorisationFigure(e: MemorisationEvidence, show = 8): PlotlyFig
     data: [grayImageTrace(imageGrid([head(e.digits), head(e.copies), head(e.samples)], show, { decimals: 3 }), { name: 'memorisation' })],
     layout: {
       title: { text: `A β = 0 model trained on ${e.count} digits: ${words} of its training digits, its copies of them, and ${words} of its samples` },
-      xaxis: { showticklabels: false },
+      xaxis: { title: { text: `${words} digits, 28 pixels each` }, showticklabels: false },
       yaxis: { title: { text: 'digit · copy · sample' }, autorange: 'reversed', showticklabels: false, scaleanchor: 'x' },
       height: 360,
     },
