@@ -20,22 +20,28 @@ const ROOT = path.resolve(__dirname, '..');
 
 /** One-line breakages: `find` must occur exactly once in `file`; `notebook` must then fail. */
 const BREAKAGES = [
-  { id: 'kl-missing-half', what: 'KL(q ‖ N(0, I)) per dimension without its ½',
-    file: 'src/objectives/kl.ts', find: 'return tf.mul(inner, -0.5) as tf.Tensor2D;', replace: 'return tf.mul(inner, -1) as tf.Tensor2D;', notebook: '00-start-here' },
+  { id: 'kl-missing-half', what: 'KL(q ‖ N(0, I)) without its ½ (the engine\'s wasm kernel, which every notebook\'s KL term runs through on CI\'s wasm engines)',
+    file: 'src/engine/kernels/vaeStepKernels.ts', find: 'h[o0 + r] = 0.5 * total;', replace: 'h[o0 + r] = total;', notebook: '00-start-here' },
   { id: 'sigma-squared-for-sigma', what: 'reparameterisation with σ² where σ belongs (exp(log σ²) instead of exp(½ log σ²))',
     file: 'src/distributions/gaussian.ts', find: 'tf.add(q.mean, tf.mul(tf.exp(tf.mul(q.logVariance, 0.5)), noise))', replace: 'tf.add(q.mean, tf.mul(tf.exp(q.logVariance), noise))', notebook: '01-the-elbo' },
   { id: 'log-density-without-log-variance', what: 'log q(z|x) without its −½ log σ² term',
     file: 'src/distributions/gaussian.ts', find: 'tf.mul(tf.add(tf.add(standardized, q.logVariance), LOG_2PI), -0.5)', replace: 'tf.mul(tf.add(standardized, LOG_2PI), -0.5)', notebook: '01-the-elbo' },
+  { id: 'log-density-mean-for-sum', what: 'log q(z|x) as a mean over latent dimensions where the sum belongs',
+    file: 'src/distributions/gaussian.ts', find: 'return tf.sum(perDimension, 1) as tf.Tensor1D;', replace: 'return tf.mean(perDimension, 1) as tf.Tensor1D;', notebook: '01-the-elbo' },
   { id: 'bernoulli-sign', what: 'Bernoulli log-likelihood with the wrong sign',
     file: 'src/distributions/bernoulli.ts', find: 'return tf.tidy(() => tf.neg(bernoulliNegativeLogLikelihood(logits, x)) as tf.Tensor1D);', replace: 'return tf.tidy(() => bernoulliNegativeLogLikelihood(logits, x) as tf.Tensor1D);', notebook: '01-the-elbo' },
+  { id: 'woodbury-log-det-sign', what: 'exact log p(x) of the linear-Gaussian model (Woodbury) with + ½ log det C where − ½ log det C belongs',
+    file: 'src/exact/linearGaussian.ts', find: 'return -0.5 * (d * LOG_2PI + logDet + quad);', replace: 'return -0.5 * (d * LOG_2PI - logDet + quad);', notebook: '02-derivation' },
   { id: 'log-mean-without-1-over-k', what: 'L_k = log (1/k) Σ w without the 1/k',
     file: 'src/objectives/monteCarlo.ts', find: 'return max + Math.log(s / m);', replace: 'return max + Math.log(s);', notebook: '03-the-gap' },
   { id: 'beta-on-reconstruction', what: 'β weighting the reconstruction term instead of the KL term',
     file: 'src/train/objective.ts', find: 'return tf.sub(tf.mul(klTerm, beta), reconstructionBatchMean) as tf.Scalar;', replace: 'return tf.sub(klTerm, tf.mul(reconstructionBatchMean, beta)) as tf.Scalar;', notebook: '05-the-balance' },
+  { id: 'reconstruction-without-trace', what: 'E_q[log p(x|z)] of the linear-Gaussian model without q\'s spread (the trace term Σ_j s_j² ‖W_j‖²)',
+    file: 'src/exact/linearGaussian.ts', find: '(sq + trace) / this.variance);', replace: 'sq / this.variance);', notebook: '06-summary' },
   { id: 'posterior-covariance-without-sigma2', what: 'linear-Gaussian posterior covariance M⁻¹ instead of σ² M⁻¹',
-    file: 'src/exact/linearGaussian.ts', find: 'const covariance = choleskyInverse(this.mFactor, l).map((v) => v * this.variance);', replace: 'const covariance = choleskyInverse(this.mFactor, l);', notebook: '06-summary' },
+    file: 'src/exact/linearGaussian.ts', find: 'const covariance = choleskyInverse(this.mFactor, l).map((v) => v * this.variance);', replace: 'const covariance = choleskyInverse(this.mFactor, l);', notebook: '03-the-gap' },
   { id: 'kl-to-posterior-without-trace', what: 'KL(q ‖ p(z|x)) of the linear-Gaussian model without its trace term',
-    file: 'src/exact/linearGaussian.ts', find: 'return 0.5 * (trace + quad - l + logDetS - sumLogQ);', replace: 'return 0.5 * (quad - l + logDetS - sumLogQ);', notebook: '06-summary' },
+    file: 'src/exact/linearGaussian.ts', find: 'return 0.5 * (trace + quad - l + logDetS - sumLogQ);', replace: 'return 0.5 * (quad - l + logDetS - sumLogQ);', notebook: '03-the-gap' },
 ];
 
 function check(breakage, root = ROOT) {

@@ -46,6 +46,14 @@ export function reparameterize(q: DiagonalGaussian, noise: tf.Tensor2D): tf.Tens
   checkDiagonalGaussian(fn, 'q', q);
   checkMatrix(fn, 'noise', noise);
   checkSameShape(fn, 'q.mean', q.mean, 'noise', noise);
+  return reparameterizeUnchecked(q, noise);
+}
+
+/**
+ * `reparameterize` without its argument checks, for callers that have checked q and the noise (the Monte Carlo
+ * estimators, per chunk): the one place the library turns ε into z = μ + exp(½ log σ²) ⊙ ε.
+ */
+export function reparameterizeUnchecked(q: DiagonalGaussian, noise: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => tf.add(q.mean, tf.mul(tf.exp(tf.mul(q.logVariance, 0.5)), noise)));
 }
 

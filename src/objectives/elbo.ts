@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Random } from '../random';
 import type { DiagonalGaussian } from '../distributions/gaussian';
-import { diagonalGaussianLogDensity, disposeDiagonalGaussian, standardNormalLogDensity } from '../distributions/gaussian';
+import { diagonalGaussianLogDensity, disposeDiagonalGaussian, reparameterizeUnchecked, standardNormalLogDensity } from '../distributions/gaussian';
 import { checkInteger, checkRandom } from '../checks';
 import { klToStandardNormal } from './kl';
 import { meanAndStandardError } from './monteCarlo';
@@ -141,7 +141,7 @@ function elboTensorsOf(
   const mean = tile(q.mean);
   const logVariance = tile(q.logVariance);
   const eps = tf.tensor2d(random.normals(samples * n * d), [samples * n, d]);
-  const z = tf.add(mean, tf.mul(tf.exp(tf.mul(logVariance, 0.5)), eps)) as tf.Tensor2D;
+  const z = reparameterizeUnchecked({ mean, logVariance }, eps);   // z = μ + exp(½ log σ²) ⊙ ε
   const perSampleMean = (t: tf.Tensor1D): tf.Tensor1D => tf.mean(tf.reshape(t, [samples, n]), 0) as tf.Tensor1D;
   const reconstruction = perSampleMean(decoder.logLikelihood(tile(x), z));
   const kl = form === 'analyticKl' ? klToStandardNormal(q)

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Random } from '../random';
-import type { DiagonalGaussian } from '../distributions/gaussian';
+import { type DiagonalGaussian, reparameterizeUnchecked } from '../distributions/gaussian';
 import { meanAndStandardErrorOf } from '../stats/index';
 
 /** Budget of float32 elements per [rows, width] tensor in one chunk (16 MiB). */
@@ -72,7 +72,8 @@ function evaluateChunk(
     const mean = tf.gather(q.mean, index) as tf.Tensor2D;
     const logVariance = tf.gather(q.logVariance, index) as tf.Tensor2D;
     const eps = tf.tensor2d(noise, [exampleIndex.length, latent]);
-    const z = tf.add(mean, tf.mul(tf.exp(tf.mul(logVariance, 0.5)), eps)) as tf.Tensor2D;
+    // The one reparameterisation of the library (distributions/gaussian.ts): z = μ + exp(½ log σ²) ⊙ ε.
+    const z = reparameterizeUnchecked({ mean, logVariance }, eps);
     return terms({ exampleIndex: index, z, q: { mean, logVariance } });
   });
   const out = results.map((t) => Float32Array.from(t.dataSync()));
