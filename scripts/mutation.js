@@ -2,13 +2,15 @@
 // `npm run mutation`: do the tests and the notebooks' claims notice when the mathematics breaks?
 // (Slow; not part of npm test.)
 //   1. StrykerJS over the mathematical layers (stryker.config.mjs): every mutant of distributions/,
-//      objectives/, exact/ and the training objective against those layers' tests; prints the
-//      mutation score (build/mutation/report.html).
+//      objectives/, exact/ and the training objective against those layers' tests, one run per
+//      layer (its report kept as build/mutation/report-LAYER.json, incremental: a rerun re-tests
+//      only what changed); prints the score per layer and in all.
 //   2. Notebook breakages: a fixed list of one-line breakages of src/ (a wrong sign, a missing ½,
-//      σ² for σ, a dropped trace term, β on the wrong term, …), each applied to a copy of the
-//      working tree and run through the notebook that must catch it: the notebook must fail (a
-//      claim or an exercise test throws). Prints the table and writes build/mutation/notebooks.json.
-// `--stryker` or `--notebooks` runs one part; `--only ID[,ID]` limits part 2.
+//      σ² for σ, a mean for a sum, a dropped trace term, β on the wrong term, …), each applied to a
+//      copy of the working tree and run through the notebook that must catch it: the notebook must
+//      fail (a claim or an exercise test throws). Prints the table, writes build/mutation/notebooks.json.
+// `--stryker` or `--notebooks` runs one part; `--layer NAME` one layer of part 1; `--summary` prints
+// part 1's table from the kept reports; `--only ID[,ID]` limits part 2.
 'use strict';
 
 const fs = require('fs');
@@ -107,32 +109,114 @@ function notebookPart(only) {
   return caught === rows.length;
 }
 
-function strykerPart() {
-  const run = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js'), 'run'], { cwd: ROOT, stdio: 'inherit' });
-  const report = path.join(ROOT, 'build', 'mutation', 'report.json');
-  if (run.status !== 0 || !fs.existsSync(report)) {
-    process.stdout.write(`mutation: StrykerJS failed (exit ${run.status})\n`);
-    return false;
-  }
-  const files = JSON.parse(fs.readFileSync(report, 'utf8')).files;
+/**
+ * The mathematical layers StrykerJS mutates. Each run is one unit (a layer, or for exact/, which
+ * holds most of the mutants, one file of it) whose report is kept as
+ * build/mutation/report-UNIT.json: the score is assembled from units run at different times, an
+ * interrupted run loses one unit, not all, and `--layer NAME` runs one layer's units.
+ */
+const LAYERS = {
+  distributions: ['src/distributions/**/*.ts'],
+  objectives: ['src/objectives/**/*.ts'],
+  exact: ['src/exact/*.ts'],
+  training: ['src/train/objective.ts'],
+};
+const SPLIT_BY_FILE = new Set(['exact']);
+
+/** The units of a layer: [{ name, mutate }]. */
+function layerUnits(layer) {
+  if (!SPLIT_BY_FILE.has(layer)) return [{ name: layer, mutate: [...LAYERS[layer], '!src/**/index.ts'] }];
+  const dir = path.join(ROOT, LAYERS[layer][0].replace(/\/\*\.ts$/, ''));
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'index.ts').sort()
+    .map((f) => ({ name: `${layer}-${f.replace(/\.ts$/, '')}`, mutate: [path.posix.join(path.relative(ROOT, dir), f)] }));
+}
+
+function countStatuses(report) {
   const count = {};
-  for (const file of Object.values(files)) for (const m of file.mutants) count[m.status] = (count[m.status] || 0) + 1;
+  for (const file of Object.values(report.files)) for (const m of file.mutants) count[m.status] = (count[m.status] || 0) + 1;
+  return count;
+}
+
+/** Stryker's score: detected (killed or timed out) over every valid mutant (survived and uncovered included). */
+function score(count) {
   const detected = (count.Killed || 0) + (count.Timeout || 0);
   const valid = detected + (count.Survived || 0) + (count.NoCoverage || 0);
-  process.stdout.write(`math layers: ${detected} of ${valid} mutants detected, score ${(100 * detected / valid).toFixed(1)} % (${JSON.stringify(count)})\n`);
+  return { detected, valid, percent: valid ? (100 * detected) / valid : NaN };
+}
+
+function strykerUnit(unit) {
+  const dir = path.join(ROOT, 'build', 'mutation');
+  fs.mkdirSync(dir, { recursive: true });
+  const started = Date.now();
+  const run = spawnSync(process.execPath, [
+    path.join(ROOT, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js'), 'run',
+    '--mutate', unit.mutate.join(','), '--incremental', '--incrementalFile', path.join('build', 'mutation', `incremental-${unit.name}.json`),
+  ], { cwd: ROOT, stdio: 'inherit' });
+  const report = path.join(dir, 'report.json');
+  if (run.status !== 0 || !fs.existsSync(report)) {
+    process.stdout.write(`mutation: StrykerJS failed on ${unit.name} (exit ${run.status})\n`);
+    return false;
+  }
+  const json = JSON.parse(fs.readFileSync(report, 'utf8'));
+  json.elboLab = { unit: unit.name, seconds: (Date.now() - started) / 1000, finished: new Date().toISOString() };
+  fs.writeFileSync(path.join(dir, `report-${unit.name}.json`), JSON.stringify(json));
+  fs.rmSync(report);
+  const html = path.join(dir, 'report.html');
+  if (fs.existsSync(html)) fs.renameSync(html, path.join(dir, `report-${unit.name}.html`));
   return true;
 }
 
-module.exports = { BREAKAGES, check };
+/** The score per layer and over all layers, from the kept reports; a layer never run is named. */
+function strykerSummary() {
+  const dir = path.join(ROOT, 'build', 'mutation');
+  const total = {};
+  process.stdout.write('\n| layer | mutants | killed | timed out | survived | no coverage | ignored | score | run |\n|---|---|---|---|---|---|---|---|---|\n');
+  const missing = [];
+  for (const layer of Object.keys(LAYERS)) {
+    const units = layerUnits(layer);
+    const reports = units.map((u) => path.join(dir, `report-${u.name}.json`)).filter((f) => fs.existsSync(f)).map((f) => JSON.parse(fs.readFileSync(f, 'utf8')));
+    const notRun = units.filter((u) => !fs.existsSync(path.join(dir, `report-${u.name}.json`))).map((u) => u.name);
+    missing.push(...notRun);
+    if (reports.length === 0) continue;
+    const count = {};
+    for (const report of reports) for (const [k, v] of Object.entries(countStatuses(report))) count[k] = (count[k] || 0) + v;
+    for (const [k, v] of Object.entries(count)) total[k] = (total[k] || 0) + v;
+    const all = Object.values(count).reduce((a, b) => a + b, 0);
+    const s = score(count);
+    const seconds = reports.reduce((a, r) => a + (r.elboLab ? r.elboLab.seconds : 0), 0);
+    const last = reports.map((r) => (r.elboLab ? r.elboLab.finished : '')).sort().pop();
+    const when = `${last.slice(0, 16)}, ${(seconds / 60).toFixed(0)} min${notRun.length ? `; ${units.length - notRun.length} of ${units.length} files` : ''}`;
+    process.stdout.write(`| ${layer} | ${all} | ${count.Killed || 0} | ${count.Timeout || 0} | ${count.Survived || 0} | ${count.NoCoverage || 0} | ${count.Ignored || 0} | ${s.percent.toFixed(1)} % | ${when} |\n`);
+  }
+  const s = score(total);
+  process.stdout.write(`\nmath layers: ${s.detected} of ${s.valid} mutants detected, score ${s.percent.toFixed(1)} %` +
+    (missing.length ? ` (not yet run: ${missing.join(', ')}; \`node scripts/mutation.js --stryker --layer NAME\`)` : '') + '\n');
+  return missing.length === 0;
+}
+
+function strykerPart(only) {
+  let ok = true;
+  for (const layer of Object.keys(LAYERS)) {
+    if (only && only !== layer) continue;
+    for (const unit of layerUnits(layer)) ok = strykerUnit(unit) && ok;
+  }
+  return strykerSummary() && ok;
+}
+
+module.exports = { BREAKAGES, LAYERS, check, layerUnits, score };
 
 if (require.main === module) {
   const args = process.argv.slice(2);
   const onlyAt = args.indexOf('--only');
   const only = onlyAt >= 0 ? args[onlyAt + 1].split(',') : null;
-  const wantStryker = !args.includes('--notebooks');
-  const wantNotebooks = !args.includes('--stryker');
+  const layerAt = args.indexOf('--layer');
+  const layer = layerAt >= 0 ? args[layerAt + 1] : null;
+  if (layer && !LAYERS[layer]) throw new Error(`mutation: --layer must be one of ${Object.keys(LAYERS).join(', ')}, got ${layer}`);
+  const wantStryker = !args.includes('--notebooks') && !args.includes('--summary');
+  const wantNotebooks = !args.includes('--stryker') && !args.includes('--summary') && !layer;
   let ok = true;
-  if (wantStryker) ok = strykerPart() && ok;
+  if (args.includes('--summary')) ok = strykerSummary();
+  if (wantStryker) ok = strykerPart(layer) && ok;
   if (wantNotebooks) ok = notebookPart(only) && ok;
   process.exitCode = ok ? 0 : 1;
 }

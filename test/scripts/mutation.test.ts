@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { BREAKAGES, check } = require('../../scripts/mutation.js');
+const { BREAKAGES, check, layerUnits, score } = require('../../scripts/mutation.js');
 
 describe('npm run mutation: the notebook breakages', () => {
   it('have unique ids and at least six entries', () => {
@@ -23,5 +23,14 @@ describe('npm run mutation: the notebook breakages', () => {
   }
   it('rejects a breakage whose line is gone (the list must follow the code)', () => {
     expect(() => check({ id: 'x', file: 'src/random.ts', find: 'no such line in random.ts' })).toThrow(/occurs 0 times in src\/random.ts/);
+  });
+  it('StrykerJS runs exact/ file by file: one unit per source file, none left out, index.ts excluded', () => {
+    const files = fs.readdirSync(path.join(ROOT, 'src', 'exact')).filter((f) => f.endsWith('.ts') && f !== 'index.ts').sort();
+    const units = layerUnits('exact') as { name: string; mutate: string[] }[];
+    expect(units.map((u) => u.mutate[0])).toEqual(files.map((f) => `src/exact/${f}`));
+    expect(new Set(units.map((u) => u.name)).size).toBe(files.length);
+  });
+  it('scores as StrykerJS does: killed and timed-out over all but ignored and compile errors', () => {
+    expect(score({ Killed: 6, Timeout: 2, Survived: 1, NoCoverage: 1, Ignored: 5, CompileError: 3 })).toEqual({ detected: 8, valid: 10, percent: 80 });
   });
 });
