@@ -188,7 +188,8 @@ function scriptJson(json: string): string {
 
 /**
  * The page's explorer (ES5), called as (runtime, config, root) with runtime = DECODER_RUNTIME
- * evaluated. It waits for the decoders' weights (up to 10 s), then replaces the fallback picture
+ * evaluated. It waits for the decoders' weights (up to 30 s, as charts wait for Plotly: a front end
+ * may render an earlier cell's outputs later), then replaces the fallback picture
  * with the live panels. root.elboLabExplorer is its handle for tests: decode, setZ, z,
  * clientPoint (where a code lies on the screen), path.
  */
@@ -214,7 +215,7 @@ const EXPLORER_UI = `function (runtime, config, root) {
   else {
     var tries = 0, timer = setInterval(function () {
       if (weightsHere()) { clearInterval(timer); start(); }
-      else if (++tries > 200) {
+      else if (++tries > 600) {
         clearInterval(timer);
         note('The live explorer needs its decoders\\u2019 weights, which are not on this page: run the notebook again from the top (Kernel > Restart & Run All). The picture shows decoded digits instead.');
       }
