@@ -193,7 +193,7 @@ function scriptJson(json: string): string {
  * with the live panels. root.elboLabExplorer is its handle for tests: decode, setZ, z,
  * clientPoint (where a code lies on the screen), path.
  */
-const EXPLORER_UI = `function (runtime, config, root) {
+export const EXPLORER_UI = `function (runtime, config, root) {
   'use strict';
   if (root.elboLabExplorer) return;
   var registry = window.__elboLabDecoders = window.__elboLabDecoders || {};

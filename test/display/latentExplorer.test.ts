@@ -6,7 +6,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Random } from '../../src/random';
 import { Vae } from '../../src/models/vae';
 import { DECODER_RUNTIME, decodedPixels, decoderPayload, latentGridCodes } from '../../src/display/decoderPayload';
-import { decoderWeightsHtml, FALLBACK_GRID, LatentExplorerModel, latentExplorerBundle, showLatentExplorer } from '../../src/display/latentExplorer';
+import { decoderWeightsHtml, EXPLORER_UI, FALLBACK_GRID, LatentExplorerModel, latentExplorerBundle, showLatentExplorer } from '../../src/display/latentExplorer';
 import type { MimeBundle } from '../../src/display/mime';
 import { decodePng } from './decodePng';
 
@@ -61,9 +61,12 @@ describe('latentExplorerBundle', () => {
     expect(pixel(tile + 5, 100)).toBe(255); // the white band between the models
   });
 
-  it('carries the page\'s decoding code verbatim and nothing that reaches the network or uses define', () => {
+  it('carries the page\'s code verbatim, in ES5, and nothing that reaches the network or uses define', () => {
     const text = html(latentExplorerBundle({ title: 'Two planes', models, labels }));
     expect(text).toContain(DECODER_RUNTIME);
+    expect(text).toContain(EXPLORER_UI);
+    // both plain ES5 (the Notebook's and older browsers' pages), without AMD's define or CommonJS
+    for (const source of [DECODER_RUNTIME, EXPLORER_UI]) expect(source).not.toMatch(/=>|\blet\b|\bconst\b|\bclass\b|`|\bdefine\b|\bmodule\b|\bexports\b|\brequire\b/);
     expect(text).not.toMatch(/https?:|<link|@import|url\(|<iframe|\bdefine\s*\(|\brequire\s*\(|\bfetch\s*\(|XMLHttpRequest/);
     for (const source of text.matchAll(/\bsrc="([^"]*)"/g)) expect(source[1].startsWith('data:image/png;base64,')).toBe(true);
   });
