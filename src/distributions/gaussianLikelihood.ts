@@ -32,9 +32,9 @@ export function gaussianLogLikelihood(
     checkTensorValues(fn, 'logVariance', logVariance);
   }
   return tf.tidy(() => {
-    const logVar = typeof logVariance === 'number' ? tf.scalar(logVariance) : logVariance;
-    const standardized = tf.mul(tf.squaredDifference(x, mean), tf.exp(tf.neg(logVar)));
-    const perPixel = tf.mul(tf.add(tf.add(standardized, logVar), LOG_2PI), -0.5);
+    // tfjs ops take a number as a scalar, so a shared σ² and a per-pixel one go through one formula.
+    const standardized = tf.mul(tf.squaredDifference(x, mean), tf.exp(tf.neg(logVariance)));
+    const perPixel = tf.mul(tf.add(tf.add(standardized, logVariance), LOG_2PI), -0.5);
     return tf.sum(perPixel, 1) as tf.Tensor1D;
   });
 }

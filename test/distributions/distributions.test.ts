@@ -202,4 +202,25 @@ describe('bad input', () => {
     expect(() => reparameterize(null as unknown as DiagonalGaussian, tf.zeros([1, 1]) as tf.Tensor2D)).toThrow(/q must be a DiagonalGaussian/);
     expect(() => standardNormalLogDensity(tf.zeros([1, 2], 'int32') as tf.Tensor2D)).toThrow(/dtype float32/);
   });
+
+  it('a q that is not an object says what it got (null, a number)', () => {
+    const noise = tf.zeros([1, 1]) as tf.Tensor2D;
+    expect(() => reparameterize(null as unknown as DiagonalGaussian, noise)).toThrow(/reparameterize: q must be a DiagonalGaussian \{mean, logVariance\}, got null$/);
+    expect(() => reparameterize(3 as unknown as DiagonalGaussian, noise)).toThrow(/reparameterize: q must be a DiagonalGaussian \{mean, logVariance\}, got number$/);
+    noise.dispose();
+  });
+
+  it('standardNormal takes any batch and latent size ≥ 1 and names a bad one', () => {
+    const p = standardNormal(1, 1);
+    expect(p.mean.shape).toEqual([1, 1]);
+    tf.dispose([p.mean, p.logVariance]);
+    expect(() => standardNormal(0, 2)).toThrow(/standardNormal: batch must be an integer >= 1, got 0/);
+    expect(() => standardNormal(2, 0)).toThrow(/standardNormal: latentSize must be an integer >= 1, got 0/);
+    expect(() => standardNormal(2, 1.5)).toThrow(/standardNormal: latentSize must be an integer >= 1, got 1.5/);
+  });
+
+  it('a per-row log-variance of another batch size is refused (only [n, D] or [1, D] broadcast)', () => {
+    expect(() => gaussianLogLikelihood(tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([3, 3]) as tf.Tensor2D))
+      .toThrow(/gaussianLogLikelihood: logVariance must have shape \[2,3\] or \[1,3\] \(or be a number\), got \[3,3\]/);
+  });
 });
