@@ -59,9 +59,10 @@ describe('scripts/nbrun.py', () => {
     const nb = write(dir, 'timer.ipynb', ["setTimeout(() => { throw new Error('thrown from a timer'); }, 10); 1"]);
     const result = runNotebookRunner([nb], out);
     expect(result.status).toBe(1);
-    // charged to the cell that set the timer, whether it fired between cells or during the probe
+    // Charged to the cell that set the timer wherever it fired: while the cell still ran (a loaded
+    // machine may reply after 10 ms), between cells or during the probe after the last one.
     expect(result.stdout).toContain('timer.ipynb, cell 0');
-    expect(result.stdout).toContain('late error after this cell');
+    expect(result.stdout).toMatch(/late error after this cell|thrown in a callback, outside the cell/);
     expect(result.stdout).toContain('thrown from a timer');
   });
 
