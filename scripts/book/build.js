@@ -3,7 +3,8 @@
 // missing ones are run first, `--run` runs them all again) into a static, offline site in
 // build/book/: index.html (the course text's table of contents) and one page per notebook, with
 // Markdown math typeset by KaTeX at build time, interactive Plotly charts drawn from their JSON,
-// each with its picture (a PNG) as a fallback, and every asset (KaTeX CSS and fonts, Plotly)
+// each with its picture (a PNG) as a fallback, latent explorers (their decoders' weights on the
+// page, decoded in the reader's browser), and every asset (KaTeX CSS and fonts, Plotly)
 // copied in. Before building, the executed copies get the pictures of their charts, inside each
 // chart's HTML, and a signature (scripts/nbrun.py --finish), so GitHub, nbviewer, the classic
 // Notebook and an untrusted JupyterLab show them too.
@@ -24,10 +25,19 @@ const escapeHtml = (s) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&l
 // eslint-disable-next-line no-control-regex
 const stripAnsi = (s) => s.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
 
-/** Outputs that only load a library or stylesheet into a live notebook (the book loads its own copies). */
+/**
+ * Outputs that only load a library or stylesheet into a live notebook (the book loads its own
+ * copies). A latent explorer's decoder weights (display/latentExplorer.ts: a script that fills
+ * `window.__elboLabDecoders`) look alike but belong to the page: the explorers below need them.
+ */
 function isAssetOutput(data) {
   const html = text(data['text/html']).trim();
+  if (isDecoderWeights(html)) return false;
   return text(data['text/plain']).trim() === '' && /^<(script|style)\b/i.test(html);
+}
+
+function isDecoderWeights(html) {
+  return /^<script\b[^>]*>\(function \(\) \{\s*var registry = window\.__elboLabDecoders\b/.test(html);
 }
 
 /** Everything that needs Python (Markdown, code highlighting, student sources), in one call. */
@@ -314,7 +324,7 @@ function buildSite(notebooks, out, { python = readState().python, toc = TOC, cla
     anchors[name] = headingIds(body);
     const file = path.join(out, `${name}.html`);
     fs.writeFileSync(file, pageHtml({ title: plainTitle(titles[name]), body, nav: navHtml(names, index, titles) }));
-    pages.push({ name, file, charts: plans[index].charts() });
+    pages.push({ name, file, charts: plans[index].charts(), explorers: (body.match(/<div id="[^"]+" class="elbo-lab-latent-explorer">/g) || []).length });
   });
   const entries = toc.filter((entry) => notebooks[entry.notebook]).map((entry) => {
     if (!entry.heading) return entry;
@@ -325,8 +335,8 @@ function buildSite(notebooks, out, { python = readState().python, toc = TOC, cla
   const index = path.join(out, 'index.html');
   fs.writeFileSync(index, indexHtml(entries, titles, claims !== null));
   if (claims !== null) fs.writeFileSync(path.join(out, 'claims.html'), claimsHtml(names, claims, titles));
-  // What the browser tests check: every page and the number of charts it must show.
-  const manifest = [{ file: 'index.html', charts: 0 }, ...pages.map((p) => ({ file: path.basename(p.file), charts: p.charts }))];
+  // What the browser tests check: every page, the number of charts it must show and of latent explorers to walk.
+  const manifest = [{ file: 'index.html', charts: 0 }, ...pages.map((p) => ({ file: path.basename(p.file), charts: p.charts, explorers: p.explorers }))];
   if (claims !== null) manifest.push({ file: 'claims.html', charts: 0 });
   fs.writeFileSync(path.join(out, 'pages.json'), JSON.stringify(manifest, null, 2));
   return { index, pages };
@@ -364,11 +374,12 @@ if (require.main === module) {
       process.stdout.write(`  ${name}: ${p.charts} charts, ${p.images} with pictures, ${p.signed ? 'signed' : 'NOT signed'}\n`);
     }
     const charts = pages.reduce((sum, p) => sum + p.charts, 0);
-    process.stdout.write(`book: ${pages.length} pages, ${charts} charts in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${path.relative(process.cwd(), index)}\n`);
+    const explorers = pages.reduce((sum, p) => sum + p.explorers, 0);
+    process.stdout.write(`book: ${pages.length} pages, ${charts} charts, ${explorers} latent explorers in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${path.relative(process.cwd(), index)}\n`);
   } catch (error) {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
 }
 
-module.exports = { buildBook, buildSite, prepareExecuted, isAssetOutput, headingIds, plainTitle, claimsHtml, readClaims };
+module.exports = { buildBook, buildSite, prepareExecuted, isAssetOutput, isDecoderWeights, headingIds, plainTitle, claimsHtml, readClaims };

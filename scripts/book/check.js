@@ -181,9 +181,11 @@ async function settleFonts(page) {
 /**
  * Open `url` in a new page of `context`, wait for its charts, judge it and save a full-page
  * screenshot to `screenshot` (when given). Requests that would leave the machine are recorded
- * and blocked.
+ * and blocked. `interact(page)`, when given, is what a reader does on the page once it is drawn
+ * (e.g. walking a latent explorer, scripts/book/explorer.js): its problems are the check's too, and
+ * so are the requests and console errors it causes.
  */
-async function checkPage(context, url, { screenshot, expect = {}, timeoutMs = 60_000 } = {}) {
+async function checkPage(context, url, { screenshot, expect = {}, timeoutMs = 60_000, interact } = {}) {
   const page = await context.newPage();
   const consoleErrors = [];
   const external = [];
@@ -206,8 +208,9 @@ async function checkPage(context, url, { screenshot, expect = {}, timeoutMs = 60
       .catch(() => {});
     await settleFonts(page);
     const stats = await page.evaluate(collectStats, { scope: 'body', chartSelector: '.book-plot' });
+    const interacted = interact ? await interact(page) : [];
     if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
-    const problems = judgePage({ ...stats, consoleErrors, external, failedRequests }, expect);
+    const problems = [...judgePage({ ...stats, consoleErrors, external, failedRequests }, expect), ...interacted];
     return { url, problems, stats };
   } finally {
     await page.close();

@@ -2,8 +2,10 @@
 // kernel registry) on a free port with a token, a copy of a notebook opened in Chromium, every
 // cell run through the UI (Cell > Run All), and the output area checked for a drawn Plotly chart
 // and typeset KaTeX. Then the signed executed copy (build/notebooks/, when present) is opened in the
-// same server: it must be trusted and show its charts and math without running anything. The
-// server, its kernels and the browser are stopped afterwards.
+// same server: it must be trusted and show its charts and math without running anything; and a
+// signed executed copy with latent explorers (notebook 04, when present): trusted, every explorer
+// live and walked by keyboard (scripts/book/explorer.js). The server, its kernels and the browser
+// are stopped afterwards.
 'use strict';
 
 const crypto = require('crypto');
@@ -15,6 +17,7 @@ const { spawn } = require('child_process');
 const { ROOT, readState, jupyterEnv } = require('../state');
 const { launchChromium } = require('../chromium');
 const { collectStats, isLocalUrl, judgePage, settleFonts } = require('./check');
+const { explorerCount, walkExplorers } = require('./explorer');
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -77,17 +80,19 @@ async function stopServer({ server, base, token }) {
 }
 
 /** A scratch folder beside the notebooks' own layout (src/ reachable as ./src), so the stored notebook is never saved over. */
-function scratchCopy(notebook, executed) {
+function scratchCopy(notebook, executed, withExplorers) {
   const folder = path.join(ROOT, 'build', 'live-session', String(process.pid));
   fs.rmSync(folder, { recursive: true, force: true });
   fs.mkdirSync(folder, { recursive: true });
   fs.copyFileSync(notebook, path.join(folder, path.basename(notebook)));
   if (executed) fs.copyFileSync(executed, path.join(folder, EXECUTED_NAME));
+  if (withExplorers) fs.copyFileSync(withExplorers, path.join(folder, EXPLORER_NAME));
   fs.symlinkSync(path.join(ROOT, 'src'), path.join(folder, 'src'), 'dir');
   return folder;
 }
 
 const EXECUTED_NAME = 'executed-copy.ipynb';
+const EXPLORER_NAME = 'executed-copy-with-explorers.ipynb';
 
 /** Open a notebook page and wait until it is loaded (and, with `kernel`, its kernel connected). */
 async function openNotebook(page, server, name, { kernel = true } = {}) {
@@ -112,13 +117,22 @@ async function checkExecutedCopy(page, server) {
   return problems.map((p) => `executed copy: ${p}`);
 }
 
+/** A signed executed copy with latent explorers, opened without running: trusted, every explorer live and walked by keyboard. */
+async function checkExplorerCopy(page, server, count) {
+  await openNotebook(page, server, EXPLORER_NAME, { kernel: false });
+  const problems = [];
+  if (await page.evaluate(() => window.Jupyter.notebook.trusted) !== true) problems.push('not trusted (not signed?): the Notebook will not run its explorers\' scripts');
+  problems.push(...await walkExplorers(page, { scope: '#notebook', count }));
+  return problems.map((p) => `executed copy with explorers: ${p}`);
+}
+
 /**
  * Run `notebook` live; resolves to { problems, seconds, screenshot, stats }. `timeoutMs` bounds
- * the whole run of the cells.
+ * the whole run of the cells. `withExplorers`: an executed copy with latent explorers to open too.
  */
-async function liveSession(notebook, { screenshot, executed, timeoutMs = 240_000 } = {}) {
+async function liveSession(notebook, { screenshot, executed, withExplorers, timeoutMs = 240_000 } = {}) {
   const started = Date.now();
-  const folder = scratchCopy(notebook, executed);
+  const folder = scratchCopy(notebook, executed, withExplorers);
   const log = [];
   const problems = [];
   let browser = null;
@@ -167,6 +181,18 @@ async function liveSession(notebook, { screenshot, executed, timeoutMs = 240_000
       second.on('pageerror', (error) => problems.push(`executed copy: page error: ${error.message}`));
       problems.push(...await checkExecutedCopy(second, server));
       await second.close();
+    }
+    if (withExplorers) {
+      const third = await browser.context.newPage();
+      third.on('pageerror', (error) => problems.push(`executed copy with explorers: page error: ${error.message}`));
+      third.on('console', (message) => { if (message.type() === 'error' && /explorer|decoder/i.test(message.text())) problems.push(`executed copy with explorers: console error: ${message.text()}`); });
+      await third.route('**/*', (route) => {
+        if (isLocalUrl(route.request().url())) return route.continue();
+        problems.push(`executed copy with explorers: request leaves the machine: ${route.request().url()}`);
+        return route.abort('blockedbyclient');
+      });
+      problems.push(...await checkExplorerCopy(third, server, explorerCount(JSON.parse(fs.readFileSync(withExplorers, 'utf8')))));
+      await third.close();
     }
   } catch (error) {
     problems.push(`${error.message.split('\n')[0]}${log.length ? `\n    server log (end): ${log.join('').slice(-600)}` : ''}`);

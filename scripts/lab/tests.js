@@ -6,10 +6,13 @@
 // gives), one without, each reused across notebooks:
 //   1. executed notebooks opened as a student gets them (build/notebooks/, from the notebooks step):
 //      every one untrusted, with and without the extension; 00 and 04 also trusted. Every chart
-//      drawn (live, or its picture where no script may run), math typeset, tables shown; the time
-//      from opening to the last chart drawn is reported (never asserted);
+//      drawn (live, or its picture where no script may run), math typeset, tables shown; latent
+//      explorers (04, 05) show their picture untrusted, and trusted are live and walked by keyboard
+//      (scripts/book/explorer.js); the time from opening to the last chart drawn is reported (never
+//      asserted);
 //   2. Run All through the menu on fresh copies of 00 (with the extension) and 05 (without; CI
-//      mode): every cell runs, no error, every chart live, math typeset, every claim held;
+//      mode): every cell runs, no error, every chart live, every latent explorer live and walked by
+//      keyboard, math typeset, every claim held;
 //   3. a graded exercise: the copy of notebook 05 that nbgrader releases, a wrong answer typed in,
 //      its test cell run (the kernel's error, name and message, under it), the right answer typed,
 //      the test cell passes.
@@ -29,6 +32,7 @@ const { isLocalUrl } = require('../book/check');
 const { findNbgrader } = require('../grading/run');
 const { findJupyterLab, startLab, sign, notebookUrl } = require('./server');
 const { labStats, readPage, judgeLab, chartCount, chartsDrawn } = require('./page');
+const { explorerCount, walkExplorers, picturesShown } = require('../book/explorer');
 
 const EXECUTED = path.join(ROOT, 'build', 'notebooks');
 const SHOTS = path.join(ROOT, 'build', 'screenshots', 'jupyterlab');
@@ -120,7 +124,7 @@ async function screenshot(page, name) {
 }
 
 /** Part 1: one executed notebook opened in one server; its check and its time to interactive. */
-async function openCase(browser, server, { relative, name, trust, charts, bytes }) {
+async function openCase(browser, server, { relative, name, trust, charts, explorers, bytes }) {
   const setting = server.plotly ? 'plotly-extension' : 'no-plotly-extension';
   const label = `${name} ${trust} ${setting}`;
   const started = Date.now();
@@ -141,6 +145,10 @@ async function openCase(browser, server, { relative, name, trust, charts, bytes 
     if ((trust === 'trusted') !== trusted) problems.push(`opened ${trusted ? 'trusted' : 'untrusted'}, expected ${trust}`);
     problems.push(...judgeLab(stats, { charts, live, unmodified: true }));
     if (interactive === null) problems.push(`its ${charts} chart(s) were not all drawn within 120 s`);
+    // Latent explorers: live where the notebook is trusted (its scripts run), else their picture.
+    if (explorers > 0 && trust === 'trusted') problems.push(...await walkExplorers(page, { scope: '.jp-Notebook', count: explorers, timeoutMs: 60_000 }));
+    else if (explorers > 0) problems.push(...await picturesShown(page, { scope: '.jp-Notebook', count: explorers }));
+    if (explorers > 0 && (await page.evaluate(labStats)).dirty) problems.push('walking its explorers marked it modified');
     await screenshot(page, `${name}-${trust}-${setting}`);
   } catch (error) {
     problems.push(error.message.split('\n')[0]);
@@ -149,7 +157,7 @@ async function openCase(browser, server, { relative, name, trust, charts, bytes 
     await server.closeSessions();
   }
   return {
-    check: { name: `open ${label}: ${charts} chart(s)`, ok: problems.length === 0, problems, seconds: (Date.now() - started) / 1000, allowedConsoleErrors: seen.allowed },
+    check: { name: `open ${label}: ${charts} chart(s)${explorers > 0 ? `, ${explorers} latent explorer(s) ${trust === 'trusted' ? 'live and walked by keyboard' : 'as pictures'}` : ''}`, ok: problems.length === 0, problems, seconds: (Date.now() - started) / 1000, allowedConsoleErrors: seen.allowed },
     time: { notebook: name, trust, plotlyExtension: server.plotly, MB: +(bytes / 1e6).toFixed(2), charts, seconds: interactive },
   };
 }
@@ -173,7 +181,7 @@ async function waitUntilSettled(page, timeout) {
 }
 
 /** Part 2: Run All through the menu on a fresh copy of a notebook. */
-async function runAllCase(browser, server, { relative, name, charts }) {
+async function runAllCase(browser, server, { relative, name, charts, explorers = 0 }) {
   const setting = server.plotly ? 'plotly-extension' : 'no-plotly-extension';
   const started = Date.now();
   const { page, seen } = await newPage(browser);
@@ -188,6 +196,7 @@ async function runAllCase(browser, server, { relative, name, charts }) {
     await settleFonts(page);
     const stats = { ...(await readPage(page)), ...seen };
     problems.push(...judgeLab(stats, { charts, live: true, run: true, claims: true }));
+    if (explorers > 0) problems.push(...await walkExplorers(page, { scope: '.jp-Notebook', count: explorers, timeoutMs: 60_000 }));
     await screenshot(page, `${name}-run-all-${setting}`);
   } catch (error) {
     problems.push(error.message.split('\n')[0]);
@@ -196,7 +205,7 @@ async function runAllCase(browser, server, { relative, name, charts }) {
     await page.close();
     await server.closeSessions();
   }
-  return { name: `Run All ${name} (${setting}, CI mode): every cell runs, ${charts} chart(s) live, claims held`, ok: problems.length === 0, problems, seconds: (Date.now() - started) / 1000, allowedConsoleErrors: seen.allowed };
+  return { name: `Run All ${name} (${setting}, CI mode): every cell runs, ${charts} chart(s) live${explorers > 0 ? `, ${explorers} latent explorer(s) live and walked by keyboard` : ''}, claims held`, ok: problems.length === 0, problems, seconds: (Date.now() - started) / 1000, allowedConsoleErrors: seen.allowed };
 }
 
 /** The released copy of the exercise's notebook, made by the real nbgrader in a course folder under `root`. */
@@ -301,7 +310,7 @@ function prepareRoot(names) {
     const file = path.join(EXECUTED, `${name}.ipynb`);
     const notebook = readNotebook(file);
     fs.copyFileSync(file, path.join(root, 'untrusted', `${name}.ipynb`));
-    const base = { name, charts: chartCount(notebook), bytes: fs.statSync(file).size };
+    const base = { name, charts: chartCount(notebook), explorers: explorerCount(notebook), bytes: fs.statSync(file).size };
     opens.push({ ...base, relative: `untrusted/${name}.ipynb`, trust: 'untrusted' });
     if (TRUSTED_TOO.includes(name)) {
       // A signature covers the content, not the path: the trusted copy differs from the untrusted
@@ -372,7 +381,8 @@ async function main() {
           for (const run of RUN_ALL.filter((r) => r.plotly === plotly)) {
             const executed = path.join(EXECUTED, `${run.name}.ipynb`);
             const charts = fs.existsSync(executed) ? chartCount(readNotebook(executed)) : undefined;
-            record(await runAllCase(browser, server, { relative: `run/${run.name}.ipynb`, name: run.name, charts }));
+            const explorers = fs.existsSync(executed) ? explorerCount(readNotebook(executed)) : 0;
+            record(await runAllCase(browser, server, { relative: `run/${run.name}.ipynb`, name: run.name, charts, explorers }));
           }
         }
         if (wanted('exercise') && !plotly && released && released.relative) record(await exerciseCase(browser, server, released));

@@ -25,6 +25,7 @@ import type { TrainResult } from '../train/train';
 import { PerExampleTerms, evaluatePerExample, meanKlPerDimension } from '../train/evaluation';
 import type { PlotlyFigure } from '../display/plotly';
 import { imageGrid, imageGridFigure } from '../display/imageGrid';
+import { decodedPixels, latentGridCodes } from '../display/decoderPayload';
 import type { Cell } from '../display/table';
 import type { ClaimSpec } from '../display/claims';
 import { checkFiniteArray, checkInteger, checkMatrix, checkNumber, checkObject, checkRandom } from '../checks';
@@ -672,7 +673,11 @@ export function decodedLatentGridFigure(vae: Vae, free: Vae, count = 15, extent 
   const fn = 'decodedLatentGridFigure';
   checkObject(fn, 'vae', vae);
   checkObject(fn, 'free', free);
-  const decoded = (model: Vae) => tf.tidy(() => model.decode(squareLatentGrid(count, extent)).dataSync());
+  checkInteger(fn, 'count', count, 2);
+  checkNumber(fn, 'extent', extent, Number.MIN_VALUE);
+  // The values are read after tf.tidy, not returned from it (tidy walks a returned array element by element).
+  const codes = latentGridCodes(count, extent);
+  const decoded = (model: Vae) => decodedPixels(model, codes);
   return imageGridFigure([
     { title: VAE_NAME, grid: imageGrid(decoded(vae), count) },
     { title: FREE_NAME, grid: imageGrid(decoded(free), count) },

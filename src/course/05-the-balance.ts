@@ -11,8 +11,9 @@
  * sharpness of reconstructions), the measurements of posterior collapse (encoder mutual
  * information, informative units, spread and blur of prior decodes and reconstructions), the
  * evidence of memorisation (a β = 0 model on 300 digits judged by a classifier and by nearest
- * neighbours), the rate of a run epoch by epoch (annealing), the figures, the tables and the
- * claim specs.
+ * neighbours), the rate of a run epoch by epoch (annealing), four 2-D models per β whose latent
+ * planes the reader walks in the explorer (display/latentExplorer.ts) with the variety of their
+ * decodes over the prior's 2σ disc, the figures, the tables and the claim specs.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../random';
@@ -23,7 +24,7 @@ import { LOG_2PI } from '../distributions/gaussian';
 import type { Vae } from '../models/vae';
 import type { DigitClassifier } from '../models/classifier';
 import { DataMatrix, checkDataMatrix } from '../data/matrix';
-import { RateDistortion, rateDistortion } from '../train/evaluation';
+import { RateDistortion, evaluatePerExample, meanKlPerDimension, rateDistortion } from '../train/evaluation';
 import { columnVariances } from '../train/metrics';
 import { trainVae } from '../train/train';
 import type { BetaSchedule } from '../train/schedules';
@@ -31,6 +32,8 @@ import type { ProgressReporter } from '../train/progress';
 import { trainingProgress } from '../display/progress';
 import { grayImageTrace, PlotlyFigure } from '../display/plotly';
 import { imageGrid } from '../display/imageGrid';
+import { decodedPixels, latentGridCodes } from '../display/decoderPayload';
+import type { LatentExplorerOptions } from '../display/latentExplorer';
 import type { Cell } from '../display/table';
 import type { ClaimSpec } from '../display/claims';
 import { checkFiniteArray, checkInteger, checkNonEmptyString, checkNumber, checkObject, checkRandom } from '../checks';
@@ -396,6 +399,198 @@ export function summaryAt(sweep: SweepEntry[], beta: number): BetaModelSummary {
 
 function checkSweep(fn: string, sweep: SweepEntry[]): void {
   if (!Array.isArray(sweep) || sweep.length === 0) throw new TypeError(`${fn}: sweep must be a non-empty array of {beta, summary} (betaSweep's result)`);
+}
+
+// ---------------------------------------------------------------- the latent plane: 2-D models per β, walked
+
+/**
+ * What the 2-D models of the plane share: training digits, network, budget and seed; and the
+ * held-out digits whose codes the explorer draws. Every model differs from the others by β only.
+ */
+export interface PlaneSetting {
+  /** The training digits. */
+  data: DataMatrix;
+  /** The held-out digits (with labels) whose codes μ(x) each plane shows. */
+  codeDigits: DataMatrix;
+  /** Hidden layers of encoder and decoder; the latent space is 2-D. */
+  hiddenSizes: number[];
+  /** Epochs of every model. */
+  epochs: number;
+  /** Initial weights, mini-batches, binarisation and ε of training: the same for every model. */
+  trainingSeed: number;
+}
+
+/** One 2-D model of the plane sweep. Its `vae` is live: the caller disposes it (disposePlane). */
+export interface PlaneModel {
+  beta: number;
+  vae: Vae;
+  /** Encoder means μ(x) of the code digits, [n·2] (z₁, z₂ of the first digit, then the second …). */
+  codes: Float64Array;
+  /** Mean KL_u(x) of each of the two latent dimensions over the code digits (nats). */
+  klPerDimension: Float64Array;
+  /** Training time (wall clock, seconds). */
+  seconds: number;
+}
+
+function checkPlaneSetting(fn: string, setting: PlaneSetting): void {
+  checkObject(fn, 'setting', setting);
+  checkDataMatrix(fn, 'setting.data', setting.data);
+  checkDataMatrix(fn, 'setting.codeDigits', setting.codeDigits);
+  if (!setting.codeDigits.labels) throw new TypeError(`${fn}: setting.codeDigits must carry labels (the explorer colours codes by digit)`);
+  if (!Array.isArray(setting.hiddenSizes) || setting.hiddenSizes.length === 0) throw new TypeError(`${fn}: setting.hiddenSizes must be a non-empty array of layer sizes`);
+  setting.hiddenSizes.forEach((size, k) => checkInteger(fn, `setting.hiddenSizes[${k}]`, size, 1));
+  checkInteger(fn, 'setting.epochs', setting.epochs, 1);
+  checkInteger(fn, 'setting.trainingSeed', setting.trainingSeed, 0, 0xffffffff);
+}
+
+/**
+ * One 2-D model per β of `betas` (latentSize 2, Bernoulli decoder), each trained with the same
+ * seed, data and budget (one progress output titled "β = …, 2-D latent" per run), and its codes
+ * μ(x) of the code digits. The models stay live for the explorer; on an error the ones already
+ * trained are disposed.
+ */
+export async function planeSweep(setting: PlaneSetting, betas: number[], progress: ProgressFor = trainingProgress): Promise<PlaneModel[]> {
+  const fn = 'planeSweep';
+  checkPlaneSetting(fn, setting);
+  if (!Array.isArray(betas) || betas.length === 0 || betas.length > 4) throw new RangeError(`${fn}: betas must be an array of 1 to 4 values of β (the explorer shows up to four planes)`);
+  betas.forEach((beta, k) => checkNumber(fn, `betas[${k}]`, beta, 0));
+  if (typeof progress !== 'function') throw new TypeError(`${fn}: progress must be a function of the run's title (e.g. display.trainingProgress)`);
+  const plane: PlaneModel[] = [];
+  try {
+    for (const beta of betas) {
+      const run = await trainVae({
+        model: { latentSize: 2, hiddenSizes: setting.hiddenSizes }, data: setting.data, epochs: setting.epochs, beta, seed: setting.trainingSeed,
+        evalCount: 500, evaluateInitial: false, progress: progress(`β = ${beta}, 2-D latent`),
+      });
+      const terms = evaluatePerExample(run.model, setting.codeDigits);
+      plane.push({ beta, vae: run.model, codes: terms.encoderMean, klPerDimension: meanKlPerDimension(terms), seconds: run.summary.seconds });
+    }
+  } catch (error) {
+    disposePlane(plane);
+    throw error;
+  }
+  return plane;
+}
+
+/** Disposes the models of a plane sweep. */
+export function disposePlane(plane: PlaneModel[]): void {
+  for (const model of plane) if (!model.vae.isDisposed) model.vae.dispose();
+}
+
+function checkPlane(fn: string, plane: PlaneModel[]): void {
+  if (!Array.isArray(plane) || plane.length === 0) throw new TypeError(`${fn}: plane must be a non-empty array of 2-D models (planeSweep's result)`);
+}
+
+/** The plane model trained at `beta` (throws if there is none). */
+export function planeModelAt(plane: PlaneModel[], beta: number): PlaneModel {
+  const fn = 'planeModelAt';
+  checkPlane(fn, plane);
+  const model = plane.find((m) => m.beta === beta);
+  if (!model) throw new RangeError(`${fn}: the plane sweep has no model at β = ${beta} (it has β = ${plane.map((m) => m.beta).join(', ')})`);
+  return model;
+}
+
+/**
+ * The codes of a count × count grid over [−radius, radius]² that lie in the disc |z| ≤ radius,
+ * row by row from the top (z₂ descending), float32 [n·2]. With the defaults (21 × 21, radius 2,
+ * the prior's 2σ circle) 317 codes, 0.2 apart.
+ */
+export function discCodes(count = 21, radius = 2): Float32Array {
+  const fn = 'discCodes';
+  checkInteger(fn, 'count', count, 2, 1001);
+  checkNumber(fn, 'radius', radius, Number.MIN_VALUE, 1e6);
+  const grid = latentGridCodes(count, radius);
+  const kept: number[] = [];
+  // inside or on the circle, judged in float64 from the grid's indices (the float32 codes of a point
+  // on the circle, such as (1.2, 1.6), can lie a rounding outside it)
+  const at = (k: number): number => -radius + (2 * radius * k) / (count - 1);
+  for (let r = 0; r < count; r++) {
+    for (let c = 0; c < count; c++) {
+      const i = 2 * (r * count + c);
+      if (at(c) ** 2 + at(r) ** 2 <= radius ** 2 * (1 + 1e-9)) kept.push(grid[i], grid[i + 1]);
+    }
+  }
+  return Float32Array.from(kept);
+}
+
+/**
+ * How much a decoder's answer varies over a set of 2-D codes: the mean per-pixel variance of its
+ * means E[x | z] over the codes,
+ *   spread = (1/D) Σ_j Var_z(E[x_j | z]) = pixelSpread(decodes) / D,
+ * 0 when every code decodes to the same image. Over discCodes() it measures the variety a reader
+ * meets walking the prior's 2σ disc of the plane.
+ */
+export function decodedSpread(vae: Vae, codes: Float32Array): number {
+  const fn = 'decodedSpread';
+  checkObject(fn, 'vae', vae);
+  if (vae.latentSize !== 2) throw new RangeError(`${fn}: vae must have a 2-D latent space, got latentSize ${vae.latentSize}`);
+  if (!(codes instanceof Float32Array) || codes.length < 4 || codes.length % 2 !== 0) throw new TypeError(`${fn}: codes must be a Float32Array of at least two 2-D codes [z₁, z₂, …]`);
+  checkFiniteArray(fn, 'codes', codes);
+  return pixelSpread(decodedPixels(vae, codes), vae.inputSize) / vae.inputSize;
+}
+
+/** A plane model's spread over the prior's disc (decodedSpread). */
+export interface PlaneSpread {
+  beta: number;
+  spread: number;
+}
+
+/** The spread of each plane model over the same codes (decodedSpread; default: the 317 codes of discCodes()), in the order of the sweep. */
+export function planeSpreads(plane: PlaneModel[], codes: Float32Array = discCodes()): PlaneSpread[] {
+  checkPlane('planeSpreads', plane);
+  return plane.map((model) => ({ beta: model.beta, spread: decodedSpread(model.vae, codes) }));
+}
+
+/** The spread of the model trained at `beta` (throws if there is none). */
+export function spreadAt(spreads: PlaneSpread[], beta: number): number {
+  const fn = 'spreadAt';
+  if (!Array.isArray(spreads) || spreads.length === 0) throw new TypeError(`${fn}: spreads must be a non-empty array of {beta, spread} (planeSpreads's result)`);
+  const found = spreads.find((s) => s.beta === beta);
+  if (!found) throw new RangeError(`${fn}: no spread at β = ${beta} (there are β = ${spreads.map((s) => s.beta).join(', ')})`);
+  return found.spread;
+}
+
+/**
+ * Whether the spread falls by the factor at every step of `betas` (in order): spread(β_{k+1}) ≤
+ * factor · spread(β_k); with the steps as text ("β = 1 → 4: 0.0196 → 0.0175 (89 %); …").
+ */
+export function spreadSteps(spreads: PlaneSpread[], betas: number[], factor: number): { text: string; holds: boolean } {
+  const fn = 'spreadSteps';
+  if (!Array.isArray(betas) || betas.length < 2) throw new RangeError(`${fn}: betas must name at least two models`);
+  checkNumber(fn, 'factor', factor, Number.MIN_VALUE, 1);
+  const values = betas.map((beta) => spreadAt(spreads, beta));
+  const steps = betas.slice(1).map((beta, k) => ({ text: `β = ${betas[k]} → ${beta}: ${values[k].toFixed(4)} → ${values[k + 1].toFixed(4)} (${(100 * values[k + 1] / values[k]).toFixed(0)} %)`, holds: values[k + 1] <= factor * values[k] }));
+  return { text: steps.map((step) => step.text).join('; '), holds: steps.every((step) => step.holds) };
+}
+
+/** One row per 2-D model: β, the KL of each dimension, the spread over the 2σ disc and its share of the reference β's, the training time. */
+export function planeTable(plane: PlaneModel[], spreads: PlaneSpread[], reference = 1): Table {
+  const fn = 'planeTable';
+  checkPlane(fn, plane);
+  const base = spreadAt(spreads, reference);
+  const codes = discCodes().length / 2;
+  return {
+    headers: ['β', 'KL of z₁, z₂ (nats)', 'spread of decodes over the 2σ disc', `share of β = ${reference}'s`, 'training (s)'],
+    rows: plane.map((model) => {
+      const spread = spreadAt(spreads, model.beta);
+      return [model.beta, `${fixed(model.klPerDimension[0])}, ${fixed(model.klPerDimension[1])}`, spread.toFixed(4), `${(100 * spread / base).toFixed(0)} %`, fixed(model.seconds, 1)];
+    }),
+    caption: `The 2-D models: KL per dimension (mean over ${(plane[0].codes.length / 2).toLocaleString('en-US')} held-out digits) and the mean per-pixel variance of their decodes over the ${codes} codes of a 21 × 21 grid inside the prior's 2σ disc`,
+  };
+}
+
+/**
+ * The explorer of the plane sweep: one panel per model, named by its β, over the codes of the
+ * held-out digits, z ∈ [−extent, extent]² (default 5: the prior's circles large enough to walk,
+ * most codes of a small β in view; the panel counts those beyond).
+ */
+export function planeExplorer(plane: PlaneModel[], labels: ArrayLike<number>, extent = 5): LatentExplorerOptions {
+  checkPlane('planeExplorer', plane);
+  return {
+    title: `The latent planes of ${COUNT_WORDS[plane.length] ?? plane.length} 2-D models, β = ${plane.map((m) => m.beta).join(', ')}`,
+    models: plane.map((model) => ({ name: `β = ${model.beta}`, vae: model.vae, codes: model.codes })),
+    labels, extent,
+  };
 }
 
 // ---------------------------------------------------------------- memorisation, shown
@@ -927,6 +1122,7 @@ const where = {
   sweep: 'The β sweep',
   blur: 'Blur along the sweep, measured',
   collapse: 'Posterior collapse, made visible',
+  plane: 'Collapse, walked: four 2-D latent planes',
   table: 'The two-row table, measured',
   memorisation: 'Too strong reconstruction: a model that memorises',
   rescue: 'A rescue: KL annealing and free bits',
@@ -971,6 +1167,12 @@ export const claimSpecs = {
     'A: pixel spread of the β = 16 reconstructions decoder(μ(x)) of the 1,000 evaluation digits / B: a quarter of the same at β = 1'),
   collapseBlurry: spec('collapse-blurry', where.collapse, 'the collapsed model’s outputs are blurrier: its decodes of the same prior draws have a higher pixel entropy than at β = 1, by more than 4 SE (paired)',
     'A: Bernoulli entropy of the β = 16 decoder\'s pixel probabilities, per decode of 200 z ~ p(z) / B: the same for the β = 1 decoder and the same 200 z (paired difference and its SE)'),
+  planeVarietyFalls: spec('plane-variety-falls', where.plane,
+    'from β = 1 on, a stronger KL term leaves less variety to walk through: the spread of the 2-D decoders\' images over the prior\'s 2σ disc falls by at least 5 % at each step β = 1 → 4 → 16',
+    'A: mean per-pixel variance of the decoder means E[x|z] over the 317 codes of a 21 × 21 grid inside |z| ≤ 2, model at the larger β (library decoder, float32) / B: 0.95 × the same for the model at the next smaller β, same codes'),
+  planeCollapses: spec('plane-collapses', where.plane,
+    'at β = 16 the 2-D model\'s 2σ disc decodes to less than 60 % of the variety of the β = 1 model\'s: a few blurred shapes instead of ten digits',
+    'A: mean per-pixel variance of the β = 16 decoder\'s means over the 317 codes of the 2σ disc / B: 0.6 × the same for the β = 1 decoder, same codes'),
   tableReconstructionWants: spec('table-reconstruction-wants', where.table, 'without the KL term (β = 0) reconstruction is best: distortion lower than the β = 1 VAE by more than 4 SE (paired)',
     'A: per-digit distortion at β = 1 / B: per-digit distortion at β = 0, same digits and ε (paired difference and its SE)'),
   tableReconstructionRisk: spec('table-reconstruction-risk', where.table, 'a too-strong reconstruction term gives sharp posteriors: the β = 0 encoder’s typical σ is less than half the β = 1 encoder’s',

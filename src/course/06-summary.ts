@@ -167,7 +167,13 @@ export function priorDrawsFigure(withKl: Vae, withoutKl: Vae, seed: number): Plo
   for (const [name, model] of [['withKl', withKl], ['withoutKl', withoutKl]] as const) {
     if (model.inputSize !== 784) throw new RangeError(`${fn}: ${name} must decode 28×28 digits (inputSize 784), got inputSize ${model.inputSize}`);
   }
-  const draws = (model: Vae) => tf.tidy(() => Float32Array.from(model.sample(8, new Random(seed)).dataSync()));
+  // The values are read after the tensor is made, not returned from tf.tidy (tidy walks a returned array element by element).
+  const draws = (model: Vae) => {
+    const samples = model.sample(8, new Random(seed));
+    const values = Float32Array.from(samples.dataSync());
+    samples.dispose();
+    return values;
+  };
   return {
     data: [grayImageTrace(imageGrid([draws(withKl), draws(withoutKl)], 8, { decimals: 3 }), { name: 'samples' })],
     layout: {

@@ -318,6 +318,12 @@ export const DEFAULT_PROBE = { count: 41, extent: 4 } as const;
  * base64 (one byte per parameter, 4/3 in base64: 2 → 256 → 784 has 202,256 parameters, about
  * 281 KB with the per-column offsets and scales), and the measured max pixel error of the page's
  * decoding against vae.decode over `probe` (default 41 × 41 codes over [−4, 4]²).
+ *
+ * Why the weights are not gzip-compressed as the Plotly library output is: measured on 2-D
+ * decoders trained as notebooks 04 and 05 train them (2 → 256 → 784, 10 epochs on 8,000 digits,
+ * β ∈ {0, 0.25, 1, 4, 16}), gzip -9 of the 210,576 payload bytes saves 2.1–5.0 % (200–206 KB): the
+ * 8-bit codes of a trained column fill its 256 levels nearly evenly (7.6–7.8 bits of entropy per
+ * byte in the last layer), so compression is not worth an asynchronous unpacking step.
  */
 export function decoderPayload(vae: Vae, probe: { count?: number; extent?: number } = {}): QuantisedDecoder {
   const fn = 'decoderPayload';

@@ -13,8 +13,11 @@
  * ES5 in the page. Each decoder's weights are their own output, sent once per kernel (keyed by a
  * content hash in `window.__elboLabDecoders`, like the Plotly library) and published before the
  * first explorer that uses them; an explorer waits for its weights. Where no script runs
- * (untrusted notebooks, GitHub) the HTML shows a PNG of decoded digits over a grid of codes,
- * also the bundle's image/png.
+ * (untrusted notebooks, GitHub) the HTML shows a PNG of decoded digits over a grid of codes.
+ * That picture travels once, inside the HTML, not also as image/png: every front end the course
+ * is tested in shows an output's text/html in preference to its image/png, trusted or not
+ * (JupyterLab sanitises it and keeps the picture; the classic Notebook, nbconvert's HTML and the
+ * book show it as it is), and no Plotly renderer takes the output over as it does a chart's.
  */
 import type { Vae } from '../models/vae';
 import { checkFiniteArray, checkInteger, checkNonEmptyString, checkNumber, checkObject } from '../checks';
@@ -58,10 +61,10 @@ export const LABEL_COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467
 
 /**
  * The fallback picture: `count` codes per axis over [−extent, extent]² per model, gray levels
- * rounded to `levels` steps. Why 16 levels: the picture travels twice (inside the HTML for
- * JupyterLab, which prefers HTML even where it strips the scripts, and as image/png), and one
- * model's 15 × 15 grid of decoded digits weighs 88 KB as a PNG with 256 levels, 53 KB with 32 and
- * 35 KB with 16 (notebook 04's 2-D β = 1 model), where the blur of a decoded digit shows no banding.
+ * rounded to `levels` steps. Why 16 levels: the picture travels in the notebook (inside the
+ * HTML), and one model's 15 × 15 grid of decoded digits weighs 88 KB as a PNG with 256 levels,
+ * 53 KB with 32 and 35 KB with 16 (notebook 04's 2-D β = 1 model), where the blur of a decoded
+ * digit shows no banding.
  */
 export const FALLBACK_GRID = { count: 15, extent: 3, levels: 16 } as const;
 
@@ -548,7 +551,10 @@ export const EXPLORER_UI = `function (runtime, config, root) {
           setZ(codes[model][2 * near], codes[model][2 * near + 1], true);
           if (state.interpolating) pick(model);
         } else return;
+        // handled here: not also a front end's shortcut (JupyterLab skips a prevented key; the classic
+        // Notebook's command mode listens on the document, where a stopped key never arrives)
         event.preventDefault();
+        event.stopPropagation();
       });
     }
     for (m = 0; m < count; m++) listen(m);
@@ -650,8 +656,8 @@ function weightsInline(decoders: QuantisedDecoder[]): string {
 
 /**
  * The explorer as one MIME bundle (pure: publishing is separate): text/html (the live explorer,
- * with the fallback picture inside), image/png (that picture) and text/plain (what it is and the
- * stated quantisation error).
+ * with the fallback picture inside; the picture is not repeated as image/png, see the top of this
+ * file) and text/plain (what it is and the stated quantisation error).
  */
 export function latentExplorerBundle(options: LatentExplorerOptions, bundleOptions: LatentExplorerBundleOptions = {}): MimeBundle {
   const fn = 'latentExplorerBundle';
@@ -663,7 +669,7 @@ export function latentExplorerBundle(options: LatentExplorerOptions, bundleOptio
 }
 
 function bundleOf(built: BuiltExplorer, before: string): MimeBundle {
-  return { 'text/html': `${before}${built.html}`, 'image/png': built.png.toString('base64'), 'text/plain': built.text };
+  return { 'text/html': `${before}${built.html}`, 'text/plain': built.text };
 }
 
 // The decoders whose weights this kernel has published (each notebook has its own kernel).

@@ -71,7 +71,9 @@ export async function open<S extends string = never>(name: string, options: Open
   }
   const engine = await initEngine();
   const claims = new Claims(name);
-  tf.tidy(() => tf.zeros([1]).dataSync()); // the first tensor: any one-time tfjs notice lands here
+  const first = tf.zeros([1]); // the first tensor: any one-time tfjs notice lands here
+  first.dataSync();
+  first.dispose();
   const tensorsAtStart = tf.memory().numTensors;
   const ciMode = isCiMode();
   console.log(`${name}: seed ${seed}${seed === options.seed ? '' : ' (from ELBO_LAB_SEED)'}; ${ciMode ? 'CI mode (short training)' : 'full mode'}`);

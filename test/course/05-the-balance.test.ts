@@ -6,7 +6,10 @@ import {
   picturesPerBetaFigure, pixelEntropies, pixelSpread, priorDecodesFigure, rateByEpochFigure, rateGivenBack,
   ratePerDimensionFigure, rateDistortionFigure, rateQuantile, rescueTable, strictTrend, summarizeBetaModel, summaryAt, SweepEntry, SweepSetting,
   sweepTable, sweepTrends, trainAndSummarize, trendStepsText, unitsFigure,
+  decodedSpread, discCodes, disposePlane, planeExplorer, planeModelAt, planeSpreads, planeSweep, planeTable, PlaneSetting, spreadAt, spreadSteps,
 } from '../../src/course/05-the-balance';
+import { decodedPixels } from '../../src/display/decoderPayload';
+import { evaluatePerExample, meanKlPerDimension } from '../../src/train/evaluation';
 import type { DigitClassifier } from '../../src/models/classifier';
 import { rateDistortion } from '../../src/train/evaluation';
 import { columnVariances } from '../../src/train/metrics';
@@ -228,6 +231,89 @@ describe('betaSweep and trainAndSummarize', () => {
   it('rejects a bad setting and β', async () => {
     await expect(betaSweep({ ...setting, epochs: 0 }, [1])).rejects.toThrow(/betaSweep: setting.epochs must be an integer >= 1/);
     await expect(betaSweep(setting, [-1])).rejects.toThrow(/betaSweep: betas\[0\] must be a finite number in \[0, Infinity\]/);
+  });
+});
+
+describe('the latent plane: 2-D models per β', () => {
+  const labelled = (count: number, seed: number) => ({ ...binaryData(count, seed), labels: Uint8Array.from({ length: count }, (_, i) => i % 10) });
+  const setting: PlaneSetting = { data: binaryData(256, 21), codeDigits: labelled(20, 22), hiddenSizes: [8], epochs: 2, trainingSeed: 9 };
+
+  it('discCodes: the grid codes inside the disc, row by row from the top (317 of 21 × 21 for the 2σ disc)', () => {
+    expect(discCodes().length / 2).toBe(317);
+    expect(Array.from(discCodes(3, 1))).toEqual([0, 1, -1, 0, 0, 0, 1, 0, 0, -1]);
+    const codes = discCodes(41, 2.5);
+    for (let i = 0; i < codes.length; i += 2) expect(Math.hypot(codes[i], codes[i + 1])).toBeLessThanOrEqual(2.5 + 1e-6);
+    expect(() => discCodes(1, 2)).toThrow(/discCodes: count must be an integer/);
+  });
+
+  it('decodedSpread: the mean per-pixel variance of the decoder means over the codes (pixelSpread / D), 0 when the codes are one', () => {
+    const vae = new Vae({ inputSize: 16, latentSize: 2, hiddenSizes: [8] }, new Random(3));
+    const codes = discCodes(5, 2);
+    const before = tf.memory().numTensors;
+    const spread = decodedSpread(vae, codes);
+    expect(tf.memory().numTensors).toBe(before);
+    const decoded = decodedPixels(vae, codes);
+    const n = codes.length / 2;
+    let total = 0;
+    for (let j = 0; j < 16; j++) {
+      let mean = 0;
+      for (let i = 0; i < n; i++) mean += decoded[i * 16 + j] / n;
+      for (let i = 0; i < n; i++) total += (decoded[i * 16 + j] - mean) ** 2 / n;
+    }
+    expect(spread).toBeCloseTo(total / 16, 10);
+    expect(spread).toBeGreaterThan(0);
+    expect(decodedSpread(vae, Float32Array.from([0.5, -1, 0.5, -1]))).toBeCloseTo(0, 12);
+    expect(() => decodedSpread(new Vae({ inputSize: 16, latentSize: 3, hiddenSizes: [8] }, new Random(1)), codes)).toThrow(/decodedSpread: vae must have a 2-D latent space/);
+    expect(() => decodedSpread(vae, Float32Array.from([0, 0]))).toThrow(/decodedSpread: codes must be a Float32Array of at least two 2-D codes/);
+    vae.dispose();
+  });
+
+  it('spreadAt, spreadSteps and planeTable read the spreads by β; the steps hold only where each falls by the factor', () => {
+    const spreads = [{ beta: 0.25, spread: 0.018 }, { beta: 1, spread: 0.02 }, { beta: 4, spread: 0.0175 }, { beta: 16, spread: 0.008 }];
+    expect(spreadAt(spreads, 4)).toBe(0.0175);
+    expect(() => spreadAt(spreads, 2)).toThrow(/spreadAt: no spread at β = 2 \(there are β = 0.25, 1, 4, 16\)/);
+    expect(spreadSteps(spreads, [1, 4, 16], 0.95)).toEqual({ text: 'β = 1 → 4: 0.0200 → 0.0175 (88 %); β = 4 → 16: 0.0175 → 0.0080 (46 %)', holds: true });
+    expect(spreadSteps(spreads, [1, 4, 16], 0.85).holds).toBe(false);
+    expect(spreadSteps(spreads, [0.25, 1], 0.95).holds).toBe(false);
+    const plane = spreads.map(({ beta }, k) => ({ beta, vae: {} as Vae, codes: new Float64Array(2000), klPerDimension: Float64Array.from([3 - k, 2.5 - k / 2]), seconds: 5 + k }));
+    const table = planeTable(plane, spreads);
+    expect(table.headers).toEqual(['β', 'KL of z₁, z₂ (nats)', 'spread of decodes over the 2σ disc', 'share of β = 1\'s', 'training (s)']);
+    expect(table.rows[3]).toEqual([16, '0.00, 1.00', '0.0080', '40 %', '8.0']);
+    expect(table.caption).toMatch(/mean over 1,000 held-out digits\) and the mean per-pixel variance of their decodes over the 317 codes/);
+    expect(planeModelAt(plane, 4).seconds).toBe(7);
+    expect(() => planeModelAt(plane, 8)).toThrow(/planeModelAt: the plane sweep has no model at β = 8/);
+  });
+
+  it('planeSweep trains one live 2-D model per β (as trainVae does), with its codes and KL per dimension; planeExplorer names the panels by β', async () => {
+    const titles: string[] = [];
+    const before = tf.memory().numTensors;
+    const plane = await planeSweep(setting, [0, 8], (title) => { titles.push(title); return 'none'; });
+    expect(titles).toEqual(['β = 0, 2-D latent', 'β = 8, 2-D latent']);
+    for (const model of plane) {
+      const run = await trainVae({ model: { latentSize: 2, hiddenSizes: [8] }, data: setting.data, epochs: 2, seed: 9, beta: model.beta, evalCount: 500, evaluateInitial: false, progress: 'none' });
+      const terms = evaluatePerExample(run.model, setting.codeDigits);
+      run.model.dispose();
+      expect(model.vae.latentSize).toBe(2);
+      expect(Array.from(model.codes)).toEqual(Array.from(terms.encoderMean));
+      expect(Array.from(model.klPerDimension)).toEqual(Array.from(meanKlPerDimension(terms)));
+    }
+    const spreads = planeSpreads(plane, discCodes(5, 2));
+    expect(spreads.map((s) => s.beta)).toEqual([0, 8]);
+    expect(spreads[0].spread).toBeCloseTo(decodedSpread(plane[0].vae, discCodes(5, 2)), 12);
+    const options = planeExplorer(plane, setting.codeDigits.labels!);
+    expect(options.title).toBe('The latent planes of two 2-D models, β = 0, 8');
+    expect(options.models.map((m) => m.name)).toEqual(['β = 0', 'β = 8']);
+    expect(options.models[1].vae).toBe(plane[1].vae);
+    expect(options.extent).toBe(5);
+    disposePlane(plane);
+    disposePlane(plane); // twice is harmless
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('rejects a bad setting, more than four β and codes without labels', async () => {
+    await expect(planeSweep({ ...setting, epochs: 0 }, [1])).rejects.toThrow(/planeSweep: setting.epochs must be an integer >= 1/);
+    await expect(planeSweep(setting, [0, 1, 2, 3, 4])).rejects.toThrow(/planeSweep: betas must be an array of 1 to 4 values/);
+    await expect(planeSweep({ ...setting, codeDigits: binaryData(10, 1) }, [1])).rejects.toThrow(/planeSweep: setting.codeDigits must carry labels/);
   });
 });
 

@@ -10,6 +10,10 @@ import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 import { mathBundle } from '../../src/display/math';
 import { plotlyBundle } from '../../src/display/plotly';
+import { decoderPayload } from '../../src/display/decoderPayload';
+import { decoderWeightsBundle, EXPLORER_UI } from '../../src/display/latentExplorer';
+import { Vae } from '../../src/models/vae';
+import { Random } from '../../src/random';
 import { ROOT, setupPython, tempDir } from './helpers';
 
 interface Span { tex: string; display: boolean }
@@ -31,13 +35,14 @@ const check = require(path.join(ROOT, 'scripts', 'book', 'check')) as {
 };
 interface TocEntry { level: number; title: string; notebook: string; heading?: string }
 const build = require(path.join(ROOT, 'scripts', 'book', 'build')) as {
-  buildSite(notebooks: Record<string, unknown>, out: string, options?: { python?: string; toc?: TocEntry[]; claims?: Record<string, unknown[]> | null }): { index: string; pages: Array<{ name: string; file: string; charts: number }> };
+  buildSite(notebooks: Record<string, unknown>, out: string, options?: { python?: string; toc?: TocEntry[]; claims?: Record<string, unknown[]> | null }): { index: string; pages: Array<{ name: string; file: string; charts: number; explorers: number }> };
   isAssetOutput(data: Record<string, unknown>): boolean;
   plainTitle(source: string): string;
 };
 const { TOC } = require(path.join(ROOT, 'scripts', 'book', 'toc')) as { TOC: TocEntry[] };
 const selftest = require(path.join(ROOT, 'scripts', 'book', 'selftest')) as {
   chartNotebook(traces: unknown[], options?: { png?: string | null; outputs?: unknown[] }): { cells: Array<Record<string, unknown>> };
+  explorerOutput(options?: { follows?: boolean; live?: boolean }): unknown;
   chartOutputHtml(png?: string | null): string;
   mathOutputHtml(tex: string, options?: { sanitised?: boolean }): string;
   checkerSelfTest(context: unknown): Promise<Array<{ name: string; ok: boolean; problems: string[] }>>;
@@ -164,7 +169,7 @@ describe('buildSite', () => {
 
   it('writes a page with typeset math, the chart JSON, its picture as a file, and no library outputs or solutions', () => {
     const { out, result, html } = site();
-    expect(result.pages).toEqual([{ name: 'nb-a', file: path.join(out, 'nb-a.html'), charts: 1 }]);
+    expect(result.pages).toEqual([{ name: 'nb-a', file: path.join(out, 'nb-a.html'), charts: 1, explorers: 0 }]);
     expect(html).not.toMatch(/ELBOMATH|\$\$|BIG_LIBRARY|the answer line/);
     expect(html.match(/class="katex"/g)).toHaveLength(2);
     expect(html).toContain('YOUR CODE HERE');
@@ -175,7 +180,23 @@ describe('buildSite', () => {
     expect(fs.readFileSync(path.join(out, png)).equals(Buffer.from(selftest.TINY_PNG, 'base64'))).toBe(true);
     expect(html).not.toContain(selftest.TINY_PNG);
     expect(html).not.toContain('elbo-lab-plot-picture');
-    expect(JSON.parse(fs.readFileSync(path.join(out, 'pages.json'), 'utf8'))).toEqual([{ file: 'index.html', charts: 0 }, { file: 'nb-a.html', charts: 1 }]);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'pages.json'), 'utf8'))).toEqual([{ file: 'index.html', charts: 0 }, { file: 'nb-a.html', charts: 1, explorers: 0 }]);
+  });
+
+  it('carries a latent explorer and its decoder weights onto the page, counted in pages.json for the browser tests', () => {
+    const vae = new Vae({ inputSize: 784, latentSize: 2, hiddenSizes: [4] }, new Random(1));
+    const weights = decoderWeightsBundle(decoderPayload(vae, { count: 3 }));
+    vae.dispose();
+    const notebook = selftest.chartNotebook([{ type: 'scatter', x: [1], y: [2] }], { outputs: [
+      { output_type: 'display_data', metadata: {}, data: weights }, selftest.explorerOutput(),
+    ] });
+    const out = tempDir('book');
+    build.buildSite({ 'nb-a': notebook }, out, { python: setupPython(), toc: [{ level: 1, title: 'A', notebook: 'nb-a' }] });
+    const html = fs.readFileSync(path.join(out, 'nb-a.html'), 'utf8');
+    expect(html).toContain(weights['text/html'] as string);
+    expect(html).toContain('<div id="elbo-latent-self-test" class="elbo-lab-latent-explorer">');
+    expect(html.indexOf('window.__elboLabDecoders')).toBeLessThan(html.indexOf('elbo-latent-self-test'));
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'pages.json'), 'utf8'))[1]).toEqual({ file: 'nb-a.html', charts: 1, explorers: 1 });
   });
 
   it('says a chart has no picture before it is finished (empty slot, no image/png), and keeps the caption after its script', () => {
@@ -290,6 +311,15 @@ describe('buildSite', () => {
     expect(build.isAssetOutput({ 'text/html': '<span class="katex">x</span>', 'text/plain': 'x' })).toBe(false);
     expect(build.isAssetOutput({ 'text/html': '<table></table>', 'text/plain': '' })).toBe(false);
   });
+
+  it('keeps a latent explorer\'s decoder weights on the page (a script output like a library\'s, but the explorers need it)', () => {
+    const vae = new Vae({ inputSize: 784, latentSize: 2, hiddenSizes: [4] }, new Random(1));
+    const weights = decoderWeightsBundle(decoderPayload(vae, { count: 3 }));
+    vae.dispose();
+    expect(weights['text/plain']).toBe('');
+    expect(build.isAssetOutput(weights)).toBe(false);
+    expect(build.isAssetOutput({ 'text/html': '<script>window.__elboLabDecodersX = 1;</script>', 'text/plain': '' })).toBe(true);
+  });
 });
 
 describe('the table of contents', () => {
@@ -383,8 +413,27 @@ describe('the self-test\'s outputs', () => {
   });
 });
 
+describe('the latent explorer walker (scripts/book/explorer.js)', () => {
+  const walker = require(path.join(ROOT, 'scripts', 'book', 'explorer')) as {
+    explorerCount(notebook: unknown): number;
+    readoutNumber(value: number): string;
+  };
+  it('reads what the explorer\'s page code (EXPLORER_UI) writes: its classes, its handle, its readout', () => {
+    for (const name of ['elbo-lab-explorer-live', 'elbo-lab-plane', 'elbo-lab-digit', 'elbo-lab-readout', 'elbo-lab-explorer-note', "'data-z1'", "'data-z2'", 'root.elboLabExplorer = {', 'decode: function', 'z: function']) {
+      expect(EXPLORER_UI).toContain(name);
+    }
+    expect(EXPLORER_UI).toContain("'z = (' + number(z1, 2) + ', ' + number(z2, 2) + ')");
+    expect([walker.readoutNumber(-0.001), walker.readoutNumber(-1.234), walker.readoutNumber(2)]).toEqual(['0.00', '\u22121.23', '2.00']);
+  });
+  it('counts a notebook\'s explorer outputs (not its weights outputs)', () => {
+    const output = (html: string) => ({ output_type: 'display_data', data: { 'text/html': html } });
+    const notebook = { cells: [{ cell_type: 'code', outputs: [output('<script>var registry = window.__elboLabDecoders;</script>'), output('<div id="elbo-latent-1" class="elbo-lab-latent-explorer">')] }, { cell_type: 'markdown' }] };
+    expect(walker.explorerCount(notebook)).toBe(1);
+  });
+});
+
 describe('the page checker in Chromium', () => {
-  it.skipIf(!chromium.findChromium())('passes right pages (plain arrays, bdata, an image trace, math with its TeX hidden) and fails ones whose chart has empty data or whose TeX shows', async () => {
+  it.skipIf(!chromium.findChromium())('passes right pages (plain arrays, bdata, an image trace, math with its TeX hidden, an explorer that follows the keys) and fails ones whose chart has empty data, whose TeX shows or whose explorer does not follow', async () => {
     const browser = await chromium.launchChromium();
     try {
       const results = await selftest.checkerSelfTest(browser.context);
@@ -396,6 +445,9 @@ describe('the page checker in Chromium', () => {
         'checker self-test: a chart whose typed arrays are empty fails',
         'checker self-test: a math output (KaTeX shown, its TeX source hidden) passes',
         'checker self-test: a math output whose TeX source shows fails',
+        'checker self-test: a latent explorer that follows the keys passes the walk',
+        'checker self-test: a latent explorer whose readout does not follow the keys fails the walk',
+        'checker self-test: a latent explorer that never starts fails the walk',
       ]);
       for (const result of results) expect(result.ok, `${result.name}: ${result.problems.join('; ')}`).toBe(true);
     } finally {
