@@ -13,6 +13,9 @@ export default defineConfig({
     ],
     setupFiles: ['test/setup.ts'],
     pool: 'forks',
+    // One module graph for all test files of a mutant run (tfjs and its backends load once); StrykerJS
+    // switches mutants at run time, so only static mutants (module-level constants) could read stale.
+    isolate: false,
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 120_000,
