@@ -10,7 +10,8 @@
 //      copy of the working tree and run through the notebook that must catch it: the notebook must
 //      fail (a claim or an exercise test throws). Prints the table, writes build/mutation/notebooks.json.
 // `--stryker` or `--notebooks` runs one part; `--layer NAME` one layer of part 1; `--summary` prints
-// part 1's table from the kept reports; `--only ID[,ID]` limits part 2.
+// part 1's table from the kept reports; `--force` re-tests every mutant of the units run (an
+// incremental run does not try new tests on old survivors); `--only ID[,ID]` limits part 2.
 'use strict';
 
 const fs = require('fs');
@@ -151,6 +152,9 @@ function strykerUnit(unit) {
   const run = spawnSync(process.execPath, [
     path.join(ROOT, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js'), 'run',
     '--mutate', unit.mutate.join(','), '--incremental', '--incrementalFile', path.join('build', 'mutation', `incremental-${unit.name}.json`),
+    // An incremental run reuses a survivor's result when the tests that covered it did not change, so
+    // a test added to kill it is not tried: --force runs every mutant again.
+    ...(process.argv.includes('--force') ? ['--force'] : []),
   ], { cwd: ROOT, stdio: 'inherit' });
   const report = path.join(dir, 'report.json');
   if (run.status !== 0 || !fs.existsSync(report)) {
