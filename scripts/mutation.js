@@ -9,7 +9,7 @@
 //      σ² for σ, a mean for a sum, a dropped trace term, β on the wrong term, …), each applied to a
 //      copy of the working tree and run through the notebook that must catch it: the notebook must
 //      fail (a claim or an exercise test throws). Prints the table, writes build/mutation/notebooks.json.
-// `--stryker` or `--notebooks` runs one part; `--layer NAME` one layer of part 1; `--summary` prints
+// `--stryker` or `--notebooks` runs one part; `--layer NAME` one layer of part 1, `--unit NAME` one unit; `--summary` prints
 // part 1's table from the kept reports; `--force` re-tests every mutant of the units run (an
 // incremental run does not try new tests on old survivors); `--only ID[,ID]` limits part 2.
 'use strict';
@@ -219,6 +219,14 @@ if (require.main === module) {
   const wantStryker = !args.includes('--notebooks') && !args.includes('--summary');
   const wantNotebooks = !args.includes('--stryker') && !args.includes('--summary') && !layer;
   let ok = true;
+  const unitAt = args.indexOf('--unit');
+  if (unitAt >= 0) {
+    // One unit by name (e.g. exact-kl): the smallest step of part 1.
+    const unit = Object.keys(LAYERS).flatMap(layerUnits).find((u) => u.name === args[unitAt + 1]);
+    if (!unit) throw new Error(`mutation: --unit must be one of ${Object.keys(LAYERS).flatMap(layerUnits).map((u) => u.name).join(', ')}`);
+    process.exitCode = strykerUnit(unit) && strykerSummary() ? 0 : 1;
+    return;
+  }
   if (args.includes('--summary')) ok = strykerSummary();
   if (wantStryker) ok = strykerPart(layer) && ok;
   if (wantNotebooks) ok = notebookPart(only) && ok;
