@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Random } from '../random';
 import type { DiagonalGaussian } from '../distributions/gaussian';
 import { diagonalGaussianLogDensity, disposeDiagonalGaussian, reparameterizeUnchecked, standardNormalLogDensity } from '../distributions/gaussian';
-import { checkInteger, checkRandom } from '../checks';
+import { checkInteger, checkMatrix, checkRandom } from '../checks';
 import { klToStandardNormal } from './kl';
 import { meanAndStandardError } from './monteCarlo';
 import { meanOfIndependentEstimates } from '../stats/index';
@@ -35,11 +35,10 @@ export function estimateElbo(
 ): ElboEstimate {
   const fn = 'estimateElbo';
   checkForm(fn, form);
-  const n = x instanceof tf.Tensor && x.rank === 2 ? x.shape[0] : 0;
+  const n = checkMatrix(fn, 'x', x).shape[0];
   const parts: PerExampleElbo = emptyPerExample(n);
   sampleJointBlocks(fn, encoder, decoder, x, random, samples, maxRowsPerChunk, (block, first, q) => {
-    const klExact = form === 'analyticKl' ? readAndDispose(klToStandardNormal(q)) : null;
-    const b = perExampleElbo(block, form, klExact);
+    const b = perExampleElbo(block, form, q);
     (Object.keys(parts) as (keyof PerExampleElbo)[]).forEach((key) => parts[key].set(b[key], first));
   });
   return withBatchMeans(parts, form, samples);
@@ -59,12 +58,12 @@ function readAndDispose(t: tf.Tensor): Float64Array {
   return out;
 }
 
-/** Per-example ELBO summary from sampled joint terms; klExact given for the analytic-KL form. */
-function perExampleElbo(s: JointSamples, form: ElboForm, klExact: Float64Array | null): PerExampleElbo {
+/** Per-example ELBO summary from sampled joint terms (q: the block's q, for the analytic KL). */
+function perExampleElbo(s: JointSamples, form: ElboForm, q: DiagonalGaussian): PerExampleElbo {
   const { n, samples } = s;
   const rec = meanAndStandardError(s.logLikelihood, n, samples);
   if (form === 'analyticKl') {
-    const kl = klExact as Float64Array;
+    const kl = readAndDispose(klToStandardNormal(q));
     return {
       elbo: rec.mean.map((r, i) => r - kl[i]), reconstruction: rec.mean, kl,
       elboStandardError: rec.standardError, reconstructionStandardError: rec.standardError, klStandardError: new Float64Array(n),

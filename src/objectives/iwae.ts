@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Random } from '../random';
 import type { DiagonalGaussian } from '../distributions/gaussian';
-import { checkInteger } from '../checks';
+import { checkInteger, checkMatrix } from '../checks';
 import { logMeanExp, meanAndStandardError } from './monteCarlo';
 import { meanOfIndependentEstimates } from '../stats/index';
 import { logWeightsOf, sampleJointBlocks } from './sampleJoint';
@@ -38,11 +38,13 @@ export function importanceWeightedBound(
   const fn = 'importanceWeightedBound';
   checkInteger(fn, 'k', k, 1);
   checkInteger(fn, 'replicates', replicates, 1);
-  const n = x instanceof tf.Tensor && x.rank === 2 ? x.shape[0] : 0;
+  const n = checkMatrix(fn, 'x', x).shape[0];
   const replicateValues = new Float64Array(n * replicates);
   sampleJointBlocks(fn, encoder, decoder, x, random, k * replicates, maxRowsPerChunk, (block, first) => {
     const logWeights = logWeightsOf(block);
-    for (let r = 0; r < block.n * replicates; r++) replicateValues[first * replicates + r] = logMeanExp(logWeights, r * k, k);
+    // Replicate r of the block's examples is the log-mean-exp of weights [r·k, (r+1)·k).
+    const blockValues = Float64Array.from({ length: block.n * replicates }, (_, r) => logMeanExp(logWeights, r * k, k));
+    replicateValues.set(blockValues, first * replicates);
   });
   const { mean, standardError } = meanAndStandardError(replicateValues, n, replicates);
   const batch = meanOfIndependentEstimates(mean, standardError);

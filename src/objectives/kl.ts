@@ -84,8 +84,10 @@ export function klMonteCarlo(
   const [logRatio] = sampleAndEvaluate(q, random, samples, defaultChunkRows(d), ({ exampleIndex, z, q: qRows }) => {
     const logQ = diagonalGaussianLogDensity(z, qRows);
     if (p === 'standardNormal') return [tf.sub(logQ, standardNormalLogDensity(z)) as tf.Tensor1D];
-    const pRows = p.mean.shape[0] === 1 ? p : { mean: tf.gather(p.mean, exampleIndex), logVariance: tf.gather(p.logVariance, exampleIndex) };
-    return [tf.sub(logQ, diagonalGaussianLogDensity(z, pRows as DiagonalGaussian)) as tf.Tensor1D];
+    // p's row for each sampled row: its example's, or the one row of a p with batch 1.
+    const pIndex = p.mean.shape[0] === 1 ? tf.zerosLike(exampleIndex) : exampleIndex;
+    const pRows = { mean: tf.gather(p.mean, pIndex) as tf.Tensor2D, logVariance: tf.gather(p.logVariance, pIndex) as tf.Tensor2D };
+    return [tf.sub(logQ, diagonalGaussianLogDensity(z, pRows)) as tf.Tensor1D];
   });
   const { mean, standardError } = meanAndStandardError(logRatio, n, samples);
   return { value: mean, standardError, samples };

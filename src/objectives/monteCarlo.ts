@@ -59,7 +59,8 @@ export function sampleAndEvaluate(
     values.forEach((v, t) => (outputs as Float64Array[])[t].set(v, written));
     written += rows;
   }
-  return outputs ?? [];
+  if (outputs === null) throw new RangeError(`sampleAndEvaluate: there is nothing to sample (q has ${n} rows, samples = ${samples})`);
+  return outputs;
 }
 
 function evaluateChunk(
@@ -122,7 +123,8 @@ export function meanAndStandardError(values: Float64Array, n: number, samples: n
 export function logMeanExp(values: ArrayLike<number>, start = 0, m = values.length - start): number {
   let max = -Infinity;
   for (let j = 0; j < m; j++) max = Math.max(max, values[start + j]);
-  if (max === -Infinity || !Number.isFinite(max)) return max;
+  // All −∞ (every weight 0), +∞ or NaN: the answer is max itself.
+  if (!Number.isFinite(max)) return max;
   let s = 0;
   for (let j = 0; j < m; j++) s += Math.exp(values[start + j] - max);
   return max + Math.log(s / m);

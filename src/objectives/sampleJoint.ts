@@ -16,8 +16,8 @@ import type { GenerativeModel, InferenceModel } from './types';
 
 /** Validates a GenerativeModel (duck-typed). */
 export function checkGenerativeModel(fn: string, name: string, decoder: unknown): GenerativeModel {
-  const m = decoder as Partial<GenerativeModel> | null;
-  if (m === null || typeof m !== 'object' || typeof m.logLikelihood !== 'function') {
+  const m = decoder as Partial<GenerativeModel> | null | undefined;
+  if (typeof m?.logLikelihood !== 'function') {
     throw new TypeError(`${fn}: ${name} must be a GenerativeModel with a logLikelihood(x, z) method`);
   }
   checkInteger(fn, `${name}.latentSize`, m.latentSize, 1);
@@ -32,9 +32,8 @@ export function checkGenerativeModel(fn: string, name: string, decoder: unknown)
 export function resolveEncoder(
   fn: string, encoder: InferenceModel | DiagonalGaussian, x: tf.Tensor2D, latentSize: number,
 ): { q: DiagonalGaussian; owned: boolean } {
-  const asModel = encoder as Partial<InferenceModel> | null;
-  const isModel = asModel !== null && typeof asModel === 'object' && typeof asModel.encode === 'function';
-  const q = isModel ? (asModel as InferenceModel).encode(x) : (encoder as DiagonalGaussian);
+  const isModel = typeof (encoder as Partial<InferenceModel> | null | undefined)?.encode === 'function';
+  const q = isModel ? (encoder as InferenceModel).encode(x) : (encoder as DiagonalGaussian);
   try {
     checkDiagonalGaussian(fn, isModel ? 'encoder.encode(x)' : 'encoder', q);
     const [n, d] = q.mean.shape;
@@ -42,7 +41,8 @@ export function resolveEncoder(
       throw new RangeError(`${fn}: encoder must give q of shape [${x.shape[0]},${latentSize}] (rows of x, decoder.latentSize), got ${shapeString(q.mean.shape)}`);
     }
   } catch (e) {
-    if (isModel && q !== null && typeof q === 'object') tf.dispose([q.mean, q.logVariance]);
+    // What encode made is ours to free, even when it is not a valid q; an explicit q is the caller's.
+    if (isModel) tf.dispose([(q as Partial<DiagonalGaussian> | null)?.mean, (q as Partial<DiagonalGaussian> | null)?.logVariance] as tf.Tensor[]);
     throw e;
   }
   return { q, owned: isModel };
@@ -128,7 +128,7 @@ export function sampleJoint(
   fn: string, encoder: InferenceModel | DiagonalGaussian, decoder: GenerativeModel, x: tf.Tensor2D,
   random: Random, samples: number, maxRowsPerChunk?: number,
 ): JointSamples {
-  const n = x instanceof tf.Tensor && x.rank === 2 ? x.shape[0] : 0;
+  const n = checkMatrix(fn, 'x', x).shape[0];
   const all: JointSamples = {
     n, samples, logLikelihood: new Float64Array(n * samples), logPrior: new Float64Array(n * samples), logQ: new Float64Array(n * samples),
   };
@@ -154,7 +154,5 @@ export function logImportanceWeights(
 
 /** log p(x|z) + log p(z) − log q(z|x), elementwise. */
 export function logWeightsOf(s: JointSamples): Float64Array {
-  const out = new Float64Array(s.logLikelihood.length);
-  for (let i = 0; i < out.length; i++) out[i] = s.logLikelihood[i] + s.logPrior[i] - s.logQ[i];
-  return out;
+  return Float64Array.from(s.logLikelihood, (logLikelihood, i) => logLikelihood + s.logPrior[i] - s.logQ[i]);
 }

@@ -5,7 +5,7 @@ import type { DiagonalGaussian } from '../../src/distributions/gaussian';
 import { LinearGaussianModel } from '../../src/exact/linearGaussian';
 import { elboTensors, estimateElbo } from '../../src/objectives/elbo';
 import { importanceWeightedBound } from '../../src/objectives/iwae';
-import { logImportanceWeights, logWeightsOf, sampleJointBlocks } from '../../src/objectives/sampleJoint';
+import { logImportanceWeights, logWeightsOf, sampleJoint, sampleJointBlocks } from '../../src/objectives/sampleJoint';
 import type { GenerativeModel, InferenceModel } from '../../src/objectives/types';
 import { expectNoLeak, take, useBackend } from '../distributions/testUtils';
 
@@ -163,6 +163,37 @@ describe('differentiable ELBO tensors', () => {
     free(s);
   });
 
+  it("the Monte Carlo form's KL is log q(z|x) − log p(z) at the drawn z, not the closed form", () => {
+    const s = setup(24);
+    const t = elboTensors(s.q, s.decoder, s.x, new Random(25), 1, 'monteCarlo');
+    const [kl, elbo, reconstruction] = [take(t.kl), take(t.elbo), take(t.reconstruction)];
+    const closedForm = take(elboTensors(s.q, s.decoder, s.x, new Random(25), 1, 'analyticKl').kl);
+    // One sample per example, ε row i: log N(z; μ, σ²) − log N(z; 0, 1) = Σ_j ½ (z_j² − ε_j² − log σ²_j), in float64.
+    const eps = new Random(25).normals(3 * 2);
+    for (let i = 0; i < 3; i++) {
+      const { mean, logVariance } = s.qRows[i];
+      let expected = 0;
+      for (let j = 0; j < 2; j++) {
+        const e = eps[i * 2 + j];
+        const z = mean[j] + Math.exp(0.5 * logVariance[j]) * e;
+        expected += 0.5 * (z * z - e * e - logVariance[j]);
+      }
+      expect(kl[i]).toBeCloseTo(expected, 5);
+      expect(Math.abs(kl[i] - closedForm[i])).toBeGreaterThan(1e-3);
+      expect(elbo[i]).toBeCloseTo(reconstruction[i] - kl[i], 5);
+    }
+    free(s);
+  });
+
+  it('with an InferenceModel, the q it encodes is freed', () => {
+    const s = setup(26);
+    const encoder = new FixedEncoder(s.qRows);
+    const a = expectNoLeak(() => elboTensors(encoder, s.decoder, s.x, new Random(27), 2));
+    expect(encoder.calls).toBe(1);
+    expect(a.elbo.isDisposed).toBe(true);
+    free(s);
+  });
+
   it('averaged over many draws they estimate the exact ELBO (5 SE), in both forms', () => {
     const s = setup(14);
     for (const form of ['analyticKl', 'monteCarlo'] as const) {
@@ -194,6 +225,10 @@ describe('importance-weighted bound L_k', () => {
       expect(iw.value[i]).toBeCloseTo(e.elbo[i], 9);
       expect(iw.standardError[i]).toBeCloseTo(e.elboStandardError[i], 9);
     }
+    // The batch mean is the mean of the three examples, its SE that of independent estimates.
+    expect(iw.batchMean.value).toBeCloseTo((iw.value[0] + iw.value[1] + iw.value[2]) / 3, 12);
+    expect(iw.batchMean.standardError).toBeCloseTo(Math.hypot(...iw.standardError) / 3, 12);
+    expect(iw.batchMean.value).toBeCloseTo(e.batchMean.elbo, 9);
     free(s);
   });
 
@@ -278,6 +313,37 @@ describe('objectives: bad input', () => {
     const badQ = { mean: s.q.mean, logVariance: tf.fill([3, 2], -Infinity) as tf.Tensor2D };
     expect(() => importanceWeightedBound(badQ, s.decoder, s.x, r, 2)).toThrow(/encoder.logVariance must contain finite values/);
     expect(() => logImportanceWeights(s.q, s.decoder, s.x, r, 2, 0)).toThrow(/maxRowsPerChunk must be an integer >= 1/);
+    expect(() => estimateElbo(s.q, null as unknown as GenerativeModel, s.x, r, 1)).toThrow(/estimateElbo: decoder must be a GenerativeModel/);
+    expect(() => elboTensors(s.q, undefined as unknown as GenerativeModel, s.x, r)).toThrow(/elboTensors: decoder must be a GenerativeModel/);
+    expect(() => estimateElbo(null as unknown as DiagonalGaussian, s.decoder, s.x, r, 1)).toThrow(
+      /estimateElbo: encoder must be a DiagonalGaussian \{mean, logVariance\}, got null/);
+    expect(() => sampleJoint('test', s.q, s.decoder, [[1, 2]] as unknown as tf.Tensor2D, r, 1)).toThrow(/test: x must be a tf.Tensor/);
+    // q of the right rows but the wrong latent width.
+    const wide = { mean: tf.zeros([3, 3]) as tf.Tensor2D, logVariance: tf.zeros([3, 3]) as tf.Tensor2D };
+    expect(() => importanceWeightedBound(wide, s.decoder, s.x, r, 2)).toThrow(/encoder must give q of shape \[3,2\] \(rows of x, decoder.latentSize\), got \[3,3\]/);
+    const nullDecoder: GenerativeModel = { latentSize: 2, logLikelihood: () => null as unknown as tf.Tensor1D };
+    expect(() => estimateElbo(s.q, nullDecoder, s.x, r, 2)).toThrow(/decoder.logLikelihood must return a \[6\] tensor \(one value per row\), got object/);
+    const shortDecoder: GenerativeModel = { latentSize: 2, logLikelihood: () => tf.zeros([5]) as tf.Tensor1D };
+    expect(() => estimateElbo(s.q, shortDecoder, s.x, r, 2)).toThrow(/decoder.logLikelihood must return a \[6\] tensor \(one value per row\), got \[5\]/);
+    tf.dispose([wide.mean, wide.logVariance]);
+    free(s);
+  });
+
+  it("a rejected q is freed when the encoder made it, and left to the caller when the caller gave it", () => {
+    const s = setup(32);
+    const r = new Random(1);
+    const wrongWidth = { encode: (): DiagonalGaussian => ({ mean: tf.zeros([3, 3]) as tf.Tensor2D, logVariance: tf.zeros([3, 3]) as tf.Tensor2D }), latentSize: 3 };
+    const before = tf.memory().numTensors;
+    expect(() => estimateElbo(wrongWidth, s.decoder, s.x, r, 1)).toThrow(/encoder must give q of shape \[3,2\]/);
+    const nanEncoder = { encode: (): DiagonalGaussian => ({ mean: tf.fill([3, 2], NaN) as tf.Tensor2D, logVariance: tf.zeros([3, 2]) as tf.Tensor2D }), latentSize: 2 };
+    expect(() => importanceWeightedBound(nanEncoder, s.decoder, s.x, r, 2)).toThrow(/encoder.encode\(x\).mean must contain finite values/);
+    const nothing = { encode: (): DiagonalGaussian => null as unknown as DiagonalGaussian, latentSize: 2 };
+    expect(() => logImportanceWeights(nothing, s.decoder, s.x, r, 2)).toThrow(/encoder.encode\(x\) must be a DiagonalGaussian \{mean, logVariance\}, got null/);
+    expect(tf.memory().numTensors).toBe(before);
+    const given = { mean: tf.zeros([3, 3]) as tf.Tensor2D, logVariance: tf.zeros([3, 3]) as tf.Tensor2D };
+    expect(() => elboTensors(given, s.decoder, s.x, r)).toThrow(/encoder must give q of shape/);
+    expect(given.mean.isDisposed || given.logVariance.isDisposed).toBe(false);
+    tf.dispose([given.mean, given.logVariance]);
     free(s);
   });
 });
@@ -294,6 +360,56 @@ describe('example blocks', () => {
     }, 10));
     expect(firsts).toEqual([0, 2]);
     for (let i = 0; i < 15; i++) expect(got[i]).toBeCloseTo(whole.logWeights[i], 9);
+    // One example per block: three blocks, none after the last example.
+    const firstsOfOne: number[] = [];
+    sampleJointBlocks('test', s.q, s.decoder, s.x, new Random(41), 5, undefined, (block, first) => {
+      firstsOfOne.push(first);
+      expect(block.n).toBe(1);
+      for (let i = 0; i < 5; i++) expect(logWeightsOf(block)[i]).toBeCloseTo(whole.logWeights[first * 5 + i], 9);
+    }, 5);
+    expect(firstsOfOne).toEqual([0, 1, 2]);
     free(s);
+  });
+
+  it('the default chunk keeps the widest [rows, width] tensor (here x, 8192 wide) within the element budget', () => {
+    const x = tf.zeros([3, 8192]) as tf.Tensor2D;
+    const q = { mean: tf.zeros([3, 1]) as tf.Tensor2D, logVariance: tf.zeros([3, 1]) as tf.Tensor2D };
+    const rows: number[] = [];
+    const decoder: GenerativeModel = { latentSize: 1, logLikelihood: (xs) => { rows.push(xs.shape[0]); return tf.sum(xs, 1) as tf.Tensor1D; } };
+    logImportanceWeights(q, decoder, x, new Random(1), 300);
+    // (1 << 22) / 8192 = 512 rows per chunk: 900 rows make 512 + 388.
+    expect(rows).toEqual([512, 388]);
+    tf.dispose([x, q.mean, q.logVariance]);
+  });
+
+  it('more (example, sample) pairs than one block holds: every example gets the values of a run on it alone', () => {
+    // 2 examples × (2^19 + 1) draws exceed the 2^20 pairs of one block, so each example is a block of its own.
+    const decoder: GenerativeModel = { latentSize: 1, logLikelihood: (xs, z) => tf.sum(tf.mul(tf.squaredDifference(xs, z), -0.5), 1) as tf.Tensor1D };
+    const x = tf.tensor2d([[0.3], [-1.2]]);
+    const q = { mean: tf.tensor2d([[0.1], [-0.8]]), logVariance: tf.tensor2d([[-0.4], [0.3]]) };
+    const row = (t: tf.Tensor2D, i: number): tf.Tensor2D => tf.slice(t, [i, 0], [1, -1]);
+    /** The generator as example i finds it: example i draws from the (i+1)-th fork. */
+    const streamOf = (seed: number, i: number): Random => { const r = new Random(seed); for (let j = 0; j < i; j++) r.fork(); return r; };
+    const maxDifference = (a: ArrayLike<number>, offset: number, b: ArrayLike<number>): number => {
+      let worst = 0;
+      for (let j = 0; j < b.length; j++) worst = Math.max(worst, Math.abs(a[offset + j] - b[j]));
+      return worst;
+    };
+    const samples = (1 << 19) + 1;
+    const whole = logImportanceWeights(q, decoder, x, new Random(51), samples);
+    const k = 174763; // 3 replicates × k = 2^19 + 1 draws per example
+    const bound = importanceWeightedBound(q, decoder, x, new Random(52), k, 3);
+    for (const i of [0, 1]) {
+      const qi = { mean: row(q.mean, i), logVariance: row(q.logVariance, i) };
+      const xi = row(x, i);
+      const alone = logImportanceWeights(qi, decoder, xi, streamOf(51, i), samples);
+      expect(maxDifference(whole.logWeights, i * samples, alone.logWeights)).toBe(0);
+      expect(maxDifference(whole.logQ, i * samples, alone.logQ)).toBe(0);
+      const boundAlone = importanceWeightedBound(qi, decoder, xi, streamOf(52, i), k, 3);
+      expect(maxDifference(bound.replicateValues, i * 3, boundAlone.replicateValues)).toBe(0);
+      expect(bound.value[i]).toBe(boundAlone.value[0]);
+      tf.dispose([qi.mean, qi.logVariance, xi]);
+    }
+    tf.dispose([x, q.mean, q.logVariance]);
   });
 });

@@ -141,6 +141,17 @@ describe('Monte Carlo KL', () => {
     expect(c.value[0]).toBe(a.value[0]);
     free(q, q0);
   });
+
+  it('a p of one row serves every example: the same values as that row repeated for each', () => {
+    const q = gaussian([0.4, -1, 2, 0.3, -0.6, 0.9], [-0.5, 0.4, 0.1, -1, 0.2, -0.3], 3, 2);
+    const p1 = gaussian([0.2, -0.1], [0.3, -0.4], 1, 2);
+    const p3 = gaussian([0.2, -0.1, 0.2, -0.1, 0.2, -0.1], [0.3, -0.4, 0.3, -0.4, 0.3, -0.4], 3, 2);
+    const one = expectNoLeak(() => klMonteCarlo(q, p1, new Random(12), 200));
+    const each = klMonteCarlo(q, p3, new Random(12), 200);
+    expect(Array.from(one.value)).toEqual(Array.from(each.value));
+    expect(Array.from(one.standardError)).toEqual(Array.from(each.standardError));
+    free(q, p1, p3);
+  });
 });
 
 describe('KL bad input', () => {
@@ -154,6 +165,14 @@ describe('KL bad input', () => {
     expect(() => klDiagonalGaussians(good, bad)).toThrow(/klDiagonalGaussians: p.logVariance must contain finite values/);
     const wide = gaussian([0, 0, 0], [0, 0, 0], 1, 3);
     expect(() => klDiagonalGaussians(good, wide)).toThrow(/p.mean must have shape \[1,2\] or \[1,2\]/);
+    // p must have q's rows or one row, and q's width: 2 rows for 3 examples, or a p of bad values, is refused.
+    const q3 = gaussian([0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0], 3, 2);
+    const p2 = gaussian([0, 0, 0, 0], [0, 0, 0, 0], 2, 2);
+    expect(() => klDiagonalGaussians(q3, p2)).toThrow(/klDiagonalGaussians: p.mean must have shape \[3,2\] or \[1,2\] like q.mean, got \[2,2\]/);
+    expect(() => klMonteCarlo(q3, p2, new Random(1), 2)).toThrow(/klMonteCarlo: p.mean must have shape \[3,2\] or \[1,2\] like q.mean, got \[2,2\]/);
+    expect(() => klMonteCarlo(good, wide, new Random(1), 2)).toThrow(/klMonteCarlo: p.mean must have shape \[1,2\] or \[1,2\] like q.mean, got \[1,3\]/);
+    expect(() => klMonteCarlo(good, bad, new Random(1), 2)).toThrow(/klMonteCarlo: p.logVariance must contain finite values/);
+    free(q3, p2);
     expect(() => klMonteCarlo(good, 'standardNormal', new Random(1), 0)).toThrow(/klMonteCarlo: samples must be an integer >= 1, got 0/);
     expect(() => klMonteCarlo(good, 'standardNormal', new Random(1), 2.5)).toThrow(RangeError);
     expect(() => klMonteCarlo(good, 'standardNormal', undefined as unknown as Random, 2)).toThrow(/random must be a Random/);

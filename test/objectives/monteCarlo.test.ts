@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/random';
 import {
-  defaultChunkRows, logMeanExp, logMeanExpStandardError, meanAndStandardError,
+  defaultChunkRows, logMeanExp, logMeanExpStandardError, meanAndStandardError, sampleAndEvaluate,
 } from '../../src/objectives/monteCarlo';
 import { effectiveSampleSize } from '../../src/exact/derivation';
 import { disposeDiagonalGaussian, standardNormal } from '../../src/distributions/gaussian';
@@ -17,6 +17,10 @@ describe('Monte Carlo summaries', () => {
     expect(logMeanExp(v.map((x) => x - 1000))).toBeCloseTo(logMeanExp(v) - 1000, 10);
     expect(logMeanExp([1, 2, 3, 4, 5, 6], 2, 3)).toBeCloseTo(Math.log((Math.exp(3) + Math.exp(4) + Math.exp(5)) / 3), 14);
     expect(logMeanExp([-Infinity, -Infinity])).toBe(-Infinity);
+    // From `start` to the end when m is not given; an infinite or NaN weight is returned as it is.
+    expect(logMeanExp([9, 9, 3, 4, 5], 2)).toBeCloseTo(Math.log((Math.exp(3) + Math.exp(4) + Math.exp(5)) / 3), 14);
+    expect(logMeanExp([Infinity, 0])).toBe(Infinity);
+    expect(logMeanExp([NaN, 0])).toBeNaN();
   });
 
   it('delta-method SE of log mean(w) equals sd(w)/(√m mean(w)) computed directly', () => {
@@ -28,6 +32,9 @@ describe('Monte Carlo summaries', () => {
     expect(logMeanExpStandardError(logW)).toBeCloseTo(sd / (Math.sqrt(w.length) * m), 12);
     expect(logMeanExpStandardError([1])).toBeNaN();
     expect(logMeanExpStandardError([2, 2, 2])).toBe(0);
+    // m = 2, w = (1, 3): sd = √2, mean = 2, so SE = √2 / (√2 · 2) = ½; and from `start` to the end.
+    expect(logMeanExpStandardError([0, Math.log(3)])).toBeCloseTo(0.5, 14);
+    expect(logMeanExpStandardError([7, 7, 7, 0, Math.log(3)], 3)).toBeCloseTo(0.5, 14);
   });
 
   it('per-example mean and SE of each row of a [n, samples] matrix', () => {
@@ -42,6 +49,26 @@ describe('Monte Carlo summaries', () => {
   it("Kish's effective sample size: m for equal weights, ≈ 1 when one weight dominates", () => {
     expect(effectiveSampleSize([5, 5, 5, 5])).toBeCloseTo(4, 12);
     expect(effectiveSampleSize([0, -50, -60, -70])).toBeCloseTo(1, 12);
+  });
+
+  it('samples are evaluated in chunks of at most maxRows rows, none empty, with the same values for any chunking', () => {
+    const q = { mean: tf.tensor2d([[0.5, -1], [2, 0.25]]), logVariance: tf.tensor2d([[-0.5, 0.2], [0.1, -1]]) };
+    const run = (samples: number, maxRows: number): { rows: number[]; z0: Float64Array } => {
+      const rows: number[] = [];
+      const [z0] = sampleAndEvaluate(q, new Random(3), samples, maxRows, ({ z }) => {
+        rows.push(z.shape[0]);
+        return [tf.squeeze(tf.slice(z, [0, 0], [-1, 1]), [1]) as tf.Tensor1D];
+      });
+      return { rows, z0 };
+    };
+    // 2 examples × 4 samples = 8 rows in chunks of 3: 3 + 3 + 2 (the second chunk spans both examples).
+    expect(run(4, 3).rows).toEqual([3, 3, 2]);
+    // 2 × 3 = 6 rows fill two chunks exactly: no empty third chunk.
+    expect(run(3, 3).rows).toEqual([3, 3]);
+    expect(Array.from(run(4, 3).z0)).toEqual(Array.from(run(4, 100).z0));
+    expect(() => sampleAndEvaluate(q, new Random(3), 0, 3, ({ z }) => [tf.sum(z, 1) as tf.Tensor1D])).toThrow(
+      /sampleAndEvaluate: there is nothing to sample \(q has 2 rows, samples = 0\)/);
+    tf.dispose([q.mean, q.logVariance]);
   });
 
   it('chunk sizes respect the element budget', () => {

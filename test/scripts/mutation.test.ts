@@ -24,12 +24,15 @@ describe('npm run mutation: the notebook breakages', () => {
   it('rejects a breakage whose line is gone (the list must follow the code)', () => {
     expect(() => check({ id: 'x', file: 'src/random.ts', find: 'no such line in random.ts' })).toThrow(/occurs 0 times in src\/random.ts/);
   });
-  it('StrykerJS runs exact/ file by file: one unit per source file, none left out, index.ts excluded', () => {
-    const files = fs.readdirSync(path.join(ROOT, 'src', 'exact')).filter((f) => f.endsWith('.ts') && f !== 'index.ts').sort();
-    const units = layerUnits('exact') as { name: string; mutate: string[] }[];
-    expect(units.map((u) => u.mutate[0])).toEqual(files.map((f) => `src/exact/${f}`));
-    expect(new Set(units.map((u) => u.name)).size).toBe(files.length);
-  });
+  for (const layer of ['objectives', 'exact']) {
+    it(`StrykerJS runs ${layer}/ file by file: one unit per source file, none left out, index.ts excluded`, () => {
+      // A file of types alone (objectives/types.ts) has nothing to mutate.
+      const files = fs.readdirSync(path.join(ROOT, 'src', layer)).filter((f) => f.endsWith('.ts') && f !== 'index.ts' && f !== 'types.ts').sort();
+      const units = layerUnits(layer) as { name: string; mutate: string[] }[];
+      expect(units.map((u) => u.mutate[0])).toEqual(files.map((f) => `src/${layer}/${f}`));
+      expect(new Set(units.map((u) => u.name)).size).toBe(files.length);
+    });
+  }
   it('scores as StrykerJS does: killed and timed-out over all but ignored and compile errors', () => {
     expect(score({ Killed: 6, Timeout: 2, Survived: 1, NoCoverage: 1, Ignored: 5, CompileError: 3 })).toEqual({ detected: 8, valid: 10, percent: 80 });
   });
