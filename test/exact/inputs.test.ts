@@ -42,6 +42,11 @@ describe('exact/ inputs: arrays and one-row tensors become float64 vectors', () 
     const row = tf.tensor2d([[1, 2, 3, 4]]);
     expect(Array.from(toDataVector('f', row))).toEqual([1, 2, 3, 4]);
     expect(Array.from(toDataVector('f', [7, 8]))).toEqual([7, 8]);
+    // D = 1 is a data vector too.
+    const single = tf.tensor1d([5]);
+    expect(Array.from(toDataVector('f', single))).toEqual([5]);
+    expect(Array.from(toDataVector('f', [6]))).toEqual([6]);
+    single.dispose();
     const twoRows = tf.zeros([2, 3]);
     const rank3 = tf.zeros([1, 1, 3]);
     const empty = tf.tensor1d([]);
