@@ -202,7 +202,7 @@ function strykerSummary() {
   }
   const s = score(total);
   process.stdout.write(`\nmath layers: ${s.detected} of ${s.valid} mutants detected, score ${s.percent.toFixed(1)} %` +
-    (missing.length ? ` (not yet run: ${missing.join(', ')}; \`node scripts/mutation.js --stryker --layer NAME\`)` : '') + '\n');
+    (missing.length ? ` (not yet run: ${missing.join(', ')}; \`node scripts/mutation.js --unit NAME\` runs one)` : '') + '\n');
   return missing.length === 0;
 }
 
