@@ -41,6 +41,9 @@ describe('exact/ inputs: arrays and one-row tensors become float64 vectors', () 
   it('one data vector x: [D], [1, D] or an array of D >= 1 numbers, and nothing else', () => {
     const row = tf.tensor2d([[1, 2, 3, 4]]);
     expect(Array.from(toDataVector('f', row))).toEqual([1, 2, 3, 4]);
+    const flat = tf.tensor1d([1, 2, 3]);
+    expect(Array.from(toDataVector('f', flat))).toEqual([1, 2, 3]);
+    flat.dispose();
     expect(Array.from(toDataVector('f', [7, 8]))).toEqual([7, 8]);
     // D = 1 is a data vector too.
     const single = tf.tensor1d([5]);
