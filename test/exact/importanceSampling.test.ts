@@ -1,7 +1,9 @@
+import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/random';
 import { LinearGaussianModel } from '../../src/exact/linearGaussian';
 import { importanceSampledLogMarginal } from '../../src/exact/importanceSampling';
+import type { GenerativeModel } from '../../src/objectives/types';
 import { useBackend } from '../distributions/testUtils';
 import { mlpDecoder, reference64 } from './mlpDecoder';
 
@@ -45,7 +47,68 @@ describe('importanceSampledLogMarginal', () => {
     expect(Math.abs(e.logMarginal - ref.logPx)).toBeLessThan(4 * e.standardError + 1e-4);
   });
 
+  it('every draw, weight and summary recomputed in float64 from the same generator: the mixture, the weights, SE and ESS', () => {
+    // A proposal with correlation (so its Cholesky factor matters) and a prior share of 0.3 (so both components draw).
+    const proposal = { mean: [0.4, -0.7], covariance: [1.5, 0.6, 0.6, 0.8] };
+    const alpha = 0.3;
+    const samples = 60;
+    const inner = m.asGenerativeModel();
+    const seenZ: number[][] = [];
+    const seenLogLikelihood: number[] = [];
+    const recording: GenerativeModel = {
+      latentSize: 2,
+      logLikelihood: (xs, z) => {
+        seenZ.push(...(z.arraySync() as number[][]));
+        const ll = inner.logLikelihood(xs, z);
+        seenLogLikelihood.push(...ll.dataSync());
+        return ll;
+      },
+    };
+    const e = importanceSampledLogMarginal(recording, x, proposal, new Random(6), samples, { priorFraction: alpha });
+    // Replay: per draw, one uniform (prior component if < α), then two normals e; z = e or m + L e.
+    const [a, b, c] = [1.5, 0.6, 0.8];
+    const l00 = Math.sqrt(a); const l10 = b / l00; const l11 = Math.sqrt(c - l10 * l10);
+    const det = a * c - b * b;
+    const logN = (z: number[], mean: number[], cov: number[], covDet: number): number => {
+      const d0 = z[0] - mean[0]; const d1 = z[1] - mean[1];
+      const quad = (cov[3] * d0 * d0 - 2 * cov[1] * d0 * d1 + cov[0] * d1 * d1) / covDet;
+      return -Math.log(2 * Math.PI) - 0.5 * Math.log(covDet) - 0.5 * quad;
+    };
+    const replay = new Random(6);
+    const logWeights: number[] = [];
+    let fromPrior = 0;
+    for (let s = 0; s < samples; s++) {
+      const prior = replay.uniform() < alpha;
+      const e0 = replay.normal(); const e1 = replay.normal();
+      const z = prior ? [e0, e1] : [proposal.mean[0] + l00 * e0, proposal.mean[1] + l10 * e0 + l11 * e1];
+      if (prior) fromPrior++;
+      expect(seenZ[s][0]).toBeCloseTo(z[0], 5);
+      expect(seenZ[s][1]).toBeCloseTo(z[1], 5);
+      const logPrior = logN(z, [0, 0], [1, 0, 0, 1], 1);
+      const logProposal = Math.log((1 - alpha) * Math.exp(logN(z, proposal.mean, [a, b, b, c], det)) + alpha * Math.exp(logPrior));
+      logWeights.push(seenLogLikelihood[s] + logPrior - logProposal);
+    }
+    expect(fromPrior).toBeGreaterThan(5);
+    expect(fromPrior).toBeLessThan(samples - 5);
+    const shift = Math.max(...logWeights);
+    const w = logWeights.map((v) => Math.exp(v - shift));
+    const meanW = w.reduce((t, v) => t + v, 0) / samples;
+    const sd = Math.sqrt(w.reduce((t, v) => t + (v - meanW) ** 2, 0) / (samples - 1));
+    expect(e.samples).toBe(samples);
+    expect(e.logMarginal).toBeCloseTo(shift + Math.log(meanW), 9);
+    expect(e.standardError).toBeCloseTo(sd / (Math.sqrt(samples) * meanW), 9);
+    expect(e.effectiveSampleSize).toBeCloseTo(w.reduce((t, v) => t + v, 0) ** 2 / w.reduce((t, v) => t + v * v, 0), 9);
+  });
+
+  it('the prior alone as the proposal (priorFraction 1) is the plain Monte Carlo estimate E_p(z)[p(x|z)], unbiased within 4 SE', () => {
+    const e = importanceSampledLogMarginal(m.asGenerativeModel(), x, post, new Random(7), 20000, { priorFraction: 1 });
+    expect(Number.isFinite(e.logMarginal)).toBe(true);
+    expect(Math.abs(e.logMarginal - exact)).toBeLessThan(4 * e.standardError + 2e-6 * Math.abs(exact));
+  });
+
   it('validates its arguments', () => {
+    expect(() => importanceSampledLogMarginal(m.asGenerativeModel(), x, null as never, new Random(1), 10)).toThrow(
+      /importanceSampledLogMarginal: proposal.mean must be a number\[\], Float64Array or Float32Array, got/);
     const d = m.asGenerativeModel();
     expect(() => importanceSampledLogMarginal(d, x, { mean: [0], covariance: [1] }, new Random(1), 10)).toThrow(/proposal.mean must have length 2/);
     expect(() => importanceSampledLogMarginal(d, x, { mean: [0, 0], covariance: [1, 2, 2, 1] }, new Random(1), 10)).toThrow(/positive definite|not positive/);
