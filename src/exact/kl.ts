@@ -10,7 +10,7 @@
 import type { Random } from '../random';
 import { LOG_2PI } from '../distributions/gaussian';
 import { meanAndStandardErrorOf } from '../stats/index';
-import { checkInteger, checkRandom } from '../checks';
+import { checkFiniteArray, checkInteger, checkRandom } from '../checks';
 import { cholesky, logDetFromCholesky } from './linearAlgebra';
 import { logNormalFromCholesky } from './gaussianClosedForms';
 import type { QuadratureResult } from './quadrature2d';
@@ -27,20 +27,16 @@ import type { QuadratureResult } from './quadrature2d';
 export function aggregatePosteriorGaussianKl(mean: ArrayLike<number>, logVariance: ArrayLike<number>, latentSize: number): number {
   const fn = 'aggregatePosteriorGaussianKl';
   checkInteger(fn, 'latentSize', latentSize, 1);
-  if (mean === null || typeof mean !== 'object' || typeof mean.length !== 'number' || mean.length === 0 || mean.length % latentSize !== 0) {
-    throw new RangeError(`${fn}: mean must be an array whose length is a positive multiple of latentSize ${latentSize}`);
+  checkFiniteArray(fn, 'mean', mean);
+  if (mean.length === 0 || mean.length % latentSize !== 0) {
+    throw new RangeError(`${fn}: mean must have a length that is a positive multiple of latentSize ${latentSize}, got ${mean.length}`);
   }
-  if (logVariance === null || typeof logVariance !== 'object' || logVariance.length !== mean.length) {
-    throw new RangeError(`${fn}: logVariance must have the same length as mean (${mean.length})`);
-  }
+  checkFiniteArray(fn, 'logVariance', logVariance, mean.length);
   const d = latentSize;
   const n = mean.length / d;
   const m = new Float64Array(d);
   for (let i = 0; i < n; i++) {
-    for (let u = 0; u < d; u++) {
-      if (!Number.isFinite(mean[i * d + u]) || !Number.isFinite(logVariance[i * d + u])) throw new RangeError(`${fn}: mean and logVariance must be finite (row ${i})`);
-      m[u] += mean[i * d + u] / n;
-    }
+    for (let u = 0; u < d; u++) m[u] += mean[i * d + u] / n;
   }
   const s = new Float64Array(d * d);
   for (let i = 0; i < n; i++) {
@@ -107,7 +103,7 @@ export function monteCarloKlToGaussian(
  */
 export function klToGridPosterior(result: QuadratureResult): number {
   const fn = 'klToGridPosterior';
-  if (!result || typeof result !== 'object' || !result.q) throw new TypeError(`${fn}: result must come from quadrature2d(decoder, x, { q })`);
+  if (!result?.q) throw new TypeError(`${fn}: result must come from quadrature2d(decoder, x, { q })`);
   const { grid, logDensity, logJoint } = result.q;
   if (logDensity.length !== grid.logWeights.length || logJoint.length !== grid.logWeights.length) {
     throw new RangeError(`${fn}: result.q arrays must have one entry per grid node (${grid.logWeights.length})`);

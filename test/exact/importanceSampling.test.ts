@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/random';
 import { LinearGaussianModel } from '../../src/exact/linearGaussian';

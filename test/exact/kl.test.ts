@@ -31,8 +31,14 @@ describe('aggregatePosteriorGaussianKl', () => {
   });
 
   it('rejects bad shapes, naming the argument', () => {
-    expect(() => aggregatePosteriorGaussianKl([0, 0, 0], [0, 0, 0], 2)).toThrow(/aggregatePosteriorGaussianKl: mean/);
-    expect(() => aggregatePosteriorGaussianKl([0, 0], [0], 2)).toThrow(/aggregatePosteriorGaussianKl: logVariance/);
+    const fn = 'aggregatePosteriorGaussianKl';
+    expect(() => aggregatePosteriorGaussianKl([0, 0, 0], [0, 0, 0], 2)).toThrow(`${fn}: mean must have a length that is a positive multiple of latentSize 2, got 3`);
+    expect(() => aggregatePosteriorGaussianKl([], [], 2)).toThrow(`${fn}: mean must have a length that is a positive multiple of latentSize 2, got 0`);
+    expect(() => aggregatePosteriorGaussianKl(null as never, [0, 0], 2)).toThrow(`${fn}: mean must be a number[], Float64Array or Float32Array, got null`);
+    expect(() => aggregatePosteriorGaussianKl([0, 0], [0], 2)).toThrow(`${fn}: logVariance must have length 2, got 1`);
+    expect(() => aggregatePosteriorGaussianKl([0, 0], null as never, 2)).toThrow(`${fn}: logVariance must be a number[], Float64Array or Float32Array, got null`);
+    expect(() => aggregatePosteriorGaussianKl([0, NaN], [0, 0], 2)).toThrow(`${fn}: mean must contain finite numbers, got NaN at index 1`);
+    expect(() => aggregatePosteriorGaussianKl([0, 0], [Infinity, 0], 2)).toThrow(`${fn}: logVariance must contain finite numbers, got Infinity at index 0`);
     expect(() => aggregatePosteriorGaussianKl([0, 0], [0, 0], 0)).toThrow(/aggregatePosteriorGaussianKl: latentSize/);
   });
 });
@@ -52,6 +58,37 @@ describe('monteCarloKlToGaussian', () => {
     expect(Math.abs(zero.value)).toBeLessThan(1e-12);
     expect(() => monteCarloKlToGaussian(q, post.mean, [1, 0, 0], new Random(1), 10)).toThrow(/covariance must be 2×2/);
     expect(() => monteCarloKlToGaussian(q, post.mean, post.covariance, new Random(1), 1)).toThrow(/monteCarloKlToGaussian: samples/);
+  });
+
+  it('each draw z = μ + σ e from the generator, log q(z) − log N(z; m, C) recomputed in float64: mean and SE', () => {
+    const q = { mean: [0.3, -0.6], logVariance: [-0.4, 0.5] };
+    const mean = [0.1, 0.2];
+    const [a, b, c] = [1.2, -0.3, 0.7];
+    const got = monteCarloKlToGaussian(q, mean, [a, b, b, c], new Random(9), 40);
+    const replay = new Random(9);
+    const det = a * c - b * b;
+    const values: number[] = [];
+    for (let s = 0; s < 40; s++) {
+      const e = [replay.normal(), replay.normal()];
+      const z = e.map((ej, j) => q.mean[j] + Math.exp(0.5 * q.logVariance[j]) * ej);
+      const logQ = e.reduce((t, ej, j) => t - 0.5 * (Math.log(2 * Math.PI) + q.logVariance[j] + ej * ej), 0);
+      const d0 = z[0] - mean[0]; const d1 = z[1] - mean[1];
+      const logP = -Math.log(2 * Math.PI) - 0.5 * Math.log(det) - 0.5 * (c * d0 * d0 - 2 * b * d0 * d1 + a * d1 * d1) / det;
+      values.push(logQ - logP);
+    }
+    const average = values.reduce((t, v) => t + v, 0) / 40;
+    const sd = Math.sqrt(values.reduce((t, v) => t + (v - average) ** 2, 0) / 39);
+    expect(got.value).toBeCloseTo(average, 12);
+    expect(got.standardError).toBeCloseTo(sd / Math.sqrt(40), 12);
+  });
+
+  it('rejects a q or a covariance of the wrong size, naming it', () => {
+    const fn = 'monteCarloKlToGaussian';
+    const q = { mean: [0, 0], logVariance: [0, 0] };
+    expect(() => monteCarloKlToGaussian(null as never, [0, 0], [1, 0, 0, 1], new Random(1), 10)).toThrow(`${fn}: q.mean and q.logVariance must have 2 entries like mean`);
+    expect(() => monteCarloKlToGaussian({ mean: [0], logVariance: [0, 0] }, [0, 0], [1, 0, 0, 1], new Random(1), 10)).toThrow(`${fn}: q.mean and q.logVariance must have 2 entries like mean`);
+    expect(() => monteCarloKlToGaussian({ mean: [0, 0], logVariance: [0] }, [0, 0], [1, 0, 0, 1], new Random(1), 10)).toThrow(`${fn}: q.mean and q.logVariance must have 2 entries like mean`);
+    expect(() => monteCarloKlToGaussian(q, [0, 0], [1, 0, 0], new Random(1), 10)).toThrow(`${fn}: covariance must be 2×2 row-major (4 numbers), got 3`);
   });
 
   it('1-D against the closed form ½[ln(s²/σ²) + (σ² + (μ − m)²)/s² − 1]', () => {
@@ -89,5 +126,24 @@ describe('klToGridPosterior', () => {
   it('rejects a result without q', () => {
     const res = quadrature2d(model.asGenerativeModel(), x, { pointsPerAxis: 21, pilotPointsPerAxis: 11 });
     expect(() => klToGridPosterior(res)).toThrow(/klToGridPosterior: result must come from quadrature2d/);
+    expect(() => klToGridPosterior(null as never)).toThrow(new TypeError('klToGridPosterior: result must come from quadrature2d(decoder, x, { q })'));
+  });
+
+  /** A hand-made result: 3 nodes with weights τ, log q and log p(x, z) at each, and log p(x). */
+  const handMade = (logDensity: number[], logJoint: number[], logMarginal: number): Parameters<typeof klToGridPosterior>[0] =>
+    ({ logMarginal, q: { grid: { logWeights: Float64Array.from([0.1, 0.5, 0.2], Math.log) }, logDensity: Float64Array.from(logDensity), logJoint: Float64Array.from(logJoint) } }) as never;
+
+  it('Σ_g w_g [log q − log p(z|x)] with w ∝ τ q, even where q underflows (log q near −1000 at every node)', () => {
+    const logDensity = [-1000.5, -999.2, -1001.1];
+    const logJoint = [-3.2, -2.1, -4.0];
+    const logMarginal = -1.7;
+    // w_g ∝ τ_g e^{log q_g + 1000}: the shift cancels in the normalised weights.
+    const tau = [0.1, 0.5, 0.2];
+    const w = tau.map((t, g) => t * Math.exp(logDensity[g] + 1000));
+    const total = w.reduce((s, v) => s + v, 0);
+    const expected = w.reduce((s, v, g) => s + (v / total) * (logDensity[g] - (logJoint[g] - logMarginal)), 0);
+    expect(klToGridPosterior(handMade(logDensity, logJoint, logMarginal))).toBeCloseTo(expected, 10);
+    expect(() => klToGridPosterior(handMade([0, 0], [0, 0, 0], 0))).toThrow(new RangeError('klToGridPosterior: result.q arrays must have one entry per grid node (3)'));
+    expect(() => klToGridPosterior(handMade([0, 0, 0], [0, 0], 0))).toThrow(new RangeError('klToGridPosterior: result.q arrays must have one entry per grid node (3)'));
   });
 });
