@@ -42,7 +42,8 @@ export function resolveEncoder(
     }
   } catch (e) {
     // What encode made is ours to free, even when it is not a valid q; an explicit q is the caller's.
-    if (isModel) tf.dispose([(q as Partial<DiagonalGaussian> | null)?.mean, (q as Partial<DiagonalGaussian> | null)?.logVariance] as tf.Tensor[]);
+    const made = q as Partial<DiagonalGaussian> | null;
+    if (isModel) tf.dispose([made?.mean, made?.logVariance] as tf.Tensor[]);
     throw e;
   }
   return { q, owned: isModel };

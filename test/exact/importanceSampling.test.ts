@@ -4,6 +4,7 @@ import { LinearGaussianModel } from '../../src/exact/linearGaussian';
 import { importanceSampledLogMarginal } from '../../src/exact/importanceSampling';
 import type { GenerativeModel } from '../../src/objectives/types';
 import { useBackend } from '../distributions/testUtils';
+import { logNormal2d } from './gaussian2d';
 import { mlpDecoder, reference64 } from './mlpDecoder';
 
 beforeAll(async () => { await useBackend('cpu'); });
@@ -65,14 +66,8 @@ describe('importanceSampledLogMarginal', () => {
     };
     const e = importanceSampledLogMarginal(recording, x, proposal, new Random(6), samples, { priorFraction: alpha });
     // Replay: per draw, one uniform (prior component if < α), then two normals e; z = e or m + L e.
-    const [a, b, c] = [1.5, 0.6, 0.8];
+    const [a, b, , c] = proposal.covariance;
     const l00 = Math.sqrt(a); const l10 = b / l00; const l11 = Math.sqrt(c - l10 * l10);
-    const det = a * c - b * b;
-    const logN = (z: number[], mean: number[], cov: number[], covDet: number): number => {
-      const d0 = z[0] - mean[0]; const d1 = z[1] - mean[1];
-      const quad = (cov[3] * d0 * d0 - 2 * cov[1] * d0 * d1 + cov[0] * d1 * d1) / covDet;
-      return -Math.log(2 * Math.PI) - 0.5 * Math.log(covDet) - 0.5 * quad;
-    };
     const replay = new Random(6);
     const logWeights: number[] = [];
     let fromPrior = 0;
@@ -83,8 +78,8 @@ describe('importanceSampledLogMarginal', () => {
       if (prior) fromPrior++;
       expect(seenZ[s][0]).toBeCloseTo(z[0], 5);
       expect(seenZ[s][1]).toBeCloseTo(z[1], 5);
-      const logPrior = logN(z, [0, 0], [1, 0, 0, 1], 1);
-      const logProposal = Math.log((1 - alpha) * Math.exp(logN(z, proposal.mean, [a, b, b, c], det)) + alpha * Math.exp(logPrior));
+      const logPrior = logNormal2d(z, [0, 0], [1, 0, 0, 1]);
+      const logProposal = Math.log((1 - alpha) * Math.exp(logNormal2d(z, proposal.mean, proposal.covariance)) + alpha * Math.exp(logPrior));
       logWeights.push(seenLogLikelihood[s] + logPrior - logProposal);
     }
     expect(fromPrior).toBeGreaterThan(5);

@@ -7,6 +7,7 @@ import { Random } from '../../src/random';
 import { LinearGaussianModel } from '../../src/exact/linearGaussian';
 import { quadrature2d } from '../../src/exact/quadrature2d';
 import { aggregatePosteriorGaussianKl, klToGridPosterior, monteCarloKlToGaussian } from '../../src/exact/kl';
+import { logNormal2d } from './gaussian2d';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -66,15 +67,12 @@ describe('monteCarloKlToGaussian', () => {
     const [a, b, c] = [1.2, -0.3, 0.7];
     const got = monteCarloKlToGaussian(q, mean, [a, b, b, c], new Random(9), 40);
     const replay = new Random(9);
-    const det = a * c - b * b;
     const values: number[] = [];
     for (let s = 0; s < 40; s++) {
       const e = [replay.normal(), replay.normal()];
       const z = e.map((ej, j) => q.mean[j] + Math.exp(0.5 * q.logVariance[j]) * ej);
       const logQ = e.reduce((t, ej, j) => t - 0.5 * (Math.log(2 * Math.PI) + q.logVariance[j] + ej * ej), 0);
-      const d0 = z[0] - mean[0]; const d1 = z[1] - mean[1];
-      const logP = -Math.log(2 * Math.PI) - 0.5 * Math.log(det) - 0.5 * (c * d0 * d0 - 2 * b * d0 * d1 + a * d1 * d1) / det;
-      values.push(logQ - logP);
+      values.push(logQ - logNormal2d(z, mean, [a, b, b, c]));
     }
     const average = values.reduce((t, v) => t + v, 0) / 40;
     const sd = Math.sqrt(values.reduce((t, v) => t + (v - average) ** 2, 0) / 39);
