@@ -217,8 +217,41 @@ function strykerPart(only) {
 
 module.exports = { BREAKAGES, LAYERS, check, layerUnits, score };
 
+const USAGE = `usage: node scripts/mutation.js [--stryker | --notebooks | --summary] [--layer NAME] [--unit NAME] [--force] [--only ID[,ID]]
+  (no flag: both parts; --stryker StrykerJS only; --notebooks the notebook breakages only;
+   --layer one layer of part 1; --unit one unit of part 1 (e.g. exact-kl); --summary part 1's table
+   from the kept reports; --force re-test every mutant; --only some breakages of part 2)\n`;
+const FLAGS = new Set(['--stryker', '--notebooks', '--summary', '--force']);
+const WITH_VALUE = new Set(['--layer', '--unit', '--only']);
+
+/** The command line, checked: an unknown flag or a flag without its value stops before anything runs. */
+function parseArgs(args) {
+  for (let i = 0; i < args.length; i++) {
+    if (FLAGS.has(args[i])) continue;
+    if (WITH_VALUE.has(args[i])) {
+      if (i + 1 >= args.length || args[i + 1].startsWith('--')) throw new Error(`mutation: ${args[i]} needs a value\n${USAGE}`);
+      i++;
+      continue;
+    }
+    throw new Error(`mutation: unknown argument ${args[i]}\n${USAGE}`);
+  }
+  return args;
+}
+
+module.exports.parseArgs = parseArgs;
+
 if (require.main === module) {
-  const args = process.argv.slice(2);
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  let args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${error.message}`);
+    process.exit(2);
+  }
   const onlyAt = args.indexOf('--only');
   const only = onlyAt >= 0 ? args[onlyAt + 1].split(',') : null;
   const layerAt = args.indexOf('--layer');

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { BREAKAGES, check, layerUnits, score } = require('../../scripts/mutation.js');
+const { BREAKAGES, check, layerUnits, parseArgs, score } = require('../../scripts/mutation.js');
 
 describe('npm run mutation: the notebook breakages', () => {
   it('have unique ids and at least six entries', () => {
@@ -35,5 +35,12 @@ describe('npm run mutation: the notebook breakages', () => {
   }
   it('scores as StrykerJS does: killed and timed-out over all but ignored and compile errors', () => {
     expect(score({ Killed: 6, Timeout: 2, Survived: 1, NoCoverage: 1, Ignored: 5, CompileError: 3 })).toEqual({ detected: 8, valid: 10, percent: 80 });
+  });
+  it('refuses an unknown flag or a flag without its value before running anything (a typo once started an hour of StrykerJS)', () => {
+    expect(parseArgs(['--stryker', '--layer', 'exact', '--force'])).toEqual(['--stryker', '--layer', 'exact', '--force']);
+    expect(parseArgs(['--notebooks', '--only', 'kl-missing-half,bernoulli-sign'])).toHaveLength(3);
+    expect(() => parseArgs(['--layr', 'exact'])).toThrow(/unknown argument --layr\nusage:/);
+    expect(() => parseArgs(['--unit'])).toThrow(/--unit needs a value/);
+    expect(() => parseArgs(['--only', '--force'])).toThrow(/--only needs a value/);
   });
 });
