@@ -7,6 +7,7 @@ import { checkDerivationChain, DerivationResult, derivationSteps, jointGaussianE
 import type { InferenceModel } from '../../src/objectives/types';
 import { useBackend } from '../distributions/testUtils';
 import { mlpDecoder, reference64 } from './mlpDecoder';
+import { sampleJoint } from '../../src/objectives/sampleJoint';
 
 beforeAll(async () => { await useBackend('cpu'); });
 
@@ -211,5 +212,110 @@ describe('KL(p(z|x) ‖ q) on the posterior grid (quadrature results)', () => {
     }
     expect(d.klPosteriorToQ!).toBeCloseTo(expected, 4);
     expect(derivationSteps(m, x, q).klPosteriorToQ).toBeUndefined();
+  });
+});
+
+describe('the Monte Carlo column replayed from the same draws', () => {
+  it('every line, standard error, term and the effective sample size, recomputed in float64 from sampleJoint\'s draws', () => {
+    const dec = mlpDecoder(7);
+    const x = dec.sampleX(new Random(8), [0.8, -0.5]);
+    const q = { mean: [0.6, -0.3], logVariance: [-1.5, -1.2] };
+    const samples = 500;
+    const d = derivationSteps(dec, x, q, { method: 'monteCarlo', random: new Random(31), samples });
+    // The same generator state gives the same draws (sampleJoint is what the derivation samples with).
+    const xt = tf.tensor2d([x]);
+    const qt = { mean: tf.tensor2d([q.mean]), logVariance: tf.tensor2d([q.logVariance]) };
+    const s = sampleJoint('replay', qt, dec, xt, new Random(31), samples);
+    tf.dispose([xt, qt.mean, qt.logVariance]);
+    const mean = (v: ArrayLike<number>): number => Array.from(v).reduce((a, b) => a + b, 0) / v.length;
+    const se = (v: ArrayLike<number>): number => {
+      const m = mean(v);
+      return Math.sqrt(Array.from(v).reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1) / v.length);
+    };
+    const logW = Array.from(s.logLikelihood, (ll, i) => ll + s.logPrior[i] - s.logQ[i]);
+    const max = Math.max(...logW);
+    const w = logW.map((v) => Math.exp(v - max));
+    const sumW = w.reduce((a, b) => a + b, 0);
+    const logMean = max + Math.log(sumW / samples);
+    // Delta method: SE(log mean w) = SE(w) / mean(w).
+    const logMeanSe = se(w) / (sumW / samples);
+    const kl = q.mean.reduce((t, m, j) => t - 0.5 * (1 + q.logVariance[j] - m * m - Math.exp(q.logVariance[j])), 0);
+    const recon = mean(s.logLikelihood);
+    const expected = [logMean, logMean, logMean, mean(logW), mean(logW), recon + mean(s.logPrior) - mean(s.logQ), recon - kl];
+    const expectedSe = [logMeanSe, logMeanSe, logMeanSe, se(logW), se(logW), se(logW), se(s.logLikelihood)];
+    for (let i = 0; i < 7; i++) {
+      expect(Math.abs(d.steps[i].value - expected[i])).toBeLessThan(1e-10 * Math.abs(expected[i]));
+      expect(d.steps[i].standardError).toBeCloseTo(expectedSe[i], 10);
+      expect(d.steps[i].errorEstimate).toBe(0);
+      expect(d.steps[i].method).toBe('monteCarlo');
+    }
+    expect(d.terms.reconstruction.value).toBeCloseTo(recon, 10);
+    expect(d.terms.reconstruction.standardError).toBeCloseTo(se(s.logLikelihood), 10);
+    expect(d.terms.expectedLogPrior.value).toBeCloseTo(mean(s.logPrior), 10);
+    expect(d.terms.expectedLogPrior.standardError).toBeCloseTo(se(s.logPrior), 10);
+    expect(d.terms.entropy.value).toBeCloseTo(-mean(s.logQ), 10);
+    expect(d.terms.entropy.standardError).toBeCloseTo(se(s.logQ), 10);
+    expect(d.terms.klToPrior).toEqual({ value: expect.closeTo(kl, 12), standardError: 0 });
+    expect(d.effectiveSampleSize!).toBeCloseTo(sumW ** 2 / w.reduce((a, b) => a + b * b, 0), 8);
+    expect(d.monteCarlo).toBeUndefined();
+  });
+});
+
+describe('checkDerivationChain: each tolerance from the lines\' own error estimates and standard errors', () => {
+  // A hand-made result: values, error estimates and standard errors chosen so that every term of
+  // tolerance = rel·max(|a|, |b|, 1) + e_a + e_b + sigmas·√(s_a² + s_b²) shows.
+  const line = (step: number, value: number, errorEstimate: number, standardError: number) => ({
+    step, latex: '', route: `route ${step}`, value, errorEstimate, standardError, method: 'quadrature' as const,
+  });
+  const result: DerivationResult = {
+    method: 'quadrature',
+    // Lines 1–5 beyond ±1 (the relative term scales with them), 6 and 7 inside (it is floored at 1).
+    steps: [line(1, -1.4, 0.01, 0), line(2, -1.45, 0.02, 0.03), line(3, -1.7, 0, 0.04), line(4, -2.5, 0.001, 0),
+      line(5, -2.45, 0, 0.01), line(6, -0.3, 0, 0.02), line(7, -0.3 + 1e-7, 0, 0)],
+    terms: {} as DerivationResult['terms'],
+    klToPosterior: 1.105,
+  };
+  const tolerance = (a: number, b: number, sigmas: number, rel: number): number => {
+    const [p, r] = [result.steps[a - 1], result.steps[b - 1]];
+    return rel * Math.max(Math.abs(p.value), Math.abs(r.value), 1) + p.errorEstimate + r.errorEstimate + sigmas * Math.sqrt(p.standardError ** 2 + r.standardError ** 2);
+  };
+
+  it('states every relation with both sides, the difference, the tolerance and both routes', () => {
+    for (const [sigmas, rel] of [[4, 1e-6], [2, 1e-3], [0, 0]]) {
+      const checks = checkDerivationChain(result, sigmas, rel);
+      const pairs: [number, number][] = [[1, 2], [2, 3], [4, 3], [4, 5], [5, 6], [6, 7]];
+      expect(checks.map((c) => c.id)).toEqual(['step1=step2', 'step2=step3', 'step4<=step3', 'step4=step5', 'step5=step6', 'step6=step7', 'gap=KL']);
+      pairs.forEach(([i, j], k) => {
+        const c = checks[k];
+        expect(c.lhs).toBe(result.steps[i - 1].value);
+        expect(c.rhs).toBe(result.steps[j - 1].value);
+        expect(c.difference).toBeCloseTo(result.steps[i - 1].value - result.steps[j - 1].value, 14);
+        expect(c.tolerance).toBeCloseTo(tolerance(i, j, sigmas, rel), 14);
+        expect(c.routes).toBe(`A: line ${i}, route ${i} / B: line ${j}, route ${j}`);
+        const pass = k === 2 ? c.difference <= c.tolerance : Math.abs(c.difference) <= c.tolerance;
+        expect(c.pass).toBe(pass);
+      });
+      const gap = checks[6];
+      expect(gap.lhs).toBeCloseTo(1.1, 12);
+      expect(gap.rhs).toBe(1.105);
+      expect(gap.difference).toBeCloseTo(-0.005, 12);
+      expect(gap.tolerance).toBeCloseTo(tolerance(1, 4, sigmas, rel) + rel * 1.105, 14);
+      expect(gap.pass).toBe(Math.abs(gap.difference) <= gap.tolerance);
+      expect(gap.routes).toMatch(/^A: line 1 − line 4 \(route 1; route 4\) \/ B: closed-form KL/);
+    }
+    // Sigmas 4, rel 1e-6: 1 = 2 passes (0.05 ≤ 0.03 + 4·0.03), 2 = 3 fails (0.25 > 0.02 + 4·0.05), 4 ≤ 3
+    // passes (line 4 is below), 4 = 5 fails (0.05 > 0.001 + 4·0.01), 5 = 6 fails, 6 = 7 passes (1e-7 ≤ 4·0.02),
+    // the gap passes (0.005 ≤ 0.011).
+    expect(checkDerivationChain(result, 4, 1e-6).map((c) => c.pass)).toEqual([true, false, true, false, false, true, true]);
+    // Without standard errors, 6 = 7 (1e-7 apart) rests on the relative term alone.
+    expect(checkDerivationChain(result, 0, 1e-6).find((c) => c.id === 'step6=step7')!.pass).toBe(true);
+    expect(checkDerivationChain(result, 0, 1e-8).find((c) => c.id === 'step6=step7')!.pass).toBe(false);
+    // Line 4 above line 3 by less than the tolerance passes one-sidedly, by more fails; far below always passes.
+    const above = { ...result, steps: result.steps.map((s) => (s.step === 4 ? { ...s, value: -1.7 + 0.1 } : s)) };
+    expect(checkDerivationChain(above, 4, 1e-6)[2].pass).toBe(true);
+    expect(checkDerivationChain(above, 0, 0)[2].pass).toBe(false);
+    // Without a KL to the posterior there is no gap check.
+    expect(checkDerivationChain({ ...result, klToPosterior: undefined }).map((c) => c.id)).not.toContain('gap=KL');
+    expect(() => checkDerivationChain(result, 4, -1)).toThrow(/checkDerivationChain: relativeTolerance must be a finite number in \[0, Infinity\]/);
   });
 });
