@@ -11,7 +11,9 @@
 //      fail (a claim or an exercise test throws). Prints the table, writes build/mutation/notebooks.json.
 // `--stryker` or `--notebooks` runs one part; `--layer NAME` one layer of part 1, `--unit NAME` one unit; `--summary` prints
 // part 1's table from the kept reports; `--force` re-tests every mutant of the units run (an
-// incremental run does not try new tests on old survivors); `--only ID[,ID]` limits part 2.
+// incremental run does not try new tests on old survivors); `--survivors` re-tests only the lines
+// of the kept reports' survivors (after tests were added for them) and merges the statuses back;
+// `--only ID[,ID]` limits part 2.
 'use strict';
 
 const fs = require('fs');
@@ -153,27 +155,109 @@ function score(count) {
   return { detected, valid, percent: valid ? (100 * detected) / valid : NaN };
 }
 
-function strykerUnit(unit) {
+const SURVIVING = new Set(['Survived', 'NoCoverage']);
+const mutantKey = (file, m) => `${file}|${m.mutatorName}|${m.replacement ?? ''}|${m.location.start.line}:${m.location.start.column}-${m.location.end.line}:${m.location.end.column}`;
+
+/**
+ * The lines of a report's surviving mutants as StrykerJS mutate ranges ("file:first-last", runs of
+ * consecutive lines merged). Whole lines: they hold every survivor whatever the column convention,
+ * and the other mutants on them are merged back by their own key.
+ */
+function survivorRanges(report) {
+  const ranges = [];
+  for (const [file, { mutants }] of Object.entries(report.files)) {
+    const lines = new Set();
+    for (const m of mutants) if (SURVIVING.has(m.status)) for (let l = m.location.start.line; l <= m.location.end.line; l++) lines.add(l);
+    const sorted = [...lines].sort((a, b) => a - b);
+    for (let i = 0; i < sorted.length; i++) {
+      const first = sorted[i];
+      while (i + 1 < sorted.length && sorted[i + 1] === sorted[i] + 1) i++;
+      ranges.push(`${file}:${first}-${sorted[i]}`);
+    }
+  }
+  return ranges;
+}
+
+/**
+ * Statuses of a rerun merged into a kept report: each mutant of the rerun replaces the kept mutant
+ * with the same file, mutator, replacement and location. Returns how many were matched and how many
+ * of the kept survivors the rerun detected.
+ */
+function mergeRerun(kept, rerun) {
+  const byKey = new Map();
+  for (const [file, { mutants }] of Object.entries(kept.files)) for (const m of mutants) byKey.set(mutantKey(file, m), m);
+  let matched = 0;
+  let detected = 0;
+  for (const [file, { mutants }] of Object.entries(rerun.files)) {
+    for (const m of mutants) {
+      const old = byKey.get(mutantKey(file, m));
+      if (!old) continue;
+      matched++;
+      if (SURVIVING.has(old.status) && (m.status === 'Killed' || m.status === 'Timeout')) detected++;
+      for (const field of ['status', 'statusReason', 'killedBy', 'coveredBy', 'testsCompleted', 'duration']) {
+        if (m[field] === undefined) delete old[field];
+        else old[field] = m[field];
+      }
+    }
+  }
+  return { matched, detected };
+}
+
+function strykerUnit(unit, { survivorsOnly = false } = {}) {
   const dir = path.join(ROOT, 'build', 'mutation');
   fs.mkdirSync(dir, { recursive: true });
+  const keptFile = path.join(dir, `report-${unit.name}.json`);
+  const incrementalFile = path.join('build', 'mutation', `incremental-${unit.name}.json`);
+  let mutate = unit.mutate;
+  if (survivorsOnly) {
+    // Only the lines of the kept report's survivors, every mutant on them re-tested (minutes, not the
+    // hour a --force run of a large file takes), the statuses merged back into the kept report.
+    if (!fs.existsSync(keptFile)) {
+      process.stdout.write(`mutation: --survivors needs a kept report of ${unit.name}: run it once without --survivors\n`);
+      return false;
+    }
+    mutate = survivorRanges(JSON.parse(fs.readFileSync(keptFile, 'utf8')));
+    if (mutate.length === 0) {
+      process.stdout.write(`mutation: ${unit.name} has no survivors to re-test\n`);
+      return true;
+    }
+  }
   const started = Date.now();
   const run = spawnSync(process.execPath, [
-    path.join(ROOT, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js'), 'run',
-    '--mutate', unit.mutate.join(','), '--incremental', '--incrementalFile', path.join('build', 'mutation', `incremental-${unit.name}.json`),
+    path.join(ROOT, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js'), 'run', '--mutate', mutate.join(','),
+    ...(survivorsOnly ? [] : ['--incremental', '--incrementalFile', incrementalFile]),
     // An incremental run reuses a survivor's result when the tests that covered it did not change, so
     // a test added to kill it is not tried: --force runs every mutant again.
-    ...(process.argv.includes('--force') ? ['--force'] : []),
+    ...(process.argv.includes('--force') && !survivorsOnly ? ['--force'] : []),
   ], { cwd: ROOT, stdio: 'inherit' });
   const report = path.join(dir, 'report.json');
+  const html = path.join(dir, 'report.html');
   if (run.status !== 0 || !fs.existsSync(report)) {
     process.stdout.write(`mutation: StrykerJS failed on ${unit.name} (exit ${run.status})\n`);
     return false;
   }
   const json = JSON.parse(fs.readFileSync(report, 'utf8'));
-  json.elboLab = { unit: unit.name, seconds: (Date.now() - started) / 1000, finished: new Date().toISOString() };
-  fs.writeFileSync(path.join(dir, `report-${unit.name}.json`), JSON.stringify(json));
   fs.rmSync(report);
-  const html = path.join(dir, 'report.html');
+  const seconds = (Date.now() - started) / 1000;
+  if (survivorsOnly) {
+    const kept = JSON.parse(fs.readFileSync(keptFile, 'utf8'));
+    const { matched, detected } = mergeRerun(kept, json);
+    kept.elboLab.survivorReruns = [...(kept.elboLab.survivorReruns || []), { finished: new Date().toISOString(), seconds, ranges: mutate, matched, detected }];
+    fs.writeFileSync(keptFile, JSON.stringify(kept));
+    // The incremental file takes the same statuses, so that the next incremental run starts from them.
+    const incremental = path.join(ROOT, incrementalFile);
+    if (fs.existsSync(incremental)) {
+      const inc = JSON.parse(fs.readFileSync(incremental, 'utf8'));
+      mergeRerun(inc, json);
+      fs.writeFileSync(incremental, JSON.stringify(inc));
+    }
+    // The kept HTML report shows the first run's statuses; the JSON report is the one that counts.
+    if (fs.existsSync(html)) fs.rmSync(html);
+    process.stdout.write(`mutation: ${unit.name}: re-tested ${matched} mutants on the survivors' lines (${mutate.join(', ')}); ${detected} former survivors now detected\n`);
+    return true;
+  }
+  json.elboLab = { unit: unit.name, seconds, finished: new Date().toISOString() };
+  fs.writeFileSync(keptFile, JSON.stringify(json));
   if (fs.existsSync(html)) fs.renameSync(html, path.join(dir, `report-${unit.name}.html`));
   return true;
 }
@@ -210,18 +294,19 @@ function strykerPart(only) {
   let ok = true;
   for (const layer of Object.keys(LAYERS)) {
     if (only && only !== layer) continue;
-    for (const unit of layerUnits(layer)) ok = strykerUnit(unit) && ok;
+    for (const unit of layerUnits(layer)) ok = strykerUnit(unit, { survivorsOnly: process.argv.includes('--survivors') }) && ok;
   }
   return strykerSummary() && ok;
 }
 
-module.exports = { BREAKAGES, LAYERS, check, layerUnits, score };
+module.exports = { BREAKAGES, LAYERS, check, layerUnits, mergeRerun, score, survivorRanges };
 
-const USAGE = `usage: node scripts/mutation.js [--stryker | --notebooks | --summary] [--layer NAME] [--unit NAME] [--force] [--only ID[,ID]]
+const USAGE = `usage: node scripts/mutation.js [--stryker | --notebooks | --summary] [--layer NAME] [--unit NAME] [--force | --survivors] [--only ID[,ID]]
   (no flag: both parts; --stryker StrykerJS only; --notebooks the notebook breakages only;
    --layer one layer of part 1; --unit one unit of part 1 (e.g. exact-kl); --summary part 1's table
-   from the kept reports; --force re-test every mutant; --only some breakages of part 2)\n`;
-const FLAGS = new Set(['--stryker', '--notebooks', '--summary', '--force']);
+   from the kept reports; --force re-test every mutant; --survivors re-test only the lines of the
+   kept reports' survivors and merge the statuses back; --only some breakages of part 2)\n`;
+const FLAGS = new Set(['--stryker', '--notebooks', '--summary', '--force', '--survivors']);
 const WITH_VALUE = new Set(['--layer', '--unit', '--only']);
 
 /** The command line, checked: an unknown flag or a flag without its value stops before anything runs. */
@@ -265,7 +350,7 @@ if (require.main === module) {
     // One unit by name (e.g. exact-kl): the smallest step of part 1.
     const unit = Object.keys(LAYERS).flatMap(layerUnits).find((u) => u.name === args[unitAt + 1]);
     if (!unit) throw new Error(`mutation: --unit must be one of ${Object.keys(LAYERS).flatMap(layerUnits).map((u) => u.name).join(', ')}`);
-    process.exitCode = strykerUnit(unit) && strykerSummary() ? 0 : 1;
+    process.exitCode = strykerUnit(unit, { survivorsOnly: args.includes('--survivors') }) && strykerSummary() ? 0 : 1;
     return;
   }
   if (args.includes('--summary')) ok = strykerSummary();

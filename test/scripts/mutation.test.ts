@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { BREAKAGES, check, layerUnits, parseArgs, score } = require('../../scripts/mutation.js');
+const { BREAKAGES, check, layerUnits, mergeRerun, parseArgs, score, survivorRanges } = require('../../scripts/mutation.js');
 
 describe('npm run mutation: the notebook breakages', () => {
   it('have unique ids and at least six entries', () => {
@@ -35,6 +35,41 @@ describe('npm run mutation: the notebook breakages', () => {
   }
   it('scores as StrykerJS does: killed and timed-out over all but ignored and compile errors', () => {
     expect(score({ Killed: 6, Timeout: 2, Survived: 1, NoCoverage: 1, Ignored: 5, CompileError: 3 })).toEqual({ detected: 8, valid: 10, percent: 80 });
+  });
+  it('--survivors re-tests the survivors\' lines only and merges each rerun mutant back by file, mutator, replacement and location', () => {
+    const at = (line: number, column: number, endLine = line, endColumn = column + 3) => ({ start: { line, column }, end: { line: endLine, column: endColumn } });
+    const kept = {
+      files: {
+        'src/a.ts': { mutants: [
+          { id: '1', mutatorName: 'ArithmeticOperator', replacement: 'a - b', location: at(10, 5), status: 'Survived' },
+          { id: '2', mutatorName: 'ArithmeticOperator', replacement: 'a * b', location: at(10, 5), status: 'Killed', killedBy: ['t1'] },
+          { id: '3', mutatorName: 'BlockStatement', replacement: '{}', location: at(11, 1, 13, 2), status: 'NoCoverage' },
+          { id: '4', mutatorName: 'EqualityOperator', replacement: 'i <= n', location: at(20, 3), status: 'Survived' },
+          { id: '5', mutatorName: 'EqualityOperator', replacement: 'i < n', location: at(30, 3), status: 'Killed' },
+        ] },
+        'src/b.ts': { mutants: [{ id: '6', mutatorName: 'BooleanLiteral', replacement: 'false', location: at(2, 1), status: 'Timeout' }] },
+      },
+    };
+    // Lines 10–13 are one run, 20 another; a file without survivors is left out.
+    expect(survivorRanges(kept)).toEqual(['src/a.ts:10-13', 'src/a.ts:20-20']);
+    const rerun = {
+      files: {
+        'src/a.ts': { mutants: [
+          { id: '91', mutatorName: 'ArithmeticOperator', replacement: 'a - b', location: at(10, 5), status: 'Killed', killedBy: ['t9'] },
+          { id: '92', mutatorName: 'ArithmeticOperator', replacement: 'a * b', location: at(10, 5), status: 'Killed', killedBy: ['t1'] },
+          { id: '93', mutatorName: 'BlockStatement', replacement: '{}', location: at(11, 1, 13, 2), status: 'Timeout' },
+          { id: '94', mutatorName: 'EqualityOperator', replacement: 'i <= n', location: at(20, 3), status: 'Survived' },
+          // Same place, another replacement: matches nothing kept.
+          { id: '95', mutatorName: 'EqualityOperator', replacement: 'i >= n', location: at(20, 3), status: 'Killed' },
+        ] },
+      },
+    };
+    expect(mergeRerun(kept, rerun)).toEqual({ matched: 4, detected: 2 });
+    const a = kept.files['src/a.ts'].mutants;
+    expect(a.map((m) => m.status)).toEqual(['Killed', 'Killed', 'Timeout', 'Survived', 'Killed']);
+    expect(a[0]).toMatchObject({ id: '1', killedBy: ['t9'] });
+    expect('killedBy' in a[2]).toBe(false);
+    expect(a).toHaveLength(5);
   });
   it('refuses an unknown flag or a flag without its value before running anything (a typo once started an hour of StrykerJS)', () => {
     expect(parseArgs(['--stryker', '--layer', 'exact', '--force'])).toEqual(['--stryker', '--layer', 'exact', '--force']);
