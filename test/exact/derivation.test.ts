@@ -8,6 +8,8 @@ import type { InferenceModel } from '../../src/objectives/types';
 import { useBackend } from '../distributions/testUtils';
 import { mlpDecoder, reference64 } from './mlpDecoder';
 import { sampleJoint } from '../../src/objectives/sampleJoint';
+import { normalUpperQuantile, normalUpperTail } from '../../src/exact/linearAlgebra';
+import { gaussHermite } from '../../src/exact/gaussHermite';
 
 beforeAll(async () => { await useBackend('cpu'); });
 
@@ -318,4 +320,70 @@ describe('checkDerivationChain: each tolerance from the lines\' own error estima
     expect(checkDerivationChain({ ...result, klToPosterior: undefined }).map((c) => c.id)).not.toContain('gap=KL');
     expect(() => checkDerivationChain(result, 4, -1)).toThrow(/checkDerivationChain: relativeTolerance must be a finite number in \[0, Infinity\]/);
   });
+});
+
+describe('the closed-form method\'s grid and Gauss–Hermite lines replayed for a 1-D latent', () => {
+  const r = new Random(44);
+  const m = LinearGaussianModel.random(r, 4, 1, { logVariance: Math.log(0.4) });
+  const x = Array.from(m.sample(r, 1));
+  const post = m.posterior(x);
+  // q off the posterior's mean, narrower (the posterior's box is the wider: line 2's error is the
+  // posterior's mass outside) or wider (q's box is: line 4's error is q's mass outside times the
+  // largest deviation of log p/q on the edge).
+  for (const [name, logScale] of [['narrower', -1.2], ['wider', 1.0]] as const) {
+    it(`q ${name} than the posterior: lines 2–4 and their error estimates recomputed from the definitions (301-node trapezoid, its halved grid, the mass outside, five Gauss–Hermite rules)`, () => {
+      const q = { mean: [post.mean[0] + 0.8], logVariance: [Math.log(post.covariance[0]) + logScale] };
+      const d = derivationSteps(m, x, q);
+      const [mq, sq, mp, sp] = [q.mean[0], Math.exp(0.5 * q.logVariance[0]), post.mean[0], Math.sqrt(post.covariance[0])];
+      // The box holds all but 1e-12 of each density: mean ± r sd, with the tails of 1 axis × 2 densities × 2 sides at 1e-12 / 4.
+      const rq = normalUpperQuantile(1e-12 / 4);
+      const lo = Math.min(mq - rq * sq, mp - rq * sp);
+      const hi = Math.max(mq + rq * sq, mp + rq * sp);
+      const n = 301;
+      const h = (hi - lo) / (n - 1);
+      const z = Array.from({ length: n }, (_, i) => lo + i * h);
+      const logQ = z.map((v) => -0.5 * (Math.log(2 * Math.PI) + q.logVariance[0] + (v - mq) ** 2 / sq ** 2));
+      const logJoint = z.map((v) => m.logLikelihood(x, [v]) - 0.5 * (Math.log(2 * Math.PI) + v * v));
+      const lse = (v: number[]): number => { const top = Math.max(...v); return top + Math.log(v.reduce((a, b) => a + Math.exp(b - top), 0)); };
+      // Trapezoid weights of the grid and of the halved grid (every other node, step 2h, ends halved).
+      const tau = z.map((_, i) => h * (i === 0 || i === n - 1 ? 0.5 : 1));
+      const tauHalved = z.map((_, i) => (i % 2 === 1 ? 0 : 2 * h * (i === 0 || i === n - 1 ? 0.5 : 1)));
+      const integral = (t: number[]): number => lse(z.map((_, i) => (t[i] > 0 ? Math.log(t[i]) + logJoint[i] : -Infinity)));
+      const expectation = (t: number[]): number => {
+        const mass = z.map((_, i) => t[i] * Math.exp(logQ[i]));
+        const total = mass.reduce((a, b) => a + b, 0);
+        return mass.reduce((a, w, i) => a + (w / total) * (logJoint[i] - logQ[i]), 0);
+      };
+      const outside = (mean: number, sd: number): number => normalUpperTail((mean - lo) / sd) + normalUpperTail((hi - mean) / sd);
+      const line2 = integral(tau);
+      const line4 = expectation(tau);
+      const edge = Math.max(Math.abs(logJoint[0] - logQ[0] - line4), Math.abs(logJoint[n - 1] - logQ[n - 1] - line4));
+      const line2Error = Math.abs(line2 - integral(tauHalved)) + outside(mp, sp);
+      const line4Error = Math.abs(line4 - expectation(tauHalved)) + 2 * outside(mq, sq) * edge;
+      expect(d.steps[1].value).toBeCloseTo(line2, 11);
+      expect(d.steps[3].value).toBeCloseTo(line4, 11);
+      // The error estimates are 1e-12-sized; the halved-grid differences are rounding (1e-15), so compare to 1 %.
+      expect(Math.abs(d.steps[1].errorEstimate - line2Error)).toBeLessThan(0.01 * line2Error + 1e-14);
+      expect(Math.abs(d.steps[3].errorEstimate - line4Error)).toBeLessThan(0.01 * line4Error + 1e-14);
+      if (name === 'narrower') expect(outside(mp, sp)).toBeGreaterThan(1e-13);
+      else expect(2 * outside(mq, sq) * edge).toBeGreaterThan(1e-12);
+      // Line 3: q's Gauss–Hermite rule, E_q[p/q] = (1/√π) Σ_k w_k (p/q)(μ + √2 s t_k) with 64 nodes; its
+      // error is the largest difference from the 24-, 32-, 40- and 48-node rules.
+      const hermite = (nodes: number): number => {
+        const rule = gaussHermite(nodes);
+        return lse(Array.from(rule.nodes, (t, k) => {
+          const v = mq + Math.SQRT2 * sq * t;
+          const lq = -0.5 * (Math.log(2 * Math.PI) + q.logVariance[0] + (v - mq) ** 2 / sq ** 2);
+          return rule.logWeights[k] - 0.5 * Math.log(Math.PI) + m.logLikelihood(x, [v]) - 0.5 * (Math.log(2 * Math.PI) + v * v) - lq;
+        }));
+      };
+      const fine = hermite(64);
+      const coarse = [24, 32, 40, 48].map((k) => Math.abs(fine - hermite(k)));
+      expect(d.steps[2].value).toBeCloseTo(fine, 11);
+      expect(Math.abs(d.steps[2].errorEstimate - Math.max(...coarse))).toBeLessThan(1e-6 * Math.max(...coarse) + 1e-14);
+      // The exact values, for scale: every line within its error estimate.
+      expect(Math.abs(line2 - m.logMarginal(x))).toBeLessThanOrEqual(d.steps[1].errorEstimate + 1e-12);
+      expect(Math.abs(line4 - m.elbo(x, q).elbo)).toBeLessThanOrEqual(d.steps[3].errorEstimate + 1e-12);
+    });
+  }
 });
