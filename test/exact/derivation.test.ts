@@ -9,7 +9,8 @@ import { useBackend } from '../distributions/testUtils';
 import { mlpDecoder, reference64 } from './mlpDecoder';
 import { sampleJoint } from '../../src/objectives/sampleJoint';
 import { normalUpperQuantile, normalUpperTail } from '../../src/exact/linearAlgebra';
-import { gaussHermite } from '../../src/exact/gaussHermite';
+import { gaussHermite, gaussianRule } from '../../src/exact/gaussHermite';
+import { halvedGridLogWeights, makeGrid, quadrature2d } from '../../src/exact/quadrature2d';
 
 beforeAll(async () => { await useBackend('cpu'); });
 
@@ -384,6 +385,99 @@ describe('the closed-form method\'s grid and Gauss–Hermite lines replayed for 
       // The exact values, for scale: every line within its error estimate.
       expect(Math.abs(line2 - m.logMarginal(x))).toBeLessThanOrEqual(d.steps[1].errorEstimate + 1e-12);
       expect(Math.abs(line4 - m.elbo(x, q).elbo)).toBeLessThanOrEqual(d.steps[3].errorEstimate + 1e-12);
+    });
+  }
+});
+
+describe('the quadrature method replayed from quadrature2d and the definitions (nonlinear 2-D decoder)', () => {
+  const dec = mlpDecoder(7);
+  const x = dec.sampleX(new Random(8), [0.8, -0.5]);
+  // A narrow q (line 2's grid is a new, wider one) and a wide q whose box holds the posterior's (line 2 reuses q's grid).
+  for (const q of [{ mean: [0.6, -0.3], logVariance: [-1.5, -1.2] }, { mean: [1.5, 0.2], logVariance: [1.2, 1.4] }]) {
+    it(`q = N(${q.mean}, exp(${q.logVariance})): every line, error estimate and KL(p(z|x) ‖ q), each recomputed in float64 from quadrature2d's grids and q's Gauss–Hermite rules`, () => {
+      const d = derivationSteps(dec, x, q);
+      const r = quadrature2d(dec, x, { q });
+      const g = r.q!;
+      const lse = (v: ArrayLike<number>): number => {
+        const top = Math.max(...Array.from(v));
+        return top + Math.log(Array.from(v).reduce((a, b) => a + Math.exp(b - top), 0));
+      };
+      const logPrior = (z: [number, number]): number => -Math.log(2 * Math.PI) - 0.5 * (z[0] ** 2 + z[1] ** 2);
+      const logQ = (z: ArrayLike<number>): number => [0, 1].reduce((s, k) => s - 0.5 * (Math.log(2 * Math.PI) + q.logVariance[k] + (z[k] - q.mean[k]) ** 2 / Math.exp(q.logVariance[k])), 0);
+      const entropy = [0, 1].reduce((s, k) => s + 0.5 * (1 + Math.log(2 * Math.PI) + q.logVariance[k]), 0);
+      const kl = [0, 1].reduce((s, k) => s - 0.5 * (1 + q.logVariance[k] - q.mean[k] ** 2 - Math.exp(q.logVariance[k])), 0);
+      const close = (a: number, b: number, relative: number, absolute: number): void => expect(Math.abs(a - b)).toBeLessThanOrEqual(relative * Math.abs(b) + absolute);
+      // log p(x|z) as the library gets it (the tfjs decoder, float32, one row per z), then log p(z) in float64.
+      const logJoint32 = (points: [number, number][]): number[] => {
+        const ll = tf.tidy(() => dec.logLikelihood(tf.tile(tf.tensor2d([x]), [points.length, 1]) as tf.Tensor2D, tf.tensor2d(points)).dataSync());
+        return points.map((z, k) => ll[k] + logPrior(z));
+      };
+      // Line 1 and lines 6–7: quadrature2d's own numbers, with its error estimates.
+      expect(d.steps[0].value).toBe(r.logMarginal);
+      expect(d.steps[0].errorEstimate).toBe(r.errorEstimate.total);
+      close(d.steps[5].value, g.reconstruction + g.expectedLogPrior + g.entropy, 1e-12, 0);
+      close(d.steps[6].value, g.reconstruction - kl, 1e-12, 0);
+      for (const i of [5, 6]) expect(d.steps[i].errorEstimate).toBeCloseTo(g.discretizationError.elbo + g.truncationError, 14);
+      expect(d.terms.klToPrior.value).toBeCloseTo(kl, 12);
+      expect(d.terms.reconstruction.value).toBe(g.reconstruction);
+      expect(d.terms.entropy.value).toBe(g.entropy);
+      expect(d.terms.expectedLogPrior.value).toBe(g.expectedLogPrior);
+      // Line 4 on q's grid: masses τ_g q(z_g) normalised; error |full − halved| + 2 · q's mass outside · largest edge deviation.
+      const n = g.grid.axis0.length;
+      const expectation = (logWeights: ArrayLike<number>): number => {
+        const top = lse(Array.from(logWeights, (w, k) => w + g.logDensity[k]));
+        return Array.from(logWeights).reduce((s, w, k) => (w === -Infinity ? s : s + Math.exp(w + g.logDensity[k] - top) * (g.logJoint[k] - g.logDensity[k])), 0);
+      };
+      const line4 = expectation(g.grid.logWeights);
+      let edge = 0;
+      for (let k = 0; k < n * n; k++) {
+        const [i, j] = [Math.floor(k / n), k % n];
+        if (i === 0 || j === 0 || i === n - 1 || j === n - 1) edge = Math.max(edge, Math.abs(g.logJoint[k] - g.logDensity[k] - line4));
+      }
+      close(d.steps[3].value, line4, 1e-12, 0);
+      close(d.steps[3].errorEstimate, Math.abs(line4 - expectation(halvedGridLogWeights(g.grid))) + 2 * g.massOutsideBox * edge, 1e-6, 1e-15);
+      // Line 2 on a grid centred on q, each half-width the largest distance from q's mean to either box's side.
+      const half = [0, 1].map((k) => Math.max(q.mean[k] - g.grid.extent[k][0], g.grid.extent[k][1] - q.mean[k], q.mean[k] - r.grid.extent[k][0], r.grid.extent[k][1] - q.mean[k]));
+      const box: [[number, number], [number, number]] = [[q.mean[0] - half[0], q.mean[0] + half[0]], [q.mean[1] - half[1], q.mean[1] + half[1]]];
+      const grid2 = makeGrid(box, n);
+      expect(d.steps[1].route).toContain(`${n}/axis`);
+      const joint2 = logJoint32(Array.from({ length: n * n }, (_, k) => [grid2.axis0[Math.floor(k / n)], grid2.axis1[k % n]] as [number, number]));
+      const integral = (logWeights: ArrayLike<number>): number => lse(Array.from(logWeights, (w, k) => w + joint2[k]));
+      let outside = 0;
+      const p1 = r.grid.axis1.length;
+      for (let k = 0; k < r.posteriorMass.length; k++) {
+        const [a, b] = [r.grid.axis0[Math.floor(k / p1)], r.grid.axis1[k % p1]];
+        if (a < box[0][0] || a > box[0][1] || b < box[1][0] || b > box[1][1]) outside += r.posteriorMass[k];
+      }
+      const line2 = integral(grid2.logWeights);
+      close(d.steps[1].value, line2, 1e-12, 0);
+      // The error: the halved grid's difference (1e-8 here) and the posterior's mass outside the box.
+      close(d.steps[1].errorEstimate, Math.abs(line2 - integral(halvedGridLogWeights(grid2))) + outside, 1e-6, 1e-15);
+      expect(d.steps[1].errorEstimate).toBeGreaterThan(1e-9);
+      // Lines 3 and 5: q's Gauss–Hermite rules (64 nodes per axis; errors from 24, 32, 40, 48).
+      const hermite = (nodes: number): { ratio: number; joint: number } => {
+        const rule = gaussianRule({ mean: Float64Array.from(q.mean), logVariance: Float64Array.from(q.logVariance) }, nodes);
+        const points = Array.from({ length: rule.count }, (_, k) => [rule.points[2 * k], rule.points[2 * k + 1]] as [number, number]);
+        const lj = logJoint32(points);
+        const terms = points.map((z, k) => rule.logWeights[k] + lj[k] - logQ(z));
+        const joint = lj.reduce((s, v, k) => s + Math.exp(rule.logWeights[k]) * v, 0);
+        return { ratio: lse(terms), joint };
+      };
+      const fine = hermite(64);
+      const coarse = [24, 32, 40, 48].map(hermite);
+      close(d.steps[2].value, fine.ratio, 1e-12, 0);
+      close(d.steps[4].value, fine.joint + entropy, 1e-12, 0);
+      close(d.steps[2].errorEstimate, Math.max(...coarse.map((c) => Math.abs(fine.ratio - c.ratio))), 1e-8, 0);
+      close(d.steps[4].errorEstimate, Math.max(...coarse.map((c) => Math.abs(fine.joint - c.joint))), 1e-8, 0);
+      // KL(p(z|x) ‖ q) on line 1's grid with the posterior's node masses.
+      let klPq = 0;
+      for (let k = 0; k < r.posteriorMass.length; k++) {
+        if (r.posteriorMass[k] > 0) klPq += r.posteriorMass[k] * (r.logPosterior[k] - logQ([r.grid.axis0[Math.floor(k / p1)], r.grid.axis1[k % p1]]));
+      }
+      close(d.klPosteriorToQ!, klPq, 1e-10, 1e-12);
+      expect(klPq).toBeGreaterThan(0.05);
+      const reuses = [0, 1].every((k) => Math.abs(box[k][0] - g.grid.extent[k][0]) + Math.abs(box[k][1] - g.grid.extent[k][1]) < 1e-9);
+      expect(reuses).toBe(q.logVariance[0] > 0);
     });
   }
 });
