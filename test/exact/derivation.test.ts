@@ -481,3 +481,26 @@ describe('the quadrature method replayed from quadrature2d and the definitions (
     });
   }
 });
+
+describe('derivationSteps defaults', () => {
+  it('the method follows the model (closed form, quadrature for a 2-D latent, else Monte Carlo) and 1000 samples unless told', () => {
+    const dec3 = mlpDecoder(5, 12, 8, 3);
+    const x3 = dec3.sampleX(new Random(6), [0.1, 0.2]);
+    const mc = derivationSteps(dec3, x3, { mean: [0, 0, 0], logVariance: [0, 0, 0] }, { random: new Random(7) });
+    expect(mc.method).toBe('monteCarlo');
+    expect(mc.steps[0].route).toContain('1000 samples');
+    expect(mc.monteCarlo).toBeUndefined();
+    expect(() => derivationSteps(dec3, x3, { mean: [0, 0, 0], logVariance: [0, 0, 0] })).toThrow(/options.random must be a Random for the 'monteCarlo' method/);
+    const m = LinearGaussianModel.random(new Random(8), 3, 2);
+    const x = Array.from(m.sample(new Random(9), 1));
+    const q = { mean: [0.1, 0.2], logVariance: [-0.5, -0.3] };
+    expect(derivationSteps(m, x, q).method).toBe('closedForm');
+    expect(derivationSteps(m.asGenerativeModel(), x, q).method).toBe('quadrature');
+    // A Random adds the Monte Carlo column to a deterministic method, with the samples asked for.
+    const withColumn = derivationSteps(m, x, q, { random: new Random(10), samples: 50 });
+    expect(withColumn.monteCarlo!.steps[0].route).toContain('50 samples');
+    // Forcing Monte Carlo on the linear-Gaussian model gives that method alone.
+    expect(derivationSteps(m, x, q, { method: 'monteCarlo', random: new Random(11), samples: 20 }).method).toBe('monteCarlo');
+    expect(() => derivationSteps(m, x, q, { random: {} as Random })).toThrow(/derivationSteps: options.random/);
+  });
+});
