@@ -5,6 +5,14 @@
 
 /** Lower-triangular Cholesky factor L with A = L Lᵀ of a symmetric positive-definite n×n A. */
 export function cholesky(a: ArrayLike<number>, n: number, fn = 'cholesky'): Float64Array {
+  // The factorisation reads the lower triangle only: an upper triangle that disagrees is a bug upstream.
+  for (let i = 1; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      if (Math.abs(a[i * n + j] - a[j * n + i]) > 1e-10 * (Math.abs(a[i * n + i]) + Math.abs(a[j * n + j]))) {
+        throw new RangeError(`${fn}: matrix must be symmetric (entries (${i}, ${j}) and (${j}, ${i}) are ${a[i * n + j]} and ${a[j * n + i]})`);
+      }
+    }
+  }
   const l = new Float64Array(n * n);
   for (let j = 0; j < n; j++) {
     let diag = a[j * n + j];

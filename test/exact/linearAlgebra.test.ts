@@ -33,6 +33,10 @@ describe('Cholesky and what is built on it', () => {
     expect(() => cholesky([0, 0, 0, 1], 2)).toThrow('cholesky: matrix must be symmetric positive definite (pivot 0 is 0)');
     expect(() => cholesky([NaN, 0, 0, 1], 2)).toThrow(/pivot 0 is NaN/);
     expect(() => cholesky([Infinity, 0, 0, 1], 2)).toThrow(/pivot 0 is Infinity/);
+    // Only the lower triangle is read: a disagreeing upper triangle is refused, rounding-sized differences are not.
+    expect(() => cholesky([4, 1, 2, 3], 2, 'caller')).toThrow('caller: matrix must be symmetric (entries (1, 0) and (0, 1) are 2 and 1)');
+    expect(() => cholesky([4, 2, 6, 2, 10, 7, 6, 5, 26], 3)).toThrow(/entries \(2, 1\) and \(1, 2\) are 5 and 7/);
+    expect(cholesky([4, 2 * (1 + 1e-15), 2, 10], 2)[2]).toBeCloseTo(1, 14);
   });
 
   it('forward and back substitution solve L y = b and Lᵀ x = y; choleskySolve solves A x = b', () => {
