@@ -150,19 +150,19 @@ export function derivationSteps(
   const qp = resolveQ(fn, q, xv, decoder.latentSize);
   let result: DerivationResult;
   if (method === 'closedForm') result = closedFormSteps(model as LinearGaussianModel, xv, qp);
-  else if (method === 'quadrature') result = quadratureSteps(decoder, xv, qp, options.quadrature ?? {});
+  else if (method === 'quadrature') result = quadratureSteps(decoder, xv, qp, options.quadrature);
   else return monteCarloSteps(decoder, xv, qp, options.random as Random, samples);
   if (options.random !== undefined) result.monteCarlo = monteCarloSteps(decoder, xv, qp, options.random, samples);
   return result;
 }
 
 function resolveQ(fn: string, q: unknown, x: Float64Array, latentSize: number): DiagonalGaussianParameters {
-  const model = q as Partial<InferenceModel> | null;
-  if (model !== null && typeof model === 'object' && typeof model.encode === 'function') {
+  const model = q as Partial<InferenceModel> | null | undefined;
+  if (typeof model?.encode === 'function') {
     const xt = tf.tensor2d(Float32Array.from(x), [1, x.length]);
     let g: DiagonalGaussian | undefined;
     try {
-      g = model.encode(xt);
+      g = (model as InferenceModel).encode(xt);
       return toDiagonalParameters(fn, 'q.encode(x)', g, latentSize);
     } finally {
       xt.dispose();
@@ -260,7 +260,7 @@ export function jointGaussianExpectation(model: LinearGaussianModel, x: ArrayLik
 }
 
 /** A tensor-product trapezoid grid over z in float64, with its halved grid (every other node). */
-interface TensorGrid {
+export interface TensorGrid {
   latentSize: number;
   nodesPerAxis: number;
   count: number;
@@ -274,8 +274,13 @@ interface TensorGrid {
   posteriorMassOutside: number;
 }
 
-/** A grid over the box holding all but GRID_EPSILON of q's mass and of the posterior's (marginal mean ± r sd per axis). */
-function tensorGrid(q: DiagonalGaussianParameters, postMean: ArrayLike<number>, postSd: ArrayLike<number>, n: number): TensorGrid {
+/**
+ * A grid of n nodes per axis (n odd, so that the halved grid, every other node, keeps both ends)
+ * over the box holding all but GRID_EPSILON of q's mass and of the posterior's (marginal mean ± r
+ * sd per axis). Exported for its tests; not part of the library's API.
+ */
+export function tensorGrid(q: DiagonalGaussianParameters, postMean: ArrayLike<number>, postSd: ArrayLike<number>, n: number): TensorGrid {
+  if (!Number.isInteger(n) || n < 3 || n % 2 !== 1) throw new RangeError(`tensorGrid: n must be an odd integer ≥ 3 (the halved grid keeps both ends), got ${n}`);
   const l = q.mean.length;
   const r = normalUpperQuantile(GRID_EPSILON / (4 * l));
   const qSd = Array.from(q.logVariance, (lv) => Math.exp(0.5 * lv));
@@ -287,7 +292,6 @@ function tensorGrid(q: DiagonalGaussianParameters, postMean: ArrayLike<number>, 
   const logWeights = new Float64Array(count);
   const halvedLogWeights = new Float64Array(count);
   const edge = new Uint8Array(count);
-  const last = n - 1 - ((n - 1) % 2);
   for (let k = 0; k < count; k++) {
     let rest = k;
     let lw = 0;
@@ -299,7 +303,7 @@ function tensorGrid(q: DiagonalGaussianParameters, postMean: ArrayLike<number>, 
       const end = i === 0 || i === n - 1;
       if (end) edge[k] = 1;
       lw += Math.log(h[j]) + (end ? Math.log(0.5) : 0);
-      lh += i % 2 === 1 || i > last ? -Infinity : Math.log(2 * h[j]) + (i === 0 || i === last ? Math.log(0.5) : 0);
+      lh += i % 2 === 1 ? -Infinity : Math.log(2 * h[j]) + (end ? Math.log(0.5) : 0);
     }
     logWeights[k] = lw;
     halvedLogWeights[k] = lh;
@@ -366,14 +370,12 @@ interface HermiteLines {
   logExpectedRatioError: number;
   expectedLogJoint: number;
   expectedLogJointError: number;
-  /** Decoder rows evaluated (both rules). */
-  evaluations: number;
 }
 
 function hermiteLines(
   q: DiagonalGaussianParameters, nodes: number[], evaluate: (rule: GaussianRule) => { logJoint: Float64Array },
 ): HermiteLines {
-  const on = (n: number): { ratio: number; joint: number; count: number } => {
+  const on = (n: number): { ratio: number; joint: number } => {
     const rule = gaussianRule(q, n);
     const { logJoint } = evaluate(rule);
     const l = rule.latentSize;
@@ -384,13 +386,12 @@ function hermiteLines(
       terms[k] = rule.logWeights[k] + logJoint[k] - lq;
       joint += Math.exp(rule.logWeights[k]) * logJoint[k];
     }
-    return { ratio: logSumExp(terms), joint, count: rule.count };
+    return { ratio: logSumExp(terms), joint };
   };
   const [fine, ...coarse] = nodes.map(on);
   return {
     logExpectedRatio: fine.ratio, logExpectedRatioError: Math.max(...coarse.map((c) => Math.abs(fine.ratio - c.ratio))),
     expectedLogJoint: fine.joint, expectedLogJointError: Math.max(...coarse.map((c) => Math.abs(fine.joint - c.joint))),
-    evaluations: fine.count + coarse.reduce((t, c) => t + c.count, 0),
   };
 }
 
@@ -401,10 +402,12 @@ function diagonalEntropy(q: DiagonalGaussianParameters): number {
   return h;
 }
 
-/** log p_θ(x | z_k) + log p(z_k) at the rows of `points` ([count · L]), the decoder called in chunks. */
-function decoderLogJoint(decoder: GenerativeModel, x: Float64Array, points: Float64Array, count: number): Float64Array {
+/**
+ * log p_θ(x | z_k) + log p(z_k) at the rows of `points` ([count · L]), the decoder called in chunks
+ * of at most maxRows rows (quadrature2d's maxRowsPerChunk, the same default).
+ */
+function decoderLogJoint(decoder: GenerativeModel, x: Float64Array, points: Float64Array, count: number, maxRows: number): Float64Array {
   const l = decoder.latentSize;
-  const maxRows = defaultChunkRows(x.length);
   const out = new Float64Array(count);
   const xf = Float32Array.from(x);
   for (let start = 0; start < count; start += maxRows) {
@@ -436,7 +439,7 @@ function grid2dEdge(grid: Grid2d): Uint8Array {
  * evaluations) when the posterior's box lies inside q's; its nodes are never line 1's, whose box
  * is centred on the posterior.
  */
-function line2Grid(decoder: GenerativeModel, x: Float64Array, q: DiagonalGaussianParameters, r: QuadratureResult): { grid: Grid2d; logJoint: Float64Array; logQ: Float64Array; posteriorMassOutside: number } {
+function line2Grid(decoder: GenerativeModel, x: Float64Array, q: DiagonalGaussianParameters, r: QuadratureResult, maxRows: number): { grid: Grid2d; logJoint: Float64Array; logQ: Float64Array; posteriorMassOutside: number } {
   const g = r.q as NonNullable<typeof r.q>;
   const half = (k: 0 | 1): number => Math.max(q.mean[k] - g.grid.extent[k][0], g.grid.extent[k][1] - q.mean[k],
     q.mean[k] - r.grid.extent[k][0], r.grid.extent[k][1] - q.mean[k]);
@@ -455,21 +458,23 @@ function line2Grid(decoder: GenerativeModel, x: Float64Array, q: DiagonalGaussia
   }
   return {
     grid,
-    logJoint: same ? g.logJoint : decoderLogJoint(decoder, x, points, grid.axis0.length * n1),
+    logJoint: same ? g.logJoint : decoderLogJoint(decoder, x, points, grid.axis0.length * n1, maxRows),
     logQ: same ? g.logDensity : logDiagonalGaussianOnGrid(q, grid),
     posteriorMassOutside: outside,
   };
 }
 
-function quadratureSteps(decoder: GenerativeModel, x: Float64Array, q: DiagonalGaussianParameters, options: Omit<QuadratureOptions, 'q'>): DerivationResult {
+function quadratureSteps(decoder: GenerativeModel, x: Float64Array, q: DiagonalGaussianParameters, options: Omit<QuadratureOptions, 'q'> = {}): DerivationResult {
   const r = quadrature2d(decoder, x, { ...options, q });
   const g = r.q as NonNullable<typeof r.q>;
   // Line 2 on a q-centred grid holding the posterior's box; line 4 on q's grid (neither is line 1's).
-  const two = line2Grid(decoder, x, q, r);
+  // Checked by quadrature2d above.
+  const maxRows = options.maxRowsPerChunk ?? defaultChunkRows(x.length);
+  const two = line2Grid(decoder, x, q, r, maxRows);
   const weights = (grid: Grid2d) => ({ logWeights: grid.logWeights, halvedLogWeights: halvedGridLogWeights(grid), edge: grid2dEdge(grid) });
   const line2 = gridLines(weights(two.grid), two.logJoint, two.logQ, two.posteriorMassOutside, 0);
   const onGrid = gridLines(weights(g.grid), g.logJoint, g.logDensity, 0, g.massOutsideBox);
-  const hermite = hermiteLines(q, HERMITE_NODES[2], (rule) => ({ logJoint: decoderLogJoint(decoder, x, rule.points, rule.count) }));
+  const hermite = hermiteLines(q, HERMITE_NODES[2], (rule) => ({ logJoint: decoderLogJoint(decoder, x, rule.points, rule.count, maxRows) }));
   const kl = klDiagonalToStandardNormal(q.mean, q.logVariance);
   const m = 'quadrature';
   const errElbo = g.discretizationError.elbo + g.truncationError;

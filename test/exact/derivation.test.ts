@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/random';
 import type { DiagonalGaussian } from '../../src/distributions/gaussian';
 import { LinearGaussianModel } from '../../src/exact/linearGaussian';
-import { checkDerivationChain, DerivationResult, derivationSteps, jointGaussianExpectation } from '../../src/exact/derivation';
+import { checkDerivationChain, DerivationResult, derivationSteps, jointGaussianExpectation, STEP_LATEX, tensorGrid } from '../../src/exact/derivation';
 import type { InferenceModel } from '../../src/objectives/types';
 import { useBackend } from '../distributions/testUtils';
 import { mlpDecoder, reference64 } from './mlpDecoder';
@@ -502,5 +502,76 @@ describe('derivationSteps defaults', () => {
     // Forcing Monte Carlo on the linear-Gaussian model gives that method alone.
     expect(derivationSteps(m, x, q, { method: 'monteCarlo', random: new Random(11), samples: 20 }).method).toBe('monteCarlo');
     expect(() => derivationSteps(m, x, q, { random: {} as Random })).toThrow(/derivationSteps: options.random/);
+  });
+});
+
+describe('derivation details', () => {
+  const m = LinearGaussianModel.random(new Random(1), 6, 3, { logVariance: Math.log(0.6) });
+  const x = Array.from(m.sample(new Random(1), 1));
+  const q = { mean: [0.2, -0.4, 0.1], logVariance: [-1, -0.5, -0.8] };
+
+  it('each line carries its own LaTeX', () => {
+    const d = derivationSteps(m, x, q);
+    d.steps.forEach((s, i) => expect(s.latex).toBe(STEP_LATEX[i]));
+    expect(STEP_LATEX).toHaveLength(7);
+    expect(STEP_LATEX[3]).toMatch(/^\\geq/);
+  });
+
+  it('an encoder that throws: its error reaches the caller; a q that is null is named', () => {
+    const failing: InferenceModel = { latentSize: 3, encode: () => { throw new Error('encoder broke'); } };
+    expect(() => derivationSteps(m, x, failing)).toThrow('encoder broke');
+    expect(() => derivationSteps(m, x, null as never)).toThrow(/derivationSteps: q/);
+  });
+
+  it('the chain\'s comparisons include equality: identical lines with zero tolerance pass', () => {
+    const line = (step: number) => ({ step, latex: '', route: `r${step}`, value: -3, errorEstimate: 0, standardError: 0, method: 'closedForm' as const });
+    const flat: DerivationResult = { method: 'closedForm', steps: [1, 2, 3, 4, 5, 6, 7].map(line), terms: {} as DerivationResult['terms'], klToPosterior: 0 };
+    const checks = checkDerivationChain(flat, 0, 0);
+    expect(checks.map((c) => [c.tolerance, c.pass])).toEqual(checks.map(() => [0, true]));
+  });
+
+  it('tensorGrid: trapezoid weights summing to the box\'s volume, the halved grid\'s too, edge nodes on the boundary, the box holding q and the posterior', () => {
+    const qp = { mean: Float64Array.from([0.5, -1]), logVariance: Float64Array.from([Math.log(0.25), 0]) };
+    const [postMean, postSd] = [[0, 0], [2, 0.1]];
+    const n = 7;
+    const grid = tensorGrid(qp, postMean, postSd, n);
+    const r = normalUpperQuantile(1e-12 / 8);
+    const lo = [Math.min(0.5 - r * 0.5, -r * 2), Math.min(-1 - r, -r * 0.1)];
+    const hi = [Math.max(0.5 + r * 0.5, r * 2), Math.max(-1 + r, r * 0.1)];
+    expect(grid.count).toBe(49);
+    const volume = (hi[0] - lo[0]) * (hi[1] - lo[1]);
+    const sum = (w: Float64Array): number => w.reduce((a, v) => a + Math.exp(v), 0);
+    expect(sum(grid.logWeights)).toBeCloseTo(volume, 10);
+    expect(sum(grid.halvedLogWeights)).toBeCloseTo(volume, 10);
+    // Node k = (i, j) sits at (lo + i h, lo + j h); the edge holds the 24 nodes of the outer ring.
+    const h = [0, 1].map((a) => (hi[a] - lo[a]) / (n - 1));
+    for (let k = 0; k < 49; k++) {
+      const [i, j] = [Math.floor(k / n), k % n];
+      expect(grid.points[2 * k]).toBeCloseTo(lo[0] + i * h[0], 12);
+      expect(grid.points[2 * k + 1]).toBeCloseTo(lo[1] + j * h[1], 12);
+      const ring = i === 0 || j === 0 || i === n - 1 || j === n - 1;
+      expect(grid.edge[k]).toBe(ring ? 1 : 0);
+      const end = (v: number): number => (v === 0 || v === n - 1 ? 0.5 : 1);
+      expect(Math.exp(grid.logWeights[k])).toBeCloseTo(h[0] * h[1] * end(i) * end(j), 12);
+      expect(Math.exp(grid.halvedLogWeights[k])).toBeCloseTo(i % 2 || j % 2 ? 0 : 4 * h[0] * h[1] * end(i) * end(j), 12);
+    }
+    // Mass outside: each side's tail of the density whose box side it is (≈ 1e-12 / 8 each), the far sides far smaller.
+    expect(grid.qMassOutside).toBeCloseTo(normalUpperTail((0.5 - lo[0]) / 0.5) + normalUpperTail((hi[0] - 0.5) / 0.5) + normalUpperTail((-1 - lo[1]) / 1) + normalUpperTail((hi[1] + 1) / 1), 24);
+    expect(grid.posteriorMassOutside).toBeCloseTo(normalUpperTail(lo[0] / -2) + normalUpperTail(hi[0] / 2) + normalUpperTail(-lo[1] / 0.1) + normalUpperTail(hi[1] / 0.1), 24);
+    expect(grid.posteriorMassOutside).toBeGreaterThan(1e-13);
+    expect(() => tensorGrid(qp, postMean, postSd, 8)).toThrow('tensorGrid: n must be an odd integer ≥ 3 (the halved grid keeps both ends), got 8');
+  });
+
+  it('the quadrature method\'s own decoder calls follow options.quadrature.maxRowsPerChunk: chunks of 7 rows give the same lines', () => {
+    const dec = mlpDecoder(7);
+    const x2 = dec.sampleX(new Random(8), [0.8, -0.5]);
+    const q2 = { mean: [0.6, -0.3], logVariance: [-1.5, -1.2] };
+    const calls: number[] = [];
+    const counting = { latentSize: 2, logLikelihood: (xs: tf.Tensor2D, zs: tf.Tensor2D) => { calls.push(zs.shape[0]); return dec.logLikelihood(xs, zs); } };
+    const whole = derivationSteps(dec, x2, q2);
+    const chunked = noLeak(() => derivationSteps(counting, x2, q2, { quadrature: { maxRowsPerChunk: 7 } }));
+    expect(Math.max(...calls)).toBe(7);
+    chunked.steps.forEach((s, i) => expect(s.value).toBeCloseTo(whole.steps[i].value, 9));
+    chunked.steps.forEach((s, i) => expect(s.errorEstimate).toBeCloseTo(whole.steps[i].errorEstimate, 9));
   });
 });
