@@ -216,7 +216,14 @@ function strykerUnit(unit, { survivorsOnly = false } = {}) {
       process.stdout.write(`mutation: --survivors needs a kept report of ${unit.name}: run it once without --survivors\n`);
       return false;
     }
-    mutate = survivorRanges(JSON.parse(fs.readFileSync(keptFile, 'utf8')));
+    const kept = JSON.parse(fs.readFileSync(keptFile, 'utf8'));
+    // Line numbers are the kept report's: after the source changed they point elsewhere.
+    const changed = Object.entries(kept.files).filter(([file, { source }]) => fs.readFileSync(path.join(ROOT, file), 'utf8') !== source).map(([file]) => file);
+    if (changed.length) {
+      process.stdout.write(`mutation: ${changed.join(', ')} changed since the kept report of ${unit.name}: its survivors' lines no longer hold; run the unit without --survivors (incremental)\n`);
+      return false;
+    }
+    mutate = survivorRanges(kept);
     if (mutate.length === 0) {
       process.stdout.write(`mutation: ${unit.name} has no survivors to re-test\n`);
       return true;
