@@ -229,9 +229,17 @@ function strykerUnit(unit, { survivorsOnly = false } = {}) {
       return true;
     }
   }
+  // vitest's `related` mode reads the mutate patterns as file names: with line ranges ("file:10-13")
+  // it finds too few tests (27 instead of every test of the layers), so a survivors run turns it off.
+  let config = [];
+  if (survivorsOnly) {
+    const file = path.join(dir, 'stryker.survivors.config.mjs');
+    fs.writeFileSync(file, `import base from '../../stryker.config.mjs';\nexport default { ...base, vitest: { ...base.vitest, related: false } };\n`);
+    config = [file];
+  }
   const started = Date.now();
   const run = spawnSync(process.execPath, [
-    path.join(ROOT, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js'), 'run', '--mutate', mutate.join(','),
+    path.join(ROOT, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js'), 'run', ...config, '--mutate', mutate.join(','),
     ...(survivorsOnly ? [] : ['--incremental', '--incrementalFile', incrementalFile]),
     // An incremental run reuses a survivor's result when the tests that covered it did not change, so
     // a test added to kill it is not tried: --force runs every mutant again.
