@@ -209,6 +209,8 @@ function strykerUnit(unit, { survivorsOnly = false } = {}) {
   const keptFile = path.join(dir, `report-${unit.name}.json`);
   const incrementalFile = path.join('build', 'mutation', `incremental-${unit.name}.json`);
   let mutate = unit.mutate;
+  let kept = null;
+  let config = [];
   if (survivorsOnly) {
     // Only the lines of the kept report's survivors, every mutant on them re-tested (minutes, not the
     // hour a --force run of a large file takes), the statuses merged back into the kept report.
@@ -216,7 +218,7 @@ function strykerUnit(unit, { survivorsOnly = false } = {}) {
       process.stdout.write(`mutation: --survivors needs a kept report of ${unit.name}: run it once without --survivors\n`);
       return false;
     }
-    const kept = JSON.parse(fs.readFileSync(keptFile, 'utf8'));
+    kept = JSON.parse(fs.readFileSync(keptFile, 'utf8'));
     // Line numbers are the kept report's: after the source changed they point elsewhere.
     const changed = Object.entries(kept.files).filter(([file, { source }]) => fs.readFileSync(path.join(ROOT, file), 'utf8') !== source).map(([file]) => file);
     if (changed.length) {
@@ -228,11 +230,8 @@ function strykerUnit(unit, { survivorsOnly = false } = {}) {
       process.stdout.write(`mutation: ${unit.name} has no survivors to re-test\n`);
       return true;
     }
-  }
-  // vitest's `related` mode reads the mutate patterns as file names: with line ranges ("file:10-13")
-  // it finds too few tests (27 instead of every test of the layers), so a survivors run turns it off.
-  let config = [];
-  if (survivorsOnly) {
+    // vitest's `related` mode reads the mutate patterns as file names: with line ranges ("file:10-13")
+    // it finds too few tests (27 instead of every test of the layers), so a survivors run turns it off.
     const file = path.join(dir, 'stryker.survivors.config.mjs');
     fs.writeFileSync(file, `import base from '../../stryker.config.mjs';\nexport default { ...base, vitest: { ...base.vitest, related: false } };\n`);
     config = [file];
@@ -254,8 +253,7 @@ function strykerUnit(unit, { survivorsOnly = false } = {}) {
   const json = JSON.parse(fs.readFileSync(report, 'utf8'));
   fs.rmSync(report);
   const seconds = (Date.now() - started) / 1000;
-  if (survivorsOnly) {
-    const kept = JSON.parse(fs.readFileSync(keptFile, 'utf8'));
+  if (kept) {
     const { matched, detected } = mergeRerun(kept, json);
     kept.elboLab.survivorReruns = [...(kept.elboLab.survivorReruns || []), { finished: new Date().toISOString(), seconds, ranges: mutate, matched, detected }];
     fs.writeFileSync(keptFile, JSON.stringify(kept));
@@ -314,8 +312,6 @@ function strykerPart(only) {
   return strykerSummary() && ok;
 }
 
-module.exports = { BREAKAGES, LAYERS, check, layerUnits, mergeRerun, score, survivorRanges };
-
 const USAGE = `usage: node scripts/mutation.js [--stryker | --notebooks | --summary] [--layer NAME] [--unit NAME] [--force | --survivors] [--only ID[,ID]]
   (no flag: both parts; --stryker StrykerJS only; --notebooks the notebook breakages only;
    --layer one layer of part 1; --unit one unit of part 1 (e.g. exact-kl); --summary part 1's table
@@ -338,7 +334,7 @@ function parseArgs(args) {
   return args;
 }
 
-module.exports.parseArgs = parseArgs;
+module.exports = { BREAKAGES, LAYERS, check, layerUnits, mergeRerun, parseArgs, score, survivorRanges };
 
 if (require.main === module) {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {

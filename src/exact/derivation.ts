@@ -468,7 +468,7 @@ function quadratureSteps(decoder: GenerativeModel, x: Float64Array, q: DiagonalG
   const r = quadrature2d(decoder, x, { ...options, q });
   const g = r.q as NonNullable<typeof r.q>;
   // Line 2 on a q-centred grid holding the posterior's box; line 4 on q's grid (neither is line 1's).
-  // Checked by quadrature2d above.
+  // options.maxRowsPerChunk was checked by quadrature2d above; the same default as there.
   const maxRows = options.maxRowsPerChunk ?? defaultChunkRows(x.length);
   const two = line2Grid(decoder, x, q, r, maxRows);
   const weights = (grid: Grid2d) => ({ logWeights: grid.logWeights, halvedLogWeights: halvedGridLogWeights(grid), edge: grid2dEdge(grid) });

@@ -8,7 +8,7 @@ import type { InferenceModel } from '../../src/objectives/types';
 import { useBackend } from '../distributions/testUtils';
 import { mlpDecoder, reference64 } from './mlpDecoder';
 import { sampleJoint } from '../../src/objectives/sampleJoint';
-import { normalUpperQuantile, normalUpperTail } from '../../src/exact/linearAlgebra';
+import { logSumExp, normalUpperQuantile, normalUpperTail } from '../../src/exact/linearAlgebra';
 import { gaussHermite, gaussianRule } from '../../src/exact/gaussHermite';
 import { halvedGridLogWeights, makeGrid, quadrature2d } from '../../src/exact/quadrature2d';
 
@@ -345,11 +345,10 @@ describe('the closed-form method\'s grid and Gauss–Hermite lines replayed for 
       const z = Array.from({ length: n }, (_, i) => lo + i * h);
       const logQ = z.map((v) => -0.5 * (Math.log(2 * Math.PI) + q.logVariance[0] + (v - mq) ** 2 / sq ** 2));
       const logJoint = z.map((v) => m.logLikelihood(x, [v]) - 0.5 * (Math.log(2 * Math.PI) + v * v));
-      const lse = (v: number[]): number => { const top = Math.max(...v); return top + Math.log(v.reduce((a, b) => a + Math.exp(b - top), 0)); };
       // Trapezoid weights of the grid and of the halved grid (every other node, step 2h, ends halved).
       const tau = z.map((_, i) => h * (i === 0 || i === n - 1 ? 0.5 : 1));
       const tauHalved = z.map((_, i) => (i % 2 === 1 ? 0 : 2 * h * (i === 0 || i === n - 1 ? 0.5 : 1)));
-      const integral = (t: number[]): number => lse(z.map((_, i) => (t[i] > 0 ? Math.log(t[i]) + logJoint[i] : -Infinity)));
+      const integral = (t: number[]): number => logSumExp(z.map((_, i) => (t[i] > 0 ? Math.log(t[i]) + logJoint[i] : -Infinity)));
       const expectation = (t: number[]): number => {
         const mass = z.map((_, i) => t[i] * Math.exp(logQ[i]));
         const total = mass.reduce((a, b) => a + b, 0);
@@ -372,7 +371,7 @@ describe('the closed-form method\'s grid and Gauss–Hermite lines replayed for 
       // error is the largest difference from the 24-, 32-, 40- and 48-node rules.
       const hermite = (nodes: number): number => {
         const rule = gaussHermite(nodes);
-        return lse(Array.from(rule.nodes, (t, k) => {
+        return logSumExp(Array.from(rule.nodes, (t, k) => {
           const v = mq + Math.SQRT2 * sq * t;
           const lq = -0.5 * (Math.log(2 * Math.PI) + q.logVariance[0] + (v - mq) ** 2 / sq ** 2);
           return rule.logWeights[k] - 0.5 * Math.log(Math.PI) + m.logLikelihood(x, [v]) - 0.5 * (Math.log(2 * Math.PI) + v * v) - lq;
@@ -398,10 +397,6 @@ describe('the quadrature method replayed from quadrature2d and the definitions (
       const d = derivationSteps(dec, x, q);
       const r = quadrature2d(dec, x, { q });
       const g = r.q!;
-      const lse = (v: ArrayLike<number>): number => {
-        const top = Math.max(...Array.from(v));
-        return top + Math.log(Array.from(v).reduce((a, b) => a + Math.exp(b - top), 0));
-      };
       const logPrior = (z: [number, number]): number => -Math.log(2 * Math.PI) - 0.5 * (z[0] ** 2 + z[1] ** 2);
       const logQ = (z: ArrayLike<number>): number => [0, 1].reduce((s, k) => s - 0.5 * (Math.log(2 * Math.PI) + q.logVariance[k] + (z[k] - q.mean[k]) ** 2 / Math.exp(q.logVariance[k])), 0);
       const entropy = [0, 1].reduce((s, k) => s + 0.5 * (1 + Math.log(2 * Math.PI) + q.logVariance[k]), 0);
@@ -425,7 +420,7 @@ describe('the quadrature method replayed from quadrature2d and the definitions (
       // Line 4 on q's grid: masses τ_g q(z_g) normalised; error |full − halved| + 2 · q's mass outside · largest edge deviation.
       const n = g.grid.axis0.length;
       const expectation = (logWeights: ArrayLike<number>): number => {
-        const top = lse(Array.from(logWeights, (w, k) => w + g.logDensity[k]));
+        const top = logSumExp(Array.from(logWeights, (w, k) => w + g.logDensity[k]));
         return Array.from(logWeights).reduce((s, w, k) => (w === -Infinity ? s : s + Math.exp(w + g.logDensity[k] - top) * (g.logJoint[k] - g.logDensity[k])), 0);
       };
       const line4 = expectation(g.grid.logWeights);
@@ -442,7 +437,7 @@ describe('the quadrature method replayed from quadrature2d and the definitions (
       const grid2 = makeGrid(box, n);
       expect(d.steps[1].route).toContain(`${n}/axis`);
       const joint2 = logJoint32(Array.from({ length: n * n }, (_, k) => [grid2.axis0[Math.floor(k / n)], grid2.axis1[k % n]] as [number, number]));
-      const integral = (logWeights: ArrayLike<number>): number => lse(Array.from(logWeights, (w, k) => w + joint2[k]));
+      const integral = (logWeights: ArrayLike<number>): number => logSumExp(Array.from(logWeights, (w, k) => w + joint2[k]));
       let outside = 0;
       const p1 = r.grid.axis1.length;
       for (let k = 0; k < r.posteriorMass.length; k++) {
@@ -461,7 +456,7 @@ describe('the quadrature method replayed from quadrature2d and the definitions (
         const lj = logJoint32(points);
         const terms = points.map((z, k) => rule.logWeights[k] + lj[k] - logQ(z));
         const joint = lj.reduce((s, v, k) => s + Math.exp(rule.logWeights[k]) * v, 0);
-        return { ratio: lse(terms), joint };
+        return { ratio: logSumExp(terms), joint };
       };
       const fine = hermite(64);
       const coarse = [24, 32, 40, 48].map(hermite);
