@@ -448,19 +448,13 @@ function line2Grid(decoder: GenerativeModel, x: Float64Array, q: DiagonalGaussia
   const grid = same ? g.grid : makeGrid(box, g.grid.axis0.length);
   const n1 = grid.axis1.length;
   const points = Float64Array.from({ length: 2 * grid.axis0.length * n1 }, (_, i) => (i % 2 === 0 ? grid.axis0[Math.floor(i / 2 / n1)] : grid.axis1[(i >> 1) % n1]));
-  // The posterior mass (line 1's grid) outside this box: what line 2's sum misses.
-  let outside = 0;
-  const p1 = r.grid.axis1.length;
-  for (let i = 0; i < r.posteriorMass.length; i++) {
-    const a = r.grid.axis0[Math.floor(i / p1)];
-    const b = r.grid.axis1[i % p1];
-    if (a < box[0][0] || a > box[0][1] || b < box[1][0] || b > box[1][1]) outside += r.posteriorMass[i];
-  }
   return {
     grid,
     logJoint: same ? g.logJoint : decoderLogJoint(decoder, x, points, grid.axis0.length * n1, maxRows),
     logQ: same ? g.logDensity : logDiagonalGaussianOnGrid(q, grid),
-    posteriorMassOutside: outside,
+    // What line 2's sum misses: the posterior's mass outside this box, at most its mass outside
+    // line 1's box (which this box holds), as quadrature2d's pilot grid measured it.
+    posteriorMassOutside: r.pilotMassOutside,
   };
 }
 
