@@ -223,7 +223,7 @@ export class LinearGaussianModel {
     return m;
   }
 
-  /** n draws x ~ p_θ(x) (z ~ N(0,I), x = Wz + b + σε), row-major [n·D] float64. */
+  /** n draws x ~ p_θ(x) (z ~ N(0,I), x = Wz + b + σε), row-major [n·D] float64; per row, z's L normals then ε's D from `random`. */
   sample(random: Random, n: number): Float64Array {
     checkRandom('LinearGaussianModel.sample', 'random', random);
     checkInteger('LinearGaussianModel.sample', 'n', n, 1);

@@ -148,6 +148,67 @@ describe('linear-Gaussian exact references', () => {
     expect(m.elbo(x, q).elbo).toBeCloseTo(m.logMarginal(x), 10);
   });
 
+  it('random({ orthogonalColumns }): W is the Q of the drawn Gaussian matrix (R with a positive diagonal), each column scaled to scale·√D·(0.5 + u)', () => {
+    const [d, l, scale, seed] = [9, 4, 0.7, 31];
+    const m = LinearGaussianModel.random(new Random(seed), d, l, { orthogonalColumns: true, scale, logVariance: -0.5 });
+    // The same generator, replayed in the documented order: D·L normals for W₀, L uniforms for the norms, D normals for b.
+    const replay = new Random(seed);
+    const w0 = Array.from({ length: d * l }, () => scale * replay.normal());
+    const norms = Array.from({ length: l }, () => scale * Math.sqrt(d) * (0.5 + replay.uniform()));
+    const bias = Array.from({ length: d }, () => replay.normal());
+    expect(Array.from(m.bias)).toEqual(bias);
+    const column = (a: ArrayLike<number>, j: number): number[] => Array.from({ length: d }, (_, i) => a[i * l + j]);
+    const inner = (u: number[], v: number[]): number => u.reduce((t, ui, i) => t + ui * v[i], 0);
+    for (let j = 0; j < l; j++) {
+      // Orthogonal columns of the drawn norms.
+      for (let k = 0; k < l; k++) expect(inner(column(m.weights, j), column(m.weights, k))).toBeCloseTo(j === k ? norms[j] ** 2 : 0, 10);
+      // Wᵀ W₀ = diag(norms) · R: zero below the diagonal (column j of W lies in the span of W₀'s first j + 1 columns), positive on it.
+      for (let k = 0; k < j; k++) expect(Math.abs(inner(column(m.weights, j), column(w0, k)))).toBeLessThan(1e-10);
+      expect(inner(column(m.weights, j), column(w0, j))).toBeGreaterThan(0.1);
+    }
+  });
+
+  it('sample(random, n): row i is W z_i + b + σ ε_i with z_i then ε_i drawn from random, n·(L + D) normals in all', () => {
+    const m = new LinearGaussianModel([[1, 0.5], [-0.3, 2], [0.7, -1.1]], [1, -1, 0.25], Math.log(0.25));
+    const [n, seed] = [5, 12];
+    const random = new Random(seed);
+    const xs = m.sample(random, n);
+    const replay = new Random(seed);
+    for (let i = 0; i < n; i++) {
+      const z = [replay.normal(), replay.normal()];
+      for (let k = 0; k < 3; k++) {
+        const expected = m.weights[2 * k] * z[0] + m.weights[2 * k + 1] * z[1] + m.bias[k] + 0.5 * replay.normal();
+        expect(xs[i * 3 + k]).toBeCloseTo(expected, 14);
+      }
+    }
+    // Nothing more was drawn: the caller's generator goes on where the replay does.
+    expect(random.normal()).toBe(replay.normal());
+  });
+
+  it('posterior: the covariance is exactly symmetric, and maxAbsCorrelation is the largest |corr| (closed form of a 2×2 block of M)', () => {
+    // Columns 0 and 2 of W overlap, column 1 is orthogonal to both: M = WᵀW + σ²I is block diagonal, and
+    // the posterior correlation of z₀ and z₂ is −M₀₂ / √(M₀₀ M₂₂) (the inverse of a 2×2 block); the others are 0.
+    const w = [[1, 0, 0.6], [0, 2, 0], [0.5, 0, -0.2], [0, 0, 0.9]];
+    const m = new LinearGaussianModel(w, [0, 0, 0, 0], Math.log(0.3));
+    const mm = m.matrixM();
+    const post = m.posterior([0.4, -0.2, 1.3, 0.1]);
+    expect(post.maxAbsCorrelation).toBeCloseTo(Math.abs(mm[2]) / Math.sqrt(mm[0] * mm[8]), 12);
+    expect(post.maxAbsCorrelation).toBeGreaterThan(0.1);
+    // A 5-latent model: S_ij === S_ji to the last bit, though σ² M⁻¹ solved column by column is not.
+    const big = LinearGaussianModel.random(new Random(13), 8, 5, { logVariance: Math.log(0.2) });
+    const s = big.posterior(Array.from(big.sample(new Random(14), 1))).covariance;
+    const raw = choleskyInverse(cholesky(big.matrixM(), 5), 5).map((v) => v * 0.2);
+    let asymmetricRaw = 0;
+    for (let i = 0; i < 5; i++) {
+      for (let j = 0; j < i; j++) {
+        expect(s[j * 5 + i]).toBe(s[i * 5 + j]);
+        expect(s[i * 5 + j]).toBeCloseTo(raw[i * 5 + j], 12);
+        if (raw[i * 5 + j] !== raw[j * 5 + i]) asymmetricRaw++;
+      }
+    }
+    expect(asymmetricRaw).toBeGreaterThan(0);
+  });
+
   it('sample() draws x with mean b and covariance WWᵀ + σ²I (4 standard errors)', () => {
     const r = new Random(9);
     const m = new LinearGaussianModel([[1, 0.5], [-0.3, 2]], [1, -1], Math.log(0.25));
@@ -200,6 +261,11 @@ describe('linear-Gaussian exact references', () => {
   it('bad input names the argument', () => {
     const m = new LinearGaussianModel([[1, 0], [0, 1]], [0, 0], 0);
     expect(() => new LinearGaussianModel([[1, 0], [1]], [0, 0], 0)).toThrow(/weights must be a D×L matrix/);
+    // Each way a shape can be wrong on its own: ragged rows of a divisible total, a flat array not a
+    // multiple of dataSize, no numbers at all.
+    expect(() => new LinearGaussianModel([[1, 0], [1], [1, 2, 3]], [0, 0, 0], 0)).toThrow(/weights must be a D×L matrix with D = 3 rows of equal length, got 6 numbers/);
+    expect(() => new LinearGaussianModel([1, 2, 3], [0, 0], 0, 2)).toThrow(/weights must be a D×L matrix with D = 2 rows of equal length, got 3 numbers/);
+    expect(() => new LinearGaussianModel([[]], [0], 0)).toThrow(/weights must be a D×L matrix with D = 1 rows of equal length, got 0 numbers/);
     expect(() => new LinearGaussianModel([[1]], [0, 0], 0)).toThrow(/LinearGaussianModel: bias must have length 1, got 2/);
     expect(() => new LinearGaussianModel([[1]], [0], Infinity)).toThrow(/logVariance must be a finite number/);
     expect(() => new LinearGaussianModel([[NaN]], [0], 0)).toThrow(/weights must contain finite numbers/);
