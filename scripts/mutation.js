@@ -179,6 +179,23 @@ function survivorRanges(report) {
 }
 
 /**
+ * The files of a kept report whose mutants' lines no longer read as they did: a different number of
+ * lines, or any line that carries a mutant changed. A change elsewhere (a comment reworded in place)
+ * leaves every kept status and survivor range valid. `read(file)` gives a file's current text.
+ */
+function staleFiles(report, read) {
+  return Object.entries(report.files).filter(([file, { source, mutants }]) => {
+    const before = source.split('\n');
+    const now = read(file).split('\n');
+    if (before.length !== now.length) return true;
+    return mutants.some((m) => {
+      for (let l = m.location.start.line; l <= m.location.end.line; l++) if (before[l - 1] !== now[l - 1]) return true;
+      return false;
+    });
+  }).map(([file]) => file);
+}
+
+/**
  * Statuses of a rerun merged into a kept report: each mutant of the rerun replaces the kept mutant
  * with the same file, mutator, replacement and location. Returns how many were matched and how many
  * of the kept survivors the rerun detected.
@@ -219,12 +236,15 @@ function strykerUnit(unit, { survivorsOnly = false } = {}) {
       return false;
     }
     kept = JSON.parse(fs.readFileSync(keptFile, 'utf8'));
-    // Line numbers are the kept report's: after the source changed they point elsewhere.
-    const changed = Object.entries(kept.files).filter(([file, { source }]) => fs.readFileSync(path.join(ROOT, file), 'utf8') !== source).map(([file]) => file);
+    // Line numbers are the kept report's: after a line with a mutant changed, or lines came or went, they point elsewhere.
+    const read = (file) => fs.readFileSync(path.join(ROOT, file), 'utf8');
+    const changed = staleFiles(kept, read);
     if (changed.length) {
-      process.stdout.write(`mutation: ${changed.join(', ')} changed since the kept report of ${unit.name}: its survivors' lines no longer hold; run the unit without --survivors (incremental)\n`);
+      process.stdout.write(`mutation: ${changed.join(', ')} changed since the kept report of ${unit.name} (lines added or removed, or a line with a mutant edited): its survivors' lines no longer hold; run the unit without --survivors (incremental)\n`);
       return false;
     }
+    // Only lines without mutants changed: the kept statuses hold for the current text.
+    for (const [file, entry] of Object.entries(kept.files)) entry.source = read(file);
     mutate = survivorRanges(kept);
     if (mutate.length === 0) {
       process.stdout.write(`mutation: ${unit.name} has no survivors to re-test\n`);
@@ -334,7 +354,7 @@ function parseArgs(args) {
   return args;
 }
 
-module.exports = { BREAKAGES, LAYERS, check, layerUnits, mergeRerun, parseArgs, score, survivorRanges };
+module.exports = { BREAKAGES, LAYERS, check, layerUnits, mergeRerun, parseArgs, score, staleFiles, survivorRanges };
 
 if (require.main === module) {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { BREAKAGES, check, layerUnits, mergeRerun, parseArgs, score, survivorRanges } = require('../../scripts/mutation.js');
+const { BREAKAGES, check, layerUnits, mergeRerun, parseArgs, score, staleFiles, survivorRanges } = require('../../scripts/mutation.js');
 
 describe('npm run mutation: the notebook breakages', () => {
   it('have unique ids and at least six entries', () => {
@@ -71,6 +71,24 @@ describe('npm run mutation: the notebook breakages', () => {
     expect('killedBy' in a[2]).toBe(false);
     expect(a).toHaveLength(5);
   });
+  it('a kept report goes stale when lines come or go or a line with a mutant changes, not when a line without one is edited in place', () => {
+    const at = (line: number, endLine = line) => ({ start: { line, column: 1 }, end: { line: endLine, column: 4 } });
+    const source = ['// one', 'a + b', '// three', 'if (x) {', '  y();', '}'].join('\n');
+    const report = { files: { 'src/a.ts': { source, mutants: [
+      { id: '1', mutatorName: 'ArithmeticOperator', replacement: 'a - b', location: at(2), status: 'Survived' },
+      { id: '2', mutatorName: 'BlockStatement', replacement: '{}', location: at(4, 6), status: 'Killed' },
+    ] } } };
+    const stale = (text: string): string[] => staleFiles(report, () => text);
+    expect(stale(source)).toEqual([]);
+    // Comments reworded in place: every mutant's line reads as before.
+    expect(stale(source.replace('// one', '// first line').replace('// three', '// third'))).toEqual([]);
+    // A line inside a mutant's span (line 5 of the block 4–6) or the mutant's own line changed.
+    expect(stale(source.replace('y();', 'z();'))).toEqual(['src/a.ts']);
+    expect(stale(source.replace('a + b', 'a + c'))).toEqual(['src/a.ts']);
+    // A line added above: every line number after it moves.
+    expect(stale(`// new\n${source}`)).toEqual(['src/a.ts']);
+  });
+
   it('refuses an unknown flag or a flag without its value before running anything (a typo once started an hour of StrykerJS)', () => {
     expect(parseArgs(['--stryker', '--layer', 'exact', '--force'])).toEqual(['--stryker', '--layer', 'exact', '--force']);
     expect(parseArgs(['--notebooks', '--only', 'kl-missing-half,bernoulli-sign'])).toHaveLength(3);
