@@ -196,17 +196,22 @@ describe('linear-Gaussian exact references', () => {
     expect(post.maxAbsCorrelation).toBeGreaterThan(0.1);
     // A 5-latent model: S_ij === S_ji to the last bit, though σ² M⁻¹ solved column by column is not.
     const big = LinearGaussianModel.random(new Random(13), 8, 5, { logVariance: Math.log(0.2) });
-    const s = big.posterior(Array.from(big.sample(new Random(14), 1))).covariance;
+    const bigPosterior = big.posterior(Array.from(big.sample(new Random(14), 1)));
+    const s = bigPosterior.covariance;
     const raw = choleskyInverse(cholesky(big.matrixM(), 5), 5).map((v) => v * 0.2);
     let asymmetricRaw = 0;
+    let largest = 0;
     for (let i = 0; i < 5; i++) {
       for (let j = 0; j < i; j++) {
         expect(s[j * 5 + i]).toBe(s[i * 5 + j]);
         expect(s[i * 5 + j]).toBeCloseTo(raw[i * 5 + j], 12);
         if (raw[i * 5 + j] !== raw[j * 5 + i]) asymmetricRaw++;
+        largest = Math.max(largest, Math.abs(raw[j * 5 + i]) / Math.sqrt(raw[i * 6] * raw[j * 6]));
       }
     }
     expect(asymmetricRaw).toBeGreaterThan(0);
+    // Every pair of the 5 counts (from the upper triangle of the unsymmetrised inverse here).
+    expect(bigPosterior.maxAbsCorrelation).toBeCloseTo(largest, 12);
   });
 
   it('sample() draws x with mean b and covariance WWᵀ + σ²I (4 standard errors)', () => {
