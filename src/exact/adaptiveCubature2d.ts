@@ -257,14 +257,17 @@ export function logMarginalByCubature(decoder: GenerativeModel, x: tf.Tensor | A
     const integrand = (points: Float64Array): Float64Array => {
       const ll = logLikelihoodAtPoints(decoder, xv, points, options.maxRowsPerChunk);
       const logJoint = ll.map((v, k) => v - LOG_2PI - 0.5 * (points[2 * k] ** 2 + points[2 * k + 1] ** 2));
-      if (Number.isNaN(shift)) shift = Math.max(...logJoint);
+      if (Number.isNaN(shift)) {
+        // The first round's largest log p(x, z): every value exp(· − shift) ≤ 1 there, and the integral > 0.
+        shift = Math.max(...logJoint);
+        if (!Number.isFinite(shift)) throw new RangeError(`${fn}: log p(x, z) is ${shift} at best on the first round's nodes of the box ${JSON.stringify(box)}`);
+      }
       return logJoint.map((v) => Math.exp(v - shift));
     };
     const r = adaptiveCubature2d(integrand, box, {
       initialCells: options.initialCells, relativeTolerance: options.relativeTolerance ?? 1e-3, maxEvaluations: options.maxEvaluations,
     });
     evaluations += r.evaluations;
-    if (!(r.value > 0)) throw new RangeError(`${fn}: the integral is ${r.value}: log p(x|z) underflows everywhere on the box`);
     const truncation = r.boundaryMass / r.value;
     if (truncation <= 1e-6 || attempt === 2) {
       const discretization = r.errorEstimate / r.value;
