@@ -181,7 +181,7 @@ export function adaptiveCubature2d(integrand: (points: Float64Array) => Float64A
 function checkRectangle(fn: string, name: string, box: unknown): Rectangle {
   const b = box as number[][];
   const ok = Array.isArray(b) && b.length === 2 && b.every((r) => Array.isArray(r) && r.length === 2
-    && r.every((v) => typeof v === 'number' && Number.isFinite(v)) && r[0] < r[1]);
+    && r.every((v) => Number.isFinite(v)) && r[0] < r[1]);
   if (!ok) throw new RangeError(`${fn}: ${name} must be [[lo0, hi0], [lo1, hi1]] with finite lo < hi`);
   return b as Rectangle;
 }

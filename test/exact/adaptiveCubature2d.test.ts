@@ -220,28 +220,29 @@ describe('the routes built on it, against adaptiveCubature2d called directly and
     }
   });
 
-  // p(x|z) = exp(−50 e^{−|z − (2, 0)|²}): a dip off q's mean, q = N(0, diag(0.5, 1.5)).
-  const dip = decoderOf((z0, z1) => tf.mul(-50, tf.exp(tf.neg(tf.add(tf.square(tf.sub(z0, 2)), tf.square(z1))))));
+  // q = N(0, diag(0.5, 1.5)); p(x|z) = exp(−depth · e^{−|z − c|² / w²}): a dip of log p(x|z) at c.
   const q = { mean: [0, 0], logVariance: [Math.log(0.5), Math.log(1.5)] };
   const s2 = [0.5, 1.5];
+  const dipAt = (c: [number, number], depth: number, w: number) => ({
+    decoder: decoderOf((z0, z1) => tf.mul(-depth, tf.exp(tf.div(tf.neg(tf.add(tf.square(tf.sub(z0, c[0])), tf.square(tf.sub(z1, c[1])))), w * w)))),
+    /** f(e) − f(0) in float64, e standardised: log p(x|z) + log N(z; 0, I) − log q(z), z = σ e. */
+    deviation: (e0: number, e1: number): number => {
+      const f = (a: number, b: number): number => {
+        const z = [Math.sqrt(s2[0]) * a, Math.sqrt(s2[1]) * b];
+        return -depth * Math.exp(-((z[0] - c[0]) ** 2 + (z[1] - c[1]) ** 2) / (w * w)) - 0.5 * (z[0] ** 2 + z[1] ** 2) + 0.5 * (a * a + b * b) + 0.5 * Math.log(s2[0] * s2[1]);
+      };
+      return f(e0, e1) - f(0, 0);
+    },
+  });
+  const dip = dipAt([2, 0], 50, 1).decoder;
   // ELBO = E_q[log p(x|z)] − KL(q ‖ N(0, I)), E_q[e^{−(z0−2)²}] = e^{−4/(1+2s0²)}/√(1+2s0²), E_q[e^{−z1²}] = 1/√(1+2s1²).
   const exactElbo = -50 * Math.exp(-4 / (1 + 2 * s2[0])) / Math.sqrt((1 + 2 * s2[0]) * (1 + 2 * s2[1]))
     - 0.5 * s2.reduce((t, v) => t + v - 1 - Math.log(v), 0);
-  /** f(e) − f(0) in float64, e standardised: log p(x|z) + log N(z; 0, I) − log q(z), z = σ e. */
-  const deviation = (e0: number, e1: number): number => {
-    const f = (a: number, b: number): number => {
-      const z = [Math.sqrt(s2[0]) * a, Math.sqrt(s2[1]) * b];
-      return -50 * Math.exp(-((z[0] - 2) ** 2 + z[1] ** 2)) - 0.5 * (z[0] ** 2 + z[1] ** 2) + 0.5 * (a * a + b * b) + 0.5 * Math.log(s2[0] * s2[1]);
-    };
-    return f(e0, e1) - f(0, 0);
-  };
-
-  it('the ELBO: one round on 4 × 4 cells of [−6, 6]²; truncation = 2 · 4φ(6)/6 · the largest |f − f(μ)| on the nodes of the outermost unit strip', () => {
-    const res = elboByCubature(dip, [0], q, { absoluteTolerance: 1e3 });
-    expect(res.evaluations).toBe(16 * 80 + 1);
-    // The first round's nodes: each cell's own 4 × 4 Gauss–Legendre nodes and its quarters'.
-    const t = [Math.sqrt(3 / 7 + (2 / 7) * Math.sqrt(6 / 5)), Math.sqrt(3 / 7 - (2 / 7) * Math.sqrt(6 / 5))];
-    const nodes = (lo: number, hi: number): number[] => [-t[0], -t[1], t[1], t[0]].map((u) => 0.5 * (lo + hi) + 0.5 * (hi - lo) * u);
+  // The first round's nodes on [−6, 6]² (4 × 4 cells of 3): each cell's own 4 × 4 Gauss–Legendre nodes and its quarters'.
+  const t = [Math.sqrt(3 / 7 + (2 / 7) * Math.sqrt(6 / 5)), Math.sqrt(3 / 7 - (2 / 7) * Math.sqrt(6 / 5))];
+  const nodes = (lo: number, hi: number): number[] => [-t[0], -t[1], t[1], t[0]].map((u) => 0.5 * (lo + hi) + 0.5 * (hi - lo) * u);
+  /** The largest |f − f(μ)| over the first round's nodes in the outermost unit strip (max |e_i| ≥ 5), and over the others. */
+  const largestDeviations = (deviation: (e0: number, e1: number) => number): { edge: number; inside: number } => {
     let edge = 0;
     let inside = 0;
     for (let i = 0; i < 4; i++) {
@@ -258,13 +259,25 @@ describe('the routes built on it, against adaptiveCubature2d called directly and
         }
       }
     }
-    // The dip (|f − f(μ)| ≈ 50 inside) must not count; the strip's largest deviation is the quadratic's.
-    expect(inside).toBeGreaterThan(2 * edge);
-    const tail = Math.exp(-18) / (6 * Math.sqrt(2 * Math.PI));
-    expect(res.errorEstimate.truncation).toBeCloseTo(2 * 4 * tail * edge, 12);
-    expect(res.errorEstimate.truncation / (8 * tail * edge)).toBeCloseTo(1, 5);
-    expect(res.errorEstimate.total).toBe(res.errorEstimate.discretization + res.errorEstimate.truncation);
-  });
+    return { edge, inside };
+  };
+  // Two dips: inside the box (its ≈ 50 must not count), and a narrow one on the strip node (0.208, 5.010)
+  // of the coarse rule of the cell [0, 3] × [3, 6], whose neighbour in that rule, (0.208, 3.990), is not in the strip.
+  const stripNode: [number, number] = [1.5 - 1.5 * t[0], 4.5 + 1.5 * t[1]];
+  for (const [name, model, edgeWins] of [
+    ['a dip inside the box', dipAt([2, 0], 50, 1), false],
+    ['a narrow dip on a strip node', dipAt([Math.sqrt(s2[0]) * stripNode[0], Math.sqrt(s2[1]) * stripNode[1]], 500, 0.05), true],
+  ] as const) {
+    it(`the ELBO, ${name}: one round on 4 × 4 cells of [−6, 6]²; truncation = 2 · 4φ(6)/6 · the largest |f − f(μ)| on the nodes of the outermost unit strip`, () => {
+      const res = elboByCubature(model.decoder, [0], q, { absoluteTolerance: 1e3 });
+      expect(res.evaluations).toBe(16 * 80 + 1);
+      const { edge, inside } = largestDeviations(model.deviation);
+      if (edgeWins) expect(edge).toBeGreaterThan(400); else expect(inside).toBeGreaterThan(2 * edge);
+      const tail = Math.exp(-18) / (6 * Math.sqrt(2 * Math.PI));
+      expect(res.errorEstimate.truncation / (8 * tail * edge)).toBeCloseTo(1, 5);
+      expect(res.errorEstimate.total).toBe(res.errorEstimate.discretization + res.errorEstimate.truncation);
+    });
+  }
 
   it('the ELBO matches its closed form within the stated error; without a tolerance it can meet, it stops within the 20,000-evaluation default', () => {
     const res = elboByCubature(dip, [0], q);
