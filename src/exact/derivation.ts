@@ -439,7 +439,7 @@ function grid2dEdge(grid: Grid2d): Uint8Array {
  * evaluations) when the posterior's box lies inside q's; its nodes are never line 1's, whose box
  * is centred on the posterior.
  */
-function line2Grid(decoder: GenerativeModel, x: Float64Array, q: DiagonalGaussianParameters, r: QuadratureResult, maxRows: number): { grid: Grid2d; logJoint: Float64Array; logQ: Float64Array; posteriorMassOutside: number } {
+function line2Grid(decoder: GenerativeModel, x: Float64Array, q: DiagonalGaussianParameters, r: QuadratureResult, maxRows: number): { grid: Grid2d; logJoint: Float64Array; logQ: Float64Array } {
   const g = r.q as NonNullable<typeof r.q>;
   const half = (k: 0 | 1): number => Math.max(q.mean[k] - g.grid.extent[k][0], g.grid.extent[k][1] - q.mean[k],
     q.mean[k] - r.grid.extent[k][0], r.grid.extent[k][1] - q.mean[k]);
@@ -452,9 +452,6 @@ function line2Grid(decoder: GenerativeModel, x: Float64Array, q: DiagonalGaussia
     grid,
     logJoint: same ? g.logJoint : decoderLogJoint(decoder, x, points, grid.axis0.length * n1, maxRows),
     logQ: same ? g.logDensity : logDiagonalGaussianOnGrid(q, grid),
-    // What line 2's sum misses: the posterior's mass outside this box, at most its mass outside
-    // line 1's box (which this box holds), as quadrature2d's pilot grid measured it.
-    posteriorMassOutside: r.pilotMassOutside,
   };
 }
 
@@ -466,7 +463,9 @@ function quadratureSteps(decoder: GenerativeModel, x: Float64Array, q: DiagonalG
   const maxRows = options.maxRowsPerChunk ?? defaultChunkRows(x.length);
   const two = line2Grid(decoder, x, q, r, maxRows);
   const weights = (grid: Grid2d) => ({ logWeights: grid.logWeights, halvedLogWeights: halvedGridLogWeights(grid), edge: grid2dEdge(grid) });
-  const line2 = gridLines(weights(two.grid), two.logJoint, two.logQ, two.posteriorMassOutside, 0);
+  // What line 2's sum misses: the posterior's mass outside its box, at most the mass outside line 1's
+  // box (which line 2's holds), as quadrature2d's pilot grid measured it.
+  const line2 = gridLines(weights(two.grid), two.logJoint, two.logQ, r.pilotMassOutside, 0);
   const onGrid = gridLines(weights(g.grid), g.logJoint, g.logDensity, 0, g.massOutsideBox);
   const hermite = hermiteLines(q, HERMITE_NODES[2], (rule) => ({ logJoint: decoderLogJoint(decoder, x, rule.points, rule.count, maxRows) }));
   const kl = klDiagonalToStandardNormal(q.mean, q.logVariance);
