@@ -17,6 +17,9 @@ const f32Slack = (v: number): number => 2e-6 * Math.max(1, Math.abs(v));
 const pointwise = (f: (a: number, b: number) => number) => (p: Float64Array): Float64Array =>
   Float64Array.from({ length: p.length / 2 }, (_, k) => f(p[2 * k], p[2 * k + 1]));
 
+/** The positive 4-point Gauss–Legendre nodes, from the closed form √(3/7 ∓ (2/7)√(6/5)): inner, outer. */
+const [T_INNER, T_OUTER] = [Math.sqrt(3 / 7 - (2 / 7) * Math.sqrt(6 / 5)), Math.sqrt(3 / 7 + (2 / 7) * Math.sqrt(6 / 5))];
+
 /** The message adaptiveCubature2d throws on [[0, 1], [0, 1]] with one cell. */
 function adaptiveCubature2dError(f: (p: Float64Array) => Float64Array): string {
   try {
@@ -113,13 +116,12 @@ describe('adaptiveCubature2d', () => {
       expect(() => adaptiveCubature2d(f, box as never, { absoluteTolerance: 1 }), JSON.stringify(box)).toThrow(/box must be \[\[lo0, hi0\], \[lo1, hi1\]\] with finite lo < hi/);
     }
     // The first node where f is not finite, by its coordinates: x > 0.9 and y > 0.6 first holds at the
-    // coarse rule's node (0.5 + 0.5 t₄, 0.5 + 0.5 t₃), t the Gauss–Legendre nodes.
-    const [t3, t4] = [Math.sqrt(3 / 7 - (2 / 7) * Math.sqrt(6 / 5)), Math.sqrt(3 / 7 + (2 / 7) * Math.sqrt(6 / 5))];
+    // coarse rule's node (0.5 + 0.5 t_outer, 0.5 + 0.5 t_inner).
     const message = adaptiveCubature2dError(pointwise((x, y) => (x > 0.9 && y > 0.6 ? NaN : 1)));
     const [a, b] = (message.match(/at \(([^,]+), ([^)]+)\)/) ?? []).slice(1).map(Number);
     expect(message).toMatch(/integrand returned NaN at/);
-    expect(a).toBeCloseTo(0.5 + 0.5 * t4, 14);
-    expect(b).toBeCloseTo(0.5 + 0.5 * t3, 14);
+    expect(a).toBeCloseTo(0.5 + 0.5 * T_OUTER, 14);
+    expect(b).toBeCloseTo(0.5 + 0.5 * T_INNER, 14);
     expect(() => adaptiveCubature2d(f, [[1, 0], [0, 1]], { absoluteTolerance: 1 })).toThrow(/box must be/);
     expect(() => adaptiveCubature2d(f, [[0, 1], [0, 1]], {})).toThrow(/absoluteTolerance or options.relativeTolerance/);
     expect(() => adaptiveCubature2d(() => new Float64Array(3), [[0, 1], [0, 1]], { absoluteTolerance: 1, initialCells: 1 })).toThrow(/Float64Array of 80 values/);
@@ -239,8 +241,7 @@ describe('the routes built on it, against adaptiveCubature2d called directly and
   const exactElbo = -50 * Math.exp(-4 / (1 + 2 * s2[0])) / Math.sqrt((1 + 2 * s2[0]) * (1 + 2 * s2[1]))
     - 0.5 * s2.reduce((t, v) => t + v - 1 - Math.log(v), 0);
   // The first round's nodes on [−6, 6]² (4 × 4 cells of 3): each cell's own 4 × 4 Gauss–Legendre nodes and its quarters'.
-  const t = [Math.sqrt(3 / 7 + (2 / 7) * Math.sqrt(6 / 5)), Math.sqrt(3 / 7 - (2 / 7) * Math.sqrt(6 / 5))];
-  const nodes = (lo: number, hi: number): number[] => [-t[0], -t[1], t[1], t[0]].map((u) => 0.5 * (lo + hi) + 0.5 * (hi - lo) * u);
+  const nodes = (lo: number, hi: number): number[] => [-T_OUTER, -T_INNER, T_INNER, T_OUTER].map((u) => 0.5 * (lo + hi) + 0.5 * (hi - lo) * u);
   /** The largest |f − f(μ)| over the first round's nodes in the outermost unit strip (max |e_i| ≥ 5), and over the others. */
   const largestDeviations = (deviation: (e0: number, e1: number) => number): { edge: number; inside: number } => {
     let edge = 0;
@@ -263,7 +264,7 @@ describe('the routes built on it, against adaptiveCubature2d called directly and
   };
   // Two dips: inside the box (its ≈ 50 must not count), and a narrow one on the strip node (0.208, 5.010)
   // of the coarse rule of the cell [0, 3] × [3, 6], whose neighbour in that rule, (0.208, 3.990), is not in the strip.
-  const stripNode: [number, number] = [1.5 - 1.5 * t[0], 4.5 + 1.5 * t[1]];
+  const stripNode: [number, number] = [1.5 - 1.5 * T_OUTER, 4.5 + 1.5 * T_INNER];
   for (const [name, model, edgeWins] of [
     ['a dip inside the box', dipAt([2, 0], 50, 1), false],
     ['a narrow dip on a strip node', dipAt([Math.sqrt(s2[0]) * stripNode[0], Math.sqrt(s2[1]) * stripNode[1]], 500, 0.05), true],
