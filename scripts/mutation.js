@@ -237,14 +237,14 @@ function strykerUnit(unit, { survivorsOnly = false } = {}) {
     }
     kept = JSON.parse(fs.readFileSync(keptFile, 'utf8'));
     // Line numbers are the kept report's: after a line with a mutant changed, or lines came or went, they point elsewhere.
-    const read = (file) => fs.readFileSync(path.join(ROOT, file), 'utf8');
-    const changed = staleFiles(kept, read);
+    const now = new Map(Object.keys(kept.files).map((file) => [file, fs.readFileSync(path.join(ROOT, file), 'utf8')]));
+    const changed = staleFiles(kept, (file) => now.get(file));
     if (changed.length) {
       process.stdout.write(`mutation: ${changed.join(', ')} changed since the kept report of ${unit.name} (lines added or removed, or a line with a mutant edited): its survivors' lines no longer hold; run the unit without --survivors (incremental)\n`);
       return false;
     }
     // Only lines without mutants changed: the kept statuses hold for the current text.
-    for (const [file, entry] of Object.entries(kept.files)) entry.source = read(file);
+    for (const [file, entry] of Object.entries(kept.files)) entry.source = now.get(file);
     mutate = survivorRanges(kept);
     if (mutate.length === 0) {
       process.stdout.write(`mutation: ${unit.name} has no survivors to re-test\n`);
