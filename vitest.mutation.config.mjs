@@ -5,7 +5,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: [
+    // `node scripts/mutation.js --own-tests` names one test file here (a unit's first pass).
+    include: process.env.ELBO_LAB_MUTATION_TESTS ? [process.env.ELBO_LAB_MUTATION_TESTS] : [
       'test/distributions/**/*.test.ts',
       'test/objectives/**/*.test.ts',
       'test/exact/**/*.test.ts',

@@ -13,7 +13,8 @@
 // part 1's table from the kept reports; `--force` re-tests every mutant of the units run (an
 // incremental run does not try new tests on old survivors); `--survivors` re-tests only the lines
 // of the kept reports' survivors (after tests were added for them) and merges the statuses back;
-// `--only ID[,ID]` limits part 2.
+// `--own-tests` runs a one-file unit against its own test file only (a fast first pass for a file
+// every test covers; `--survivors` then re-tests its survivors against all); `--only ID[,ID]` limits part 2.
 'use strict';
 
 const fs = require('fs');
@@ -220,7 +221,17 @@ function mergeRerun(kept, rerun) {
   return { matched, detected };
 }
 
-function strykerUnit(unit, { survivorsOnly = false } = {}) {
+/**
+ * The test file that mirrors a one-file unit (src/exact/kl.ts -> test/exact/kl.test.ts), for
+ * --own-tests; null when the unit is a whole layer or the file has no mirrored test.
+ */
+function ownTestsOf(unit, exists = (f) => fs.existsSync(path.join(ROOT, f))) {
+  if (unit.mutate.length !== 1 || !/^src\/.+\.ts$/.test(unit.mutate[0]) || unit.mutate[0].includes('*')) return null;
+  const test = unit.mutate[0].replace(/^src\//, 'test/').replace(/\.ts$/, '.test.ts');
+  return exists(test) ? test : null;
+}
+
+function strykerUnit(unit, { survivorsOnly = false, ownTests = false } = {}) {
   const dir = path.join(ROOT, 'build', 'mutation');
   fs.mkdirSync(dir, { recursive: true });
   const keptFile = path.join(dir, `report-${unit.name}.json`);
@@ -255,11 +266,28 @@ function strykerUnit(unit, { survivorsOnly = false } = {}) {
     const file = path.join(dir, 'stryker.survivors.config.mjs');
     fs.writeFileSync(file, `import base from '../../stryker.config.mjs';\nexport default { ...base, vitest: { ...base.vitest, related: false } };\n`);
     config = [file];
+  } else if (ownTests) {
+    // A first pass against the unit's own test file only: a file every layer builds on (the
+    // Cholesky of linearAlgebra.ts) is covered by nearly every test of the layers, so each mutant
+    // that survives or loops would run all of them (hours on two cores). Its survivors are then
+    // re-tested against every test of the layers with --survivors, so a mutant some other test
+    // detects is counted as detected in the end.
+    const test = ownTestsOf(unit);
+    if (!test) {
+      process.stdout.write(`mutation: --own-tests needs a one-file unit with a mirrored test file (test/…/NAME.test.ts); ${unit.name} has none\n`);
+      return false;
+    }
+    // vitest.mutation.config.mjs reads the test file from the environment (StrykerJS's sandbox copies no build/ file).
+    process.env.ELBO_LAB_MUTATION_TESTS = test;
+    const file = path.join(dir, 'stryker.own-tests.config.mjs');
+    fs.writeFileSync(file, `import base from '../../stryker.config.mjs';\nexport default { ...base, vitest: { ...base.vitest, related: false } };\n`);
+    config = [file];
   }
   const started = Date.now();
   const run = spawnSync(process.execPath, [
     path.join(ROOT, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js'), 'run', ...config, '--mutate', mutate.join(','),
-    ...(survivorsOnly ? [] : ['--incremental', '--incrementalFile', incrementalFile]),
+    // An own-tests pass is not incremental: its statuses are against one test file, not the layers' tests.
+    ...(survivorsOnly || ownTests ? [] : ['--incremental', '--incrementalFile', incrementalFile]),
     // An incremental run reuses a survivor's result when the tests that covered it did not change, so
     // a test added to kill it is not tried: --force runs every mutant again.
     ...(process.argv.includes('--force') && !survivorsOnly ? ['--force'] : []),
@@ -289,7 +317,7 @@ function strykerUnit(unit, { survivorsOnly = false } = {}) {
     process.stdout.write(`mutation: ${unit.name}: re-tested ${matched} mutants on the survivors' lines (${mutate.join(', ')}); ${detected} former survivors now detected\n`);
     return true;
   }
-  json.elboLab = { unit: unit.name, seconds, finished: new Date().toISOString() };
+  json.elboLab = { unit: unit.name, seconds, finished: new Date().toISOString(), ...(ownTests ? { ownTests: ownTestsOf(unit) } : {}) };
   fs.writeFileSync(keptFile, JSON.stringify(json));
   if (fs.existsSync(html)) fs.renameSync(html, path.join(dir, `report-${unit.name}.html`));
   return true;
@@ -327,21 +355,24 @@ function strykerPart(only) {
   let ok = true;
   for (const layer of Object.keys(LAYERS)) {
     if (only && only !== layer) continue;
-    for (const unit of layerUnits(layer)) ok = strykerUnit(unit, { survivorsOnly: process.argv.includes('--survivors') }) && ok;
+    for (const unit of layerUnits(layer)) ok = strykerUnit(unit, { survivorsOnly: process.argv.includes('--survivors'), ownTests: process.argv.includes('--own-tests') }) && ok;
   }
   return strykerSummary() && ok;
 }
 
-const USAGE = `usage: node scripts/mutation.js [--stryker | --notebooks | --summary] [--layer NAME] [--unit NAME] [--force | --survivors] [--only ID[,ID]]
+const USAGE = `usage: node scripts/mutation.js [--stryker | --notebooks | --summary] [--layer NAME] [--unit NAME] [--force | --survivors | --own-tests] [--only ID[,ID]]
   (no flag: both parts; --stryker StrykerJS only; --notebooks the notebook breakages only;
    --layer one layer of part 1; --unit one unit of part 1 (e.g. exact-kl); --summary part 1's table
    from the kept reports; --force re-test every mutant; --survivors re-test only the lines of the
-   kept reports' survivors and merge the statuses back; --only some breakages of part 2)\n`;
-const FLAGS = new Set(['--stryker', '--notebooks', '--summary', '--force', '--survivors']);
+   kept reports' survivors and merge the statuses back; --own-tests a first pass of a one-file unit
+   against its own test file only, to be followed by --survivors; --only some breakages of part 2)\n`;
+const FLAGS = new Set(['--stryker', '--notebooks', '--summary', '--force', '--survivors', '--own-tests']);
 const WITH_VALUE = new Set(['--layer', '--unit', '--only']);
 
 /** The command line, checked: an unknown flag or a flag without its value stops before anything runs. */
 function parseArgs(args) {
+  const modes = ['--force', '--survivors', '--own-tests'].filter((f) => args.includes(f));
+  if (modes.length > 1) throw new Error(`mutation: ${modes.join(' and ')} cannot be combined\n${USAGE}`);
   for (let i = 0; i < args.length; i++) {
     if (FLAGS.has(args[i])) continue;
     if (WITH_VALUE.has(args[i])) {
@@ -354,7 +385,7 @@ function parseArgs(args) {
   return args;
 }
 
-module.exports = { BREAKAGES, LAYERS, check, layerUnits, mergeRerun, parseArgs, score, staleFiles, survivorRanges };
+module.exports = { BREAKAGES, LAYERS, check, layerUnits, mergeRerun, ownTestsOf, parseArgs, score, staleFiles, survivorRanges };
 
 if (require.main === module) {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -381,7 +412,7 @@ if (require.main === module) {
     // One unit by name (e.g. exact-kl): the smallest step of part 1.
     const unit = Object.keys(LAYERS).flatMap(layerUnits).find((u) => u.name === args[unitAt + 1]);
     if (!unit) throw new Error(`mutation: --unit must be one of ${Object.keys(LAYERS).flatMap(layerUnits).map((u) => u.name).join(', ')}`);
-    process.exitCode = strykerUnit(unit, { survivorsOnly: args.includes('--survivors') }) && strykerSummary() ? 0 : 1;
+    process.exitCode = strykerUnit(unit, { survivorsOnly: args.includes('--survivors'), ownTests: args.includes('--own-tests') }) && strykerSummary() ? 0 : 1;
     return;
   }
   if (args.includes('--summary')) ok = strykerSummary();

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { BREAKAGES, check, layerUnits, mergeRerun, parseArgs, score, staleFiles, survivorRanges } = require('../../scripts/mutation.js');
+const { BREAKAGES, check, layerUnits, mergeRerun, ownTestsOf, parseArgs, score, staleFiles, survivorRanges } = require('../../scripts/mutation.js');
 
 describe('npm run mutation: the notebook breakages', () => {
   it('have unique ids and at least six entries', () => {
@@ -95,5 +95,18 @@ describe('npm run mutation: the notebook breakages', () => {
     expect(() => parseArgs(['--layr', 'exact'])).toThrow(/unknown argument --layr\nusage:/);
     expect(() => parseArgs(['--unit'])).toThrow(/--unit needs a value/);
     expect(() => parseArgs(['--only', '--force'])).toThrow(/--only needs a value/);
+    expect(parseArgs(['--unit', 'exact-kl', '--own-tests'])).toHaveLength(3);
+    expect(() => parseArgs(['--unit', 'exact-kl', '--own-tests', '--survivors'])).toThrow(/--survivors and --own-tests cannot be combined/);
+    expect(() => parseArgs(['--force', '--survivors'])).toThrow(/--force and --survivors cannot be combined/);
+  });
+
+  it('--own-tests: a one-file unit\'s mirrored test file, and none for a layer or a file without one', () => {
+    const unit = layerUnits('exact').find((u: { name: string }) => u.name === 'exact-linearAlgebra');
+    expect(ownTestsOf(unit)).toBe('test/exact/linearAlgebra.test.ts');
+    expect(ownTestsOf(layerUnits('training')[0])).toBe(null);
+    expect(ownTestsOf({ name: 'x', mutate: ['src/exact/kl.ts'] }, () => false)).toBe(null);
+    expect(ownTestsOf({ name: 'x', mutate: ['src/exact/*.ts'] }, () => true)).toBe(null);
+    // A file whose tests live elsewhere (iwae.ts is tested with elbo.ts) has none.
+    expect(ownTestsOf(layerUnits('objectives').find((u: { name: string }) => u.name === 'objectives-iwae'))).toBe(null);
   });
 });
