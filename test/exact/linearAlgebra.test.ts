@@ -37,6 +37,40 @@ describe('Cholesky and what is built on it', () => {
     expect(() => cholesky([4, 1, 2, 3], 2, 'caller')).toThrow('caller: matrix must be symmetric (entries (1, 0) and (0, 1) are 2 and 1)');
     expect(() => cholesky([4, 2, 6, 2, 10, 7, 6, 5, 26], 3)).toThrow(/entries \(2, 1\) and \(1, 2\) are 5 and 7/);
     expect(cholesky([4, 2 * (1 + 1e-15), 2, 10], 2)[2]).toBeCloseTo(1, 14);
+    // A zero diagonal is a pivot problem, not an asymmetry (the tolerance is 0 there).
+    expect(() => cholesky([0, 0, 0, 0], 2)).toThrow('cholesky: matrix must be symmetric positive definite (pivot 0 is 0)');
+  });
+
+  it('the symmetry tolerance is 1e-10 · (|a_ii| + |a_jj|) of the pair\'s own diagonal entries', () => {
+    // Entry (2, 1) differs from (1, 2) by 4.5e-6; the tolerance of that pair is 1e-10 · (4e4 + 1e4) = 5e-6.
+    // Any other diagonal entry (1) or an off-diagonal one (0.5) in its place would refuse the matrix.
+    const a = (d: number) => [1, 0.5, 0.5, 0.5, 1e4, 3, 0.5, 3 + d, 4e4];
+    const l = cholesky(a(4.5e-6), 3);
+    expect(l[7]).toBeCloseTo((3 + 4.5e-6 - l[6] * l[3]) / l[4], 15);
+    expect(() => cholesky(a(5.5e-6), 3)).toThrow(/entries \(2, 1\) and \(1, 2\)/);
+  });
+
+  it('on a general 4×4 matrix: L is lower triangular (upper entries exactly 0) with L Lᵀ = A; the solves and the inverse agree with products', () => {
+    // A = B Bᵀ + I with B of non-integer entries, so that no index slip lands on an equal value.
+    const B = [0.3, -1.7, 2.2, 0.45, 1.1, 0.6, -0.35, 1.9, -0.8, 2.4, 0.15, -1.3, 0.7, -0.2, 1.6, 0.95];
+    const a = product(B, transpose(B, 4, 4), 4).map((v, k) => v + (k % 5 === 0 ? 1 : 0));
+    const l = cholesky(a, 4);
+    const llt = product(l, transpose(l, 4, 4), 4);
+    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) {
+      if (j > i) expect(l[i * 4 + j]).toBe(0);
+      expect(llt[i * 4 + j]).toBeCloseTo(a[i * 4 + j], 12);
+    }
+    for (let i = 0; i < 4; i++) expect(l[i * 5]).toBeGreaterThan(0);
+    expect(logDetFromCholesky(l, 4)).toBeCloseTo(Math.log(l[0] * l[5] * l[10] * l[15]) * 2, 12);
+    const b = [1.5, -2, 0.25, 3];
+    const y = forwardSubstitute(l, 4, b);
+    const ly = product(l, [...y, ...new Array(12).fill(0)].map((_, k) => (k % 4 === 0 ? y[k / 4] : 0)), 4);
+    for (let i = 0; i < 4; i++) expect(ly[i * 4]).toBeCloseTo(b[i], 12);
+    const x = choleskySolve(l, 4, b);
+    const ax = matVec(a, 4, 4, x);
+    for (let i = 0; i < 4; i++) expect(ax[i]).toBeCloseTo(b[i], 11);
+    const eye = product(a, choleskyInverse(l, 4), 4);
+    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) expect(eye[i * 4 + j]).toBeCloseTo(i === j ? 1 : 0, 11);
   });
 
   it('forward and back substitution solve L y = b and Lᵀ x = y; choleskySolve solves A x = b', () => {
@@ -66,6 +100,7 @@ describe('products', () => {
     expect(Array.from(gram(B, 2, 3))).toEqual([17, 22, 27, 22, 29, 36, 27, 36, 45]);
     expect(Array.from(matVec(B, 2, 3, [1, 0, -1]))).toEqual([-2, -2]);
     expect(Array.from(matTVec(B, 2, 3, [1, -1]))).toEqual([-3, -3, -3]);
+    expect(Array.from(matTVec(B, 2, 3, [2, 0.5]))).toEqual([4, 6.5, 9]);
     expect(dot([1, 2, 3], [4, -5, 6])).toBe(12);
   });
 });
@@ -94,5 +129,7 @@ describe('logSumExp', () => {
     expect(logSumExp([-Infinity, -Infinity])).toBe(-Infinity);
     expect(logSumExp([Infinity, 0])).toBe(Infinity);
     expect(logSumExp([])).toBe(-Infinity);
+    // The largest value first: shifting by a later one would overflow.
+    expect(logSumExp([1000, 0, -5])).toBe(1000);
   });
 });
