@@ -201,7 +201,9 @@ function checkBox(fn: string, box: unknown): Box {
 
 /** A grid of n×n nodes on the box, with trapezoid log-weights. */
 export function makeGrid(box: Box, n: number): Grid2d {
-  const axis = (k: 0 | 1): Float64Array => Float64Array.from({ length: n }, (_, i) => box[k][0] + (i * (box[k][1] - box[k][0])) / (n - 1));
+  // The last node is the box's upper edge itself (lo + (n−1)·h can round past it, and a node past
+  // the edge would count as outside the grid's own box).
+  const axis = (k: 0 | 1): Float64Array => Float64Array.from({ length: n }, (_, i) => (i === n - 1 ? box[k][1] : box[k][0] + (i * (box[k][1] - box[k][0])) / (n - 1)));
   const spacing: [number, number] = [(box[0][1] - box[0][0]) / (n - 1), (box[1][1] - box[1][0]) / (n - 1)];
   const logWeights = new Float64Array(n * n);
   const edge = (i: number): number => (i === 0 || i === n - 1 ? Math.log(0.5) : 0);
@@ -265,10 +267,11 @@ function unionBox(a: Box, b: Box): Box {
 }
 
 /** Normalised node masses of exp(logValues + logWeights). */
-function normalizedMasses(logValues: Float64Array, logWeights: Float64Array): { logTotal: number; mass: Float64Array } {
+function normalizedMasses(logValues: Float64Array, logWeights: Float64Array): { logTotal: number; mass: Float64Array; logMass: Float64Array } {
   const terms = logValues.map((v, g) => v + logWeights[g]);
   const logTotal = logSumExp(terms);
-  return { logTotal, mass: terms.map((t) => Math.exp(t - logTotal)) };
+  const logMass = terms.map((t) => t - logTotal);
+  return { logTotal, mass: logMass.map(Math.exp), logMass };
 }
 
 function ringMass(mass: Float64Array, n0: number, n1: number): number {
@@ -413,7 +416,7 @@ function expectationsUnderQ(
 function qExpectations(
   logWeights: Float64Array, logQ: Float64Array, logLikelihood: Float64Array, logJoint: Float64Array, grid: Grid2d,
 ): { massOnGrid: number; reconstruction: number; expectedLogPrior: number; entropy: number; elbo: number; logExpectedRatio: number } {
-  const { logTotal, mass } = normalizedMasses(logQ, logWeights);
+  const { logTotal, mass, logMass } = normalizedMasses(logQ, logWeights);
   let reconstruction = 0;
   let expectedLogPrior = 0;
   let expectedLogQ = 0;
@@ -423,7 +426,8 @@ function qExpectations(
     expectedLogPrior += mass[g] * logPriorAt(grid, g);
     expectedLogQ += mass[g] * logQ[g];
   }
-  const logExpectedRatio = logSumExp(logJoint.map((lj, g) => Math.log(mass[g]) + lj - logQ[g]));
+  // In logs throughout: where q's mass underflows to 0 far out, p/q need not be small.
+  const logExpectedRatio = logSumExp(logJoint.map((lj, g) => logMass[g] + lj - logQ[g]));
   return {
     massOnGrid: Math.exp(logTotal), reconstruction, expectedLogPrior, entropy: -expectedLogQ,
     elbo: reconstruction + expectedLogPrior - expectedLogQ, logExpectedRatio,
