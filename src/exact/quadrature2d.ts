@@ -194,7 +194,7 @@ export function logDiagonalGaussianOnGrid(q: DiagonalGaussianParameters, grid: G
 function checkBox(fn: string, box: unknown): Box {
   const b = box as number[][];
   const ok = Array.isArray(b) && b.length === 2 && b.every((r) => Array.isArray(r) && r.length === 2
-    && r.every((v) => typeof v === 'number' && Number.isFinite(v)) && r[0] < r[1]);
+    && r.every((v) => Number.isFinite(v)) && r[0] < r[1]);
   if (!ok) throw new RangeError(`${fn}: options.extent must be [[lo0, hi0], [lo1, hi1]] with finite lo < hi`);
   return [[b[0][0], b[0][1]], [b[1][0], b[1][1]]];
 }
@@ -319,10 +319,12 @@ function marginalRange(mass: Float64Array, grid: Grid2d, k: 0 | 1, epsilon: numb
   const n1 = grid.axis1.length;
   const marginal = new Float64Array(axis.length);
   for (let i = 0; i < n0; i++) for (let j = 0; j < n1; j++) marginal[k === 0 ? i : j] += mass[i * n1 + j];
+  // The marginal sums to 1 > ε/4 (ε ≤ ½): the lower cut stops at the last row at the latest, and
+  // the upper one at lo, since rows lo… hold at least 1 − ε/4 > ε/4. No bound checks are needed.
   let lo = 0;
-  for (let cum = 0; lo < axis.length - 1 && cum + marginal[lo] <= epsilon / 4; lo++) cum += marginal[lo];
+  for (let cum = 0; cum + marginal[lo] <= epsilon / 4; lo++) cum += marginal[lo];
   let hi = axis.length - 1;
-  for (let cum = 0; hi > lo && cum + marginal[hi] <= epsilon / 4; hi--) cum += marginal[hi];
+  for (let cum = 0; cum + marginal[hi] <= epsilon / 4; hi--) cum += marginal[hi];
   const pad = 2 * grid.spacing[k];
   return [axis[lo] - pad, axis[hi] + pad];
 }

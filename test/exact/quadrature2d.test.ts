@@ -394,7 +394,7 @@ describe('quadrature2d replayed from the decoder\'s own values', () => {
   const whole = { maxRowsPerChunk: 1e6 };
 
   it('on a fixed box (odd, even and two nodes per axis): log p(x), its halved-grid twin, the posterior and every E_q term', () => {
-    for (const n of [9, 8, 2]) {
+    for (const n of [9, 8, 3, 2]) {
       const dec = recordingDecoder(f);
       const res = quadrature2d(dec, [0, 1, 0], { q, extent, pointsPerAxis: n, ...whole });
       expect(dec.calls.length).toBe(1);
@@ -406,13 +406,18 @@ describe('quadrature2d replayed from the decoder\'s own values', () => {
   it('chooses the box: pilot over prior ∪ q, doubled while the ring holds more than ε, cut to the posterior; q on its own box; the ratio on the union', () => {
     // The posterior sits near the prior box's edge (doubling once or more) and far from a narrow q (the union grid).
     const g = (z0: number, z1: number): number => -0.5 * ((z0 - 2.5) ** 2 / 0.5 + (z1 - 0.5) ** 2 / 2);
-    const qOff = { mean: [-1, 0.5], logVariance: [-2, -1] };
-    const o = { q: qOff, epsilon: 1e-3, pilotPointsPerAxis: 11, pointsPerAxis: 9 };
+    const o = { q: { mean: [-1, 0.5], logVariance: [-2, -1] }, epsilon: 1e-3, pilotPointsPerAxis: 11, pointsPerAxis: 9 };
     const dec = recordingDecoder(g);
     const res = expectNoTensorLeak(() => quadrature2d(dec, [1], { ...o, ...whole }));
     const seen = expectReplay(dec.calls, res, o);
     expect(seen.doublings).toBeGreaterThanOrEqual(1);
     expect(seen.union).toBe(true);
+    // q's box reaching past the prior's along axis 0 only: the pilot box is not square, and axis 1 of q's box holds little of the posterior.
+    const wide = { ...o, q: { mean: [3, -2], logVariance: [0, -2] } };
+    const dec1 = recordingDecoder(g);
+    const res1 = quadrature2d(dec1, [1], { ...wide, ...whole });
+    expect(expectReplay(dec1.calls, res1, wide).union).toBe(true);
+    expect(res1.q!.grid.extent[0][1]).toBeGreaterThan(6);
     // The same posterior with q = the prior: no union grid (q's box holds the posterior).
     const dec2 = recordingDecoder(g);
     const o2 = { ...o, q: { mean: [0, 0], logVariance: [0, 0] } };
@@ -421,6 +426,27 @@ describe('quadrature2d replayed from the decoder\'s own values', () => {
     const dec3 = recordingDecoder(f);
     const o3 = { epsilon: 1e-4, pilotPointsPerAxis: 13, pointsPerAxis: 11 };
     expectReplay(dec3.calls, quadrature2d(dec3, [1], { ...o3, ...whole }), o3);
+  });
+
+  it('cuts the box where each marginal tail reaches ε/4, row by row (ε = 0.2, posterior = prior: several rows in each tail)', () => {
+    const dec = recordingDecoder(() => 0);
+    const o = { epsilon: 0.2, pilotPointsPerAxis: 61, pointsPerAxis: 7 };
+    const res = quadrature2d(dec, [1], { ...o, ...whole });
+    expectReplay(dec.calls, res, o);
+    // Rows beyond the two cells of padding stay outside, on every side; together at most ε.
+    expect(res.pilotMassOutside).toBeGreaterThan(0.05);
+    expect(res.pilotMassOutside).toBeLessThanOrEqual(0.2);
+  });
+
+  it('the truncation error of the E_q terms takes the largest deviation on the box\'s edge, on whichever side it lies, and only there', () => {
+    // A spike of +60 in log p(x|z) at one node makes |log p(x, z) − log q − ELBO| largest there: the middle
+    // of each side of the 9 × 9 grid in turn (not a corner, which two sides share), then the centre,
+    // which is not on the edge and must not count.
+    for (const c of [[0.25, -4.2], [0.25, 3.1], [-3.5, -0.55], [4, -0.55], [0.25, -0.55]]) {
+      const dec = recordingDecoder((z0, z1) => f(z0, z1) + 60 * Math.exp(-((z0 - c[0]) ** 2 + (z1 - c[1]) ** 2) / 0.05));
+      const res = quadrature2d(dec, [0], { q, extent, pointsPerAxis: 9, ...whole });
+      expectReplay(dec.calls, res, { q, extent, epsilon: 1e-6, pilotPointsPerAxis: 61, pointsPerAxis: 9 });
+    }
   });
 
   it('doubles the pilot box at most four times, then cuts the box from the last pilot', () => {
@@ -443,6 +469,10 @@ describe('quadrature2d replayed from the decoder\'s own values', () => {
     const joined = (calls: typeof one.calls, key: 'z' | 'll') => calls.flatMap((c) => Array.from(c[key]));
     expect(joined(chunked.calls, 'z')).toEqual(joined(one.calls, 'z'));
     expect(res).toEqual(whole1);
+    // 81 rows in chunks of 9: nine calls, no empty tenth.
+    const exact = recordingDecoder(f);
+    quadrature2d(exact, [0], { q, extent, pointsPerAxis: 9, maxRowsPerChunk: 9 });
+    expect(exact.calls.map((c) => c.ll.length)).toEqual(new Array(9).fill(9));
   });
 
   it('a decoder that rules out part of the box (log p(x|z) = −∞) leaves every E_q term finite where q has no mass there', () => {
@@ -511,7 +541,7 @@ describe('the grid helpers', () => {
   it('logDiagonalGaussianOnGrid: log N(z_g; μ, diag s²) at each node, axis 0 slowest', () => {
     const grid = makeGrid([[-2, 1], [0, 4]], 4);
     const q = { mean: [0.3, 1.7], logVariance: [-0.5, 0.8] };
-    const values = logDiagonalGaussianOnGrid(q, grid);
+    const values = logDiagonalGaussianOnGrid({ mean: Float64Array.from(q.mean), logVariance: Float64Array.from(q.logVariance) }, grid);
     for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) {
       expect(values[i * 4 + j]).toBeCloseTo(logNormal2d([grid.axis0[i], grid.axis1[j]], q.mean, [Math.exp(-0.5), 0, 0, Math.exp(0.8)]), 13);
     }
