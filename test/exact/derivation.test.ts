@@ -4,7 +4,7 @@ import { Random } from '../../src/random';
 import type { DiagonalGaussian } from '../../src/distributions/gaussian';
 import { LinearGaussianModel } from '../../src/exact/linearGaussian';
 import { checkDerivationChain, DerivationResult, derivationSteps, jointGaussianExpectation, STEP_LATEX, tensorGrid } from '../../src/exact/derivation';
-import type { InferenceModel } from '../../src/objectives/types';
+import type { GenerativeModel, InferenceModel } from '../../src/objectives/types';
 import { useBackend } from '../distributions/testUtils';
 import { mlpDecoder, reference64 } from './mlpDecoder';
 import { sampleJoint } from '../../src/objectives/sampleJoint';
@@ -551,6 +551,22 @@ describe('derivation details', () => {
     expect(grid.posteriorMassOutside).toBeCloseTo(normalUpperTail(lo[0] / -2) + normalUpperTail(hi[0] / 2) + normalUpperTail(-lo[1] / 0.1) + normalUpperTail(hi[1] / 0.1), 24);
     expect(grid.posteriorMassOutside).toBeGreaterThan(1e-13);
     expect(() => tensorGrid(qp, postMean, postSd, 8)).toThrow('tensorGrid: n must be an odd integer ≥ 3 (the halved grid keeps both ends), got 8');
+  });
+
+  it('line 2 evaluates the decoder on a grid of its own only when q\'s grid does not hold the posterior\'s box', () => {
+    const dec = mlpDecoder(7);
+    const x2 = dec.sampleX(new Random(8), [0.8, -0.5]);
+    const rows = (run: (d: GenerativeModel) => unknown): number => {
+      let total = 0;
+      run({ latentSize: 2, logLikelihood: (xs: tf.Tensor2D, zs: tf.Tensor2D) => { total += zs.shape[0]; return dec.logLikelihood(xs, zs); } });
+      return total;
+    };
+    // Beyond quadrature2d's own grids, the derivation evaluates q's five Gauss–Hermite rules (64, 24, 32, 40, 48 per axis) and line 2's grid, if new.
+    const hermite = [64, 24, 32, 40, 48].reduce((s, k) => s + k * k, 0);
+    for (const [q, line2Rows] of [[{ mean: [1.5, 0.2], logVariance: [1.2, 1.4] }, 0], [{ mean: [0.6, -0.3], logVariance: [-1.5, -1.2] }, 151 * 151]] as const) {
+      const qq = { mean: [...q.mean], logVariance: [...q.logVariance] };
+      expect(rows((d) => derivationSteps(d, x2, qq)) - rows((d) => quadrature2d(d, x2, { q: qq }))).toBe(hermite + line2Rows);
+    }
   });
 
   it('the quadrature method\'s own decoder calls follow options.quadrature.maxRowsPerChunk: chunks of 7 rows give the same lines', () => {
