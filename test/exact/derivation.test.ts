@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/random';
 import type { DiagonalGaussian } from '../../src/distributions/gaussian';
 import { LinearGaussianModel } from '../../src/exact/linearGaussian';
-import { checkDerivationChain, DerivationResult, derivationSteps, jointGaussianExpectation, STEP_LATEX, tensorGrid } from '../../src/exact/derivation';
+import { checkDerivationChain, DerivationResult, derivationSteps, effectiveSampleSize, jointGaussianExpectation, STEP_LATEX, tensorGrid } from '../../src/exact/derivation';
 import type { GenerativeModel, InferenceModel } from '../../src/objectives/types';
 import { useBackend } from '../distributions/testUtils';
 import { mlpDecoder, reference64 } from './mlpDecoder';
@@ -391,8 +391,9 @@ describe('the closed-form method\'s grid and Gauss–Hermite lines replayed for 
 describe('the quadrature method replayed from quadrature2d and the definitions (nonlinear 2-D decoder)', () => {
   const dec = mlpDecoder(7);
   const x = dec.sampleX(new Random(8), [0.8, -0.5]);
-  // A narrow q (line 2's grid is a new, wider one) and a wide q whose box holds the posterior's (line 2 reuses q's grid).
-  for (const q of [{ mean: [0.6, -0.3], logVariance: [-1.5, -1.2] }, { mean: [1.5, 0.2], logVariance: [1.2, 1.4] }]) {
+  // A narrow q (line 2's grid is a new, wider one), a wide q whose box holds the posterior's (line 2 reuses q's grid),
+  // and a narrow q far to the right of the posterior (line 2's half-widths are the distances to the posterior box's left sides).
+  for (const q of [{ mean: [0.6, -0.3], logVariance: [-1.5, -1.2] }, { mean: [1.5, 0.2], logVariance: [1.2, 1.4] }, { mean: [3, 1.2], logVariance: [-3, -2.5] }]) {
     it(`q = N(${q.mean}, exp(${q.logVariance})): every line, error estimate and KL(p(z|x) ‖ q), each recomputed in float64 from quadrature2d's grids and q's Gauss–Hermite rules`, () => {
       const d = derivationSteps(dec, x, q);
       const r = quadrature2d(dec, x, { q });
@@ -551,6 +552,11 @@ describe('derivation details', () => {
     expect(grid.posteriorMassOutside).toBeCloseTo(normalUpperTail(lo[0] / -2) + normalUpperTail(hi[0] / 2) + normalUpperTail(-lo[1] / 0.1) + normalUpperTail(hi[1] / 0.1), 24);
     expect(grid.posteriorMassOutside).toBeGreaterThan(1e-13);
     expect(() => tensorGrid(qp, postMean, postSd, 8)).toThrow('tensorGrid: n must be an odd integer ≥ 3 (the halved grid keeps both ends), got 8');
+    // 1 is odd but leaves no halved grid.
+    expect(() => tensorGrid(qp, postMean, postSd, 1)).toThrow('tensorGrid: n must be an odd integer ≥ 3 (the halved grid keeps both ends), got 1');
+    // 3, the smallest: the halved grid is the two ends, each weighing half the box per axis.
+    const three = tensorGrid(qp, postMean, postSd, 3);
+    expect(Array.from(three.halvedLogWeights).filter((w) => w > -Infinity).length).toBe(2 ** qp.mean.length);
   });
 
   it('line 2 evaluates the decoder on a grid of its own only when q\'s grid does not hold the posterior\'s box', () => {
@@ -563,7 +569,11 @@ describe('derivation details', () => {
     };
     // Beyond quadrature2d's own grids, the derivation evaluates q's five Gauss–Hermite rules (64, 24, 32, 40, 48 per axis) and line 2's grid, if new.
     const hermite = [64, 24, 32, 40, 48].reduce((s, k) => s + k * k, 0);
-    for (const [q, line2Rows] of [[{ mean: [1.5, 0.2], logVariance: [1.2, 1.4] }, 0], [{ mean: [0.6, -0.3], logVariance: [-1.5, -1.2] }, 151 * 151]] as const) {
+    // q wide on both axes (its grid holds the posterior's box), narrow on both, wide on axis 0 only (a new grid: both axes must hold it).
+    for (const [q, line2Rows] of [
+      [{ mean: [1.5, 0.2], logVariance: [1.2, 1.4] }, 0], [{ mean: [0.6, -0.3], logVariance: [-1.5, -1.2] }, 151 * 151],
+      [{ mean: [1.5, 0.2], logVariance: [1.2, -1.5] }, 151 * 151],
+    ] as const) {
       const qq = { mean: [...q.mean], logVariance: [...q.logVariance] };
       expect(rows((d) => derivationSteps(d, x2, qq)) - rows((d) => quadrature2d(d, x2, { q: qq }))).toBe(hermite + line2Rows);
     }
@@ -578,7 +588,70 @@ describe('derivation details', () => {
     const whole = derivationSteps(dec, x2, q2);
     const chunked = noLeak(() => derivationSteps(counting, x2, q2, { quadrature: { maxRowsPerChunk: 7 } }));
     expect(Math.max(...calls)).toBe(7);
+    // Chunks of 8 divide every Gauss–Hermite rule's rows (64², 24², 32², 40², 48²): no empty call after the last chunk.
+    calls.length = 0;
+    derivationSteps(counting, x2, q2, { quadrature: { maxRowsPerChunk: 8 } });
+    expect(calls.filter((rows) => rows === 0)).toEqual([]);
+    expect(calls.filter((rows) => rows === 8).length).toBeGreaterThan(1000);
     chunked.steps.forEach((s, i) => expect(s.value).toBeCloseTo(whole.steps[i].value, 9));
     chunked.steps.forEach((s, i) => expect(s.errorEstimate).toBeCloseTo(whole.steps[i].errorEstimate, 9));
+  });
+});
+
+describe('the quadrature method\'s grid lines at the edge of the box and where the decoder rules z out', () => {
+  const dec = mlpDecoder(7);
+  const x = dec.sampleX(new Random(8), [0.8, -0.5]);
+  const extent: [[number, number], [number, number]] = [[-3.5, 4], [-4.2, 3.1]];
+  /** The MLP decoder plus `extra(z0, z1)` (tfjs), so that a test can put a spike or a wall into log p(x|z). */
+  const withExtra = (extra: (z0: tf.Tensor1D, z1: tf.Tensor1D) => tf.Tensor1D): GenerativeModel => ({
+    latentSize: 2,
+    logLikelihood: (xs: tf.Tensor2D, zs: tf.Tensor2D) => tf.tidy(() => {
+      const [z0, z1] = tf.unstack(zs, 1) as [tf.Tensor1D, tf.Tensor1D];
+      return tf.add(dec.logLikelihood(xs, zs), extra(z0, z1)) as tf.Tensor1D;
+    }),
+  });
+
+  it('line 4\'s truncation term takes the largest deviation on the edge of q\'s grid, whichever side holds it, and not inside', () => {
+    // q = N(0, I) on a fixed 9 × 9 box leaves mass outside (so the term counts); a spike of +60 at one node makes
+    // |log p(x, z) − log q − line 4| largest there: the middle of each side in turn, then the centre (not on the edge).
+    const q = { mean: [0, 0], logVariance: [0, 0] };
+    for (const c of [[0.25, -4.2], [0.25, 3.1], [-3.5, -0.55], [4, -0.55], [0.25, -0.55]]) {
+      const spiked = withExtra((z0, z1) => tf.mul(60, tf.exp(tf.div(tf.add(tf.square(tf.sub(z0, c[0])), tf.square(tf.sub(z1, c[1]))), -0.05))) as tf.Tensor1D);
+      const options = { extent, pointsPerAxis: 9 };
+      const d = derivationSteps(spiked, x, q, { quadrature: options });
+      const g = quadrature2d(spiked, x, { ...options, q }).q!;
+      expect(g.massOutsideBox).toBeGreaterThan(1e-3);
+      const n = 9;
+      const expectation = (logWeights: ArrayLike<number>): number => {
+        const top = logSumExp(Array.from(logWeights, (w, k) => w + g.logDensity[k]));
+        return Array.from(logWeights).reduce((acc, w, k) => (w === -Infinity ? acc : acc + Math.exp(w + g.logDensity[k] - top) * (g.logJoint[k] - g.logDensity[k])), 0);
+      };
+      const line4 = expectation(g.grid.logWeights);
+      let edge = 0;
+      for (let k = 0; k < n * n; k++) {
+        const [i, j] = [Math.floor(k / n), k % n];
+        if (i === 0 || j === 0 || i === n - 1 || j === n - 1) edge = Math.max(edge, Math.abs(g.logJoint[k] - g.logDensity[k] - line4));
+      }
+      expect(d.steps[3].value).toBeCloseTo(line4, 10);
+      const error = Math.abs(line4 - expectation(halvedGridLogWeights(g.grid))) + 2 * g.massOutsideBox * edge;
+      expect(Math.abs(d.steps[3].errorEstimate - error)).toBeLessThanOrEqual(1e-9 * error);
+    }
+  });
+
+  it('a decoder that rules out z0 > 2.5 (log p(x|z) = −∞) where q has no mass leaves every line and KL(p(z|x) ‖ q) finite', () => {
+    // q's mass underflows to exactly 0 beyond z0 = 2.5 (3.5 sd of 0.05 away: log q < −2000), so 0 · (−∞) must not be formed.
+    const walled = withExtra((z0) => tf.where(tf.greater(z0, 2.5), tf.fill(z0.shape, -Infinity), tf.zerosLike(z0)) as tf.Tensor1D);
+    const q = { mean: [-1, 0], logVariance: [-6, -6] };
+    const d = derivationSteps(walled, x, q, { quadrature: { extent, pointsPerAxis: 41 } });
+    for (const step of d.steps) expect(Number.isFinite(step.value), `line ${step.step}`).toBe(true);
+    expect(Number.isFinite(d.klPosteriorToQ!)).toBe(true);
+  });
+});
+
+describe('effectiveSampleSize', () => {
+  it('(Σw)² / Σw² from log weights, shifted by the largest so that weights of e^1000 do not overflow', () => {
+    expect(effectiveSampleSize([0, 0, 0, 0])).toBeCloseTo(4, 14);
+    expect(effectiveSampleSize([1000, 1000 + Math.log(3)])).toBeCloseTo(16 / 10, 12);
+    expect(effectiveSampleSize([Math.log(2), 0, -Infinity])).toBeCloseTo(9 / 5, 14);
   });
 });
