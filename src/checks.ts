@@ -141,6 +141,15 @@ export function checkObject(fn: string, name: string, value: unknown): Record<st
   return value as Record<string, unknown>;
 }
 
+/** A 2-D box [[lo0, hi0], [lo1, hi1]]: finite numbers with lo < hi on each axis; returns a copy. */
+export function checkBox2d(fn: string, name: string, value: unknown): [[number, number], [number, number]] {
+  const b = value as number[][];
+  const ok = Array.isArray(b) && b.length === 2 && b.every((r) => Array.isArray(r) && r.length === 2
+    && r.every((v) => Number.isFinite(v)) && r[0] < r[1]);
+  if (!ok) throw new RangeError(`${fn}: ${name} must be [[lo0, hi0], [lo1, hi1]] with finite lo < hi`);
+  return [[b[0][0], b[0][1]], [b[1][0], b[1][1]]];
+}
+
 /** Asserts a string with at least one non-space character. */
 export function checkNonEmptyString(fn: string, name: string, value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '') throw new TypeError(`${fn}: ${name} must be a non-empty string, got ${describe(value)}`);

@@ -32,7 +32,7 @@ import { LOG_2PI } from '../distributions/gaussian';
 import type { GenerativeModel } from '../objectives/types';
 import { checkGenerativeModel } from '../objectives/sampleJoint';
 import { defaultChunkRows } from '../objectives/monteCarlo';
-import { checkInteger, checkNumber, checkObject, shapeString } from '../checks';
+import { checkBox2d, checkInteger, checkNumber, checkObject, shapeString } from '../checks';
 import { DiagonalGaussianLike, toDataVector, toDiagonalParameters } from './inputs';
 
 /** A rectangle [[lo0, hi0], [lo1, hi1]]. */
@@ -106,7 +106,7 @@ function touchesEdge(r: Rectangle, box: Rectangle): boolean {
 export function adaptiveCubature2d(integrand: (points: Float64Array) => Float64Array, box: Rectangle, options: CubatureOptions = {}): CubatureResult {
   const fn = 'adaptiveCubature2d';
   if (typeof integrand !== 'function') throw new TypeError(`${fn}: integrand must be a function of the points`);
-  checkRectangle(fn, 'box', box);
+  checkBox2d(fn, 'box', box);
   const initialCells = checkInteger(fn, 'options.initialCells', options.initialCells ?? 6, 1);
   const absoluteTolerance = checkNumber(fn, 'options.absoluteTolerance', options.absoluteTolerance ?? 0, 0);
   const relativeTolerance = checkNumber(fn, 'options.relativeTolerance', options.relativeTolerance ?? 0, 0);
@@ -178,14 +178,6 @@ export function adaptiveCubature2d(integrand: (points: Float64Array) => Float64A
   }
 }
 
-function checkRectangle(fn: string, name: string, box: unknown): Rectangle {
-  const b = box as number[][];
-  const ok = Array.isArray(b) && b.length === 2 && b.every((r) => Array.isArray(r) && r.length === 2
-    && r.every((v) => Number.isFinite(v)) && r[0] < r[1]);
-  if (!ok) throw new RangeError(`${fn}: ${name} must be [[lo0, hi0], [lo1, hi1]] with finite lo < hi`);
-  return b as Rectangle;
-}
-
 /**
  * log p_θ(x | z) at each of the points z (row-major [m, L]), the decoder called in chunks of
  * `maxRows` rows; float64 copies of the decoder's float32 values.
@@ -250,7 +242,7 @@ export interface LogMarginalCubatureOptions extends Omit<CubatureOptions, 'absol
 export function logMarginalByCubature(decoder: GenerativeModel, x: tf.Tensor | ArrayLike<number>, options: LogMarginalCubatureOptions = {}): CubatureLogMarginal {
   const fn = 'logMarginalByCubature';
   const xv = decoderAndData(fn, decoder, x);
-  let box = checkRectangle(fn, 'options.box', options.box ?? [[-6, 6], [-6, 6]]);
+  let box = checkBox2d(fn, 'options.box', options.box ?? [[-6, 6], [-6, 6]]);
   let evaluations = 0;
   for (let attempt = 0; ; attempt++) {
     let shift = NaN;

@@ -29,7 +29,7 @@ import { LOG_2PI } from '../distributions/gaussian';
 import type { GenerativeModel } from '../objectives/types';
 import { checkGenerativeModel } from '../objectives/sampleJoint';
 import { defaultChunkRows } from '../objectives/monteCarlo';
-import { checkInteger, checkNumber, shapeString } from '../checks';
+import { checkBox2d, checkInteger, checkNumber, shapeString } from '../checks';
 import { DiagonalGaussianLike, DiagonalGaussianParameters, toDataVector, toDiagonalParameters } from './inputs';
 import { logSumExp, normalUpperQuantile, normalUpperTail } from './linearAlgebra';
 import { logNormalDiagonal } from './gaussianClosedForms';
@@ -141,7 +141,7 @@ export function quadrature2d(decoder: GenerativeModel, x: tf.Tensor | ArrayLike<
   const evaluate = (grid: Grid2d): Float64Array => logLikelihoodOnGrid(decoder, xv, grid, maxRows);
   let box: Box;
   let pilotMassOutside = 0;
-  const extent = options.extent === undefined ? undefined : checkBox(fn, options.extent);
+  const extent = options.extent === undefined ? undefined : checkBox2d(fn, 'options.extent', options.extent);
   if (extent !== undefined) {
     box = extent;
   } else {
@@ -189,14 +189,6 @@ function expectedRatioOnUnion(
 /** log N(z_g; μ, diag s²) at every node of a grid. */
 export function logDiagonalGaussianOnGrid(q: DiagonalGaussianParameters, grid: Grid2d): Float64Array {
   return Float64Array.from({ length: grid.axis0.length * grid.axis1.length }, (_, g) => logQAt(q, grid, g));
-}
-
-function checkBox(fn: string, box: unknown): Box {
-  const b = box as number[][];
-  const ok = Array.isArray(b) && b.length === 2 && b.every((r) => Array.isArray(r) && r.length === 2
-    && r.every((v) => Number.isFinite(v)) && r[0] < r[1]);
-  if (!ok) throw new RangeError(`${fn}: options.extent must be [[lo0, hi0], [lo1, hi1]] with finite lo < hi`);
-  return [[b[0][0], b[0][1]], [b[1][0], b[1][1]]];
 }
 
 /** A grid of n×n nodes on the box, with trapezoid log-weights. */
