@@ -239,6 +239,15 @@ function strykerUnit(unit, { survivorsOnly = false, ownTests = false } = {}) {
   let mutate = unit.mutate;
   let kept = null;
   let config = [];
+  // vitest's `related` mode finds tests by the mutated file's importers; a survivors run (line
+  // ranges, which `related` misreads) and an own-tests run (one named test file) turn it off.
+  const relatedOff = () => {
+    const file = path.join(dir, 'stryker.related-off.config.mjs');
+    fs.writeFileSync(file, `import base from '../../stryker.config.mjs';\nexport default { ...base, vitest: { ...base.vitest, related: false } };\n`);
+    return [file];
+  };
+  const env = { ...process.env };
+  const test = ownTests ? ownTestsOf(unit) : null;
   if (survivorsOnly) {
     // Only the lines of the kept report's survivors, every mutant on them re-tested (minutes, not the
     // hour a --force run of a large file takes), the statuses merged back into the kept report.
@@ -261,27 +270,21 @@ function strykerUnit(unit, { survivorsOnly = false, ownTests = false } = {}) {
       process.stdout.write(`mutation: ${unit.name} has no survivors to re-test\n`);
       return true;
     }
-    // vitest's `related` mode reads the mutate patterns as file names: with line ranges ("file:10-13")
-    // it finds too few tests (27 instead of every test of the layers), so a survivors run turns it off.
-    const file = path.join(dir, 'stryker.survivors.config.mjs');
-    fs.writeFileSync(file, `import base from '../../stryker.config.mjs';\nexport default { ...base, vitest: { ...base.vitest, related: false } };\n`);
-    config = [file];
+    // With line ranges ("file:10-13") `related` found too few tests (27 instead of every test of the layers).
+    config = relatedOff();
   } else if (ownTests) {
     // A first pass against the unit's own test file only: a file every layer builds on (the
     // Cholesky of linearAlgebra.ts) is covered by nearly every test of the layers, so each mutant
     // that survives or loops would run all of them (hours on two cores). Its survivors are then
     // re-tested against every test of the layers with --survivors, so a mutant some other test
     // detects is counted as detected in the end.
-    const test = ownTestsOf(unit);
     if (!test) {
       process.stdout.write(`mutation: --own-tests needs a one-file unit with a mirrored test file (test/…/NAME.test.ts); ${unit.name} has none\n`);
       return false;
     }
     // vitest.mutation.config.mjs reads the test file from the environment (StrykerJS's sandbox copies no build/ file).
-    process.env.ELBO_LAB_MUTATION_TESTS = test;
-    const file = path.join(dir, 'stryker.own-tests.config.mjs');
-    fs.writeFileSync(file, `import base from '../../stryker.config.mjs';\nexport default { ...base, vitest: { ...base.vitest, related: false } };\n`);
-    config = [file];
+    env.ELBO_LAB_MUTATION_TESTS = test;
+    config = relatedOff();
   }
   const started = Date.now();
   const run = spawnSync(process.execPath, [
@@ -291,7 +294,7 @@ function strykerUnit(unit, { survivorsOnly = false, ownTests = false } = {}) {
     // An incremental run reuses a survivor's result when the tests that covered it did not change, so
     // a test added to kill it is not tried: --force runs every mutant again.
     ...(process.argv.includes('--force') && !survivorsOnly ? ['--force'] : []),
-  ], { cwd: ROOT, stdio: 'inherit' });
+  ], { cwd: ROOT, stdio: 'inherit', env });
   const report = path.join(dir, 'report.json');
   const html = path.join(dir, 'report.html');
   if (run.status !== 0 || !fs.existsSync(report)) {
@@ -317,7 +320,7 @@ function strykerUnit(unit, { survivorsOnly = false, ownTests = false } = {}) {
     process.stdout.write(`mutation: ${unit.name}: re-tested ${matched} mutants on the survivors' lines (${mutate.join(', ')}); ${detected} former survivors now detected\n`);
     return true;
   }
-  json.elboLab = { unit: unit.name, seconds, finished: new Date().toISOString(), ...(ownTests ? { ownTests: ownTestsOf(unit) } : {}) };
+  json.elboLab = { unit: unit.name, seconds, finished: new Date().toISOString(), ...(test ? { ownTests: test } : {}) };
   fs.writeFileSync(keptFile, JSON.stringify(json));
   if (fs.existsSync(html)) fs.renameSync(html, path.join(dir, `report-${unit.name}.html`));
   return true;
