@@ -10,7 +10,7 @@ import { mlpDecoder, reference64 } from './mlpDecoder';
 import { sampleJoint } from '../../src/objectives/sampleJoint';
 import { logSumExp, normalUpperQuantile, normalUpperTail } from '../../src/exact/linearAlgebra';
 import { gaussHermite, gaussianRule } from '../../src/exact/gaussHermite';
-import { halvedGridLogWeights, makeGrid, quadrature2d } from '../../src/exact/quadrature2d';
+import { halvedGridLogWeights, makeGrid, quadrature2d, type QuadratureResult } from '../../src/exact/quadrature2d';
 
 beforeAll(async () => { await useBackend('cpu'); });
 
@@ -26,6 +26,26 @@ const allPass = (r: DerivationResult, sigmas = 4, rel = 1e-6): void => {
     if (!c.pass) throw new Error(`${c.id}: ${c.lhs} vs ${c.rhs} (difference ${c.difference}, tolerance ${c.tolerance})`);
   }
 };
+
+/**
+ * Line 4 of the quadrature method from quadrature2d's grid on q's box: E_q[log p − log q] with the
+ * masses τ_g q(z_g) normalised, and its error |full − halved grid| + 2 · q's mass outside · the
+ * largest |log p − log q − line 4| on the grid's edge.
+ */
+function line4OnQGrid(g: NonNullable<QuadratureResult['q']>): { value: number; error: number } {
+  const n = g.grid.axis0.length;
+  const expectation = (logWeights: ArrayLike<number>): number => {
+    const top = logSumExp(Array.from(logWeights, (w, k) => w + g.logDensity[k]));
+    return Array.from(logWeights).reduce((s, w, k) => (w === -Infinity ? s : s + Math.exp(w + g.logDensity[k] - top) * (g.logJoint[k] - g.logDensity[k])), 0);
+  };
+  const value = expectation(g.grid.logWeights);
+  let edge = 0;
+  for (let k = 0; k < n * n; k++) {
+    const [i, j] = [Math.floor(k / n), k % n];
+    if (i === 0 || j === 0 || i === n - 1 || j === n - 1) edge = Math.max(edge, Math.abs(g.logJoint[k] - g.logDensity[k] - value));
+  }
+  return { value, error: Math.abs(value - expectation(halvedGridLogWeights(g.grid))) + 2 * g.massOutsideBox * edge };
+}
 
 describe('derivation chain, closed form (linear-Gaussian, 3-D latent)', () => {
   const r = new Random(1);
@@ -418,20 +438,11 @@ describe('the quadrature method replayed from quadrature2d and the definitions (
       expect(d.terms.reconstruction.value).toBe(g.reconstruction);
       expect(d.terms.entropy.value).toBe(g.entropy);
       expect(d.terms.expectedLogPrior.value).toBe(g.expectedLogPrior);
-      // Line 4 on q's grid: masses τ_g q(z_g) normalised; error |full − halved| + 2 · q's mass outside · largest edge deviation.
+      // Line 4 on q's grid (line4OnQGrid above).
       const n = g.grid.axis0.length;
-      const expectation = (logWeights: ArrayLike<number>): number => {
-        const top = logSumExp(Array.from(logWeights, (w, k) => w + g.logDensity[k]));
-        return Array.from(logWeights).reduce((s, w, k) => (w === -Infinity ? s : s + Math.exp(w + g.logDensity[k] - top) * (g.logJoint[k] - g.logDensity[k])), 0);
-      };
-      const line4 = expectation(g.grid.logWeights);
-      let edge = 0;
-      for (let k = 0; k < n * n; k++) {
-        const [i, j] = [Math.floor(k / n), k % n];
-        if (i === 0 || j === 0 || i === n - 1 || j === n - 1) edge = Math.max(edge, Math.abs(g.logJoint[k] - g.logDensity[k] - line4));
-      }
-      close(d.steps[3].value, line4, 1e-12, 0);
-      close(d.steps[3].errorEstimate, Math.abs(line4 - expectation(halvedGridLogWeights(g.grid))) + 2 * g.massOutsideBox * edge, 1e-6, 1e-15);
+      const line4 = line4OnQGrid(g);
+      close(d.steps[3].value, line4.value, 1e-12, 0);
+      close(d.steps[3].errorEstimate, line4.error, 1e-6, 1e-15);
       // Line 2 on a grid centred on q, each half-width the largest distance from q's mean to either box's side.
       const half = [0, 1].map((k) => Math.max(q.mean[k] - g.grid.extent[k][0], g.grid.extent[k][1] - q.mean[k], q.mean[k] - r.grid.extent[k][0], r.grid.extent[k][1] - q.mean[k]));
       const box: [[number, number], [number, number]] = [[q.mean[0] - half[0], q.mean[0] + half[0]], [q.mean[1] - half[1], q.mean[1] + half[1]]];
@@ -621,20 +632,9 @@ describe('the quadrature method\'s grid lines at the edge of the box and where t
       const d = derivationSteps(spiked, x, q, { quadrature: options });
       const g = quadrature2d(spiked, x, { ...options, q }).q!;
       expect(g.massOutsideBox).toBeGreaterThan(1e-3);
-      const n = 9;
-      const expectation = (logWeights: ArrayLike<number>): number => {
-        const top = logSumExp(Array.from(logWeights, (w, k) => w + g.logDensity[k]));
-        return Array.from(logWeights).reduce((acc, w, k) => (w === -Infinity ? acc : acc + Math.exp(w + g.logDensity[k] - top) * (g.logJoint[k] - g.logDensity[k])), 0);
-      };
-      const line4 = expectation(g.grid.logWeights);
-      let edge = 0;
-      for (let k = 0; k < n * n; k++) {
-        const [i, j] = [Math.floor(k / n), k % n];
-        if (i === 0 || j === 0 || i === n - 1 || j === n - 1) edge = Math.max(edge, Math.abs(g.logJoint[k] - g.logDensity[k] - line4));
-      }
-      expect(d.steps[3].value).toBeCloseTo(line4, 10);
-      const error = Math.abs(line4 - expectation(halvedGridLogWeights(g.grid))) + 2 * g.massOutsideBox * edge;
-      expect(Math.abs(d.steps[3].errorEstimate - error)).toBeLessThanOrEqual(1e-9 * error);
+      const line4 = line4OnQGrid(g);
+      expect(d.steps[3].value).toBeCloseTo(line4.value, 10);
+      expect(Math.abs(d.steps[3].errorEstimate - line4.error)).toBeLessThanOrEqual(1e-9 * line4.error);
     }
   });
 
