@@ -21,13 +21,15 @@
  *    the posterior's mass; their error estimates are the halved-grid (coarser rule) differences
  *    plus the mass outside.
  *  - 'quadrature'  (any decoder with a 2-D latent, see quadrature2d): 1 on the posterior's grid;
- *    2 on q's grid (other nodes), q·(p/q) with q's density evaluated; 3 by q's Gauss–Hermite
- *    rule; 4 on q's grid with q's normalised node masses; 5 as E_q[log p(x,z)] by q's
- *    Gauss–Hermite rule plus the closed-form entropy; 6 as the three expectations on q's grid;
+ *    2 on a grid centred on q (other nodes), q·(p/q) with q's density evaluated; 3 by q's
+ *    Gauss–Hermite rule; 4 on q's grid with q's normalised node masses; 5 as E_q[log p(x,z) −
+ *    log q(z|x)] by adaptive cubature in q's standardised coordinates (elboByCubature, code shared
+ *    with no other line); 6 as the three expectations on q's grid;
  *    7 as the grid E_q[log p(x|z)] − the closed-form KL. (For a VAE the joint is DEFINED as
  *    likelihood × prior, so 5 = 6 checks two integrations of the same function.) Each with an
  *    error estimate: halved grid for the grids, the largest difference from four coarser rules
- *    for Gauss–Hermite (a ReLU decoder's kinks make its convergence erratic). No KL to the posterior is reported: on the grid it would be line 1 − line 4.
+ *    for Gauss–Hermite, twice the cells' coarse − fine differences for the cubature. No KL to
+ *    the posterior is reported: on the grid it would be line 1 − line 4.
  *  - 'monteCarlo'  (any model): ONE sample z_s ~ q; lines 1–3 by log (1/S) Σ_s p/q (importance
  *    sampling with q, delta-method SE; no other estimator exists, so all three are that number),
  *    4–6 by sample means of the same draws, 7 by the sampled reconstruction minus the closed-form
@@ -40,7 +42,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Random } from '../random';
 import type { DiagonalGaussian } from '../distributions/gaussian';
-import { LOG_2PI } from '../distributions/gaussian';
 import type { GenerativeModel, InferenceModel } from '../objectives/types';
 import { checkGenerativeModel, JointSamples, sampleJoint } from '../objectives/sampleJoint';
 import { defaultChunkRows, logMeanExp, logMeanExpStandardError } from '../objectives/monteCarlo';
@@ -52,6 +53,7 @@ import { Box, Grid2d, halvedGridLogWeights, logDiagonalGaussianOnGrid, makeGrid,
 import { cholesky, choleskyInverse, logSumExp, normalUpperQuantile, normalUpperTail } from './linearAlgebra';
 import { klDiagonalToStandardNormal, logNormalDiagonal, logNormalFromCholesky } from './gaussianClosedForms';
 import { GaussianRule, gaussianRule } from './gaussHermite';
+import { elboByCubature } from './adaptiveCubature2d';
 
 export type StepMethod = 'closedForm' | 'quadrature' | 'monteCarlo';
 
@@ -182,14 +184,21 @@ const exactTerm = (value: number): { value: number; standardError: number } => (
 export const CLOSED_FORM_MAX_LATENT = 3;
 
 /**
- * Gauss–Hermite nodes per axis by latent size: the fine rule, then the coarser rules whose largest
- * difference from it is the error estimate. (A ReLU decoder's log-likelihood has kinks, and the
- * rule then converges erratically, by ±1e-3 nats at 64 nodes on the digits VAE: one coarser rule
- * can agree with the fine one by chance. Against a 501-node grid, for lines 3 and 5 of 4 digits
- * under 4 seeds, the difference from 48 nodes alone fell short in 10 of 32 cases; the largest
- * difference from 24–48 nodes in none.)
+ * Gauss–Hermite nodes per axis by latent size, for line 3: the fine rule, then the coarser rules
+ * whose largest difference from it is the error estimate. (A ReLU decoder's log-likelihood has
+ * kinks, and the rule then converges erratically: one coarser rule can agree with the fine one by
+ * chance. On the digits VAE the largest difference from 24–48 nodes covered line 3's error, by 3×
+ * or more, for 4 digits under 4 seeds; it did NOT cover the same rule's error for E_q[log p(x,z)],
+ * off by up to 2.4e-3 nats against an estimate of 1.2e-3, which is why line 5 is by cubature.)
  */
 const HERMITE_NODES: Record<number, number[]> = { 1: [64, 24, 32, 40, 48], 2: [64, 24, 32, 40, 48], 3: [48, 24, 30, 36] };
+/**
+ * Line 5 of the quadrature method by elboByCubature: its absolute tolerance (nats) and evaluation
+ * budget. On the digits VAE (4 digits × 4 seeds, narrow q's) it met 2e-4 within 4,000–60,000 nodes
+ * and was within 1.3e-5 of a 400,000-node run; its error estimate covered that by 10× or more.
+ */
+const LINE5_TOLERANCE = 2e-4;
+const LINE5_EVALUATIONS = 60000;
 /** Trapezoid nodes per axis of the float64 grid over z by latent size (odd: the halved grid shares the ends). */
 const GRID_NODES: Record<number, number> = { 1: 301, 2: 151, 3: 61 };
 /** Mass of q and of the posterior the float64 grid may leave outside its box. */
@@ -208,9 +217,7 @@ function closedFormSteps(model: LinearGaussianModel, x: Float64Array, q: Diagona
   const lj = Float64Array.from({ length: grid.count }, (_, k) => logJoint(grid.points.subarray(k * l, (k + 1) * l)));
   const lq = Float64Array.from({ length: grid.count }, (_, k) => logNormalDiagonal(grid.points.subarray(k * l, (k + 1) * l), q.mean, q.logVariance));
   const onGrid = gridLines(grid, lj, lq, grid.posteriorMassOutside, grid.qMassOutside);
-  const hermite = hermiteLines(q, HERMITE_NODES[l], (rule) => ({
-    logJoint: Float64Array.from({ length: rule.count }, (_, k) => logJoint(rule.points.subarray(k * l, (k + 1) * l))),
-  }));
+  const line3 = hermiteLine3(q, HERMITE_NODES[l], (rule) => Float64Array.from({ length: rule.count }, (_, k) => logJoint(rule.points.subarray(k * l, (k + 1) * l))));
   const m = 'closedForm';
   const g = 'quadrature';
   return {
@@ -218,7 +225,7 @@ function closedFormSteps(model: LinearGaussianModel, x: Float64Array, q: Diagona
     steps: [
       step(1, model.logMarginal(x), m, 'log N(x; b, WWᵀ + σ²I) via the L×L matrix M (Woodbury)'),
       step(2, onGrid.integral, g, `trapezoid grid over z (${grid.nodesPerAxis}/axis): Σ τ·q(z)·[p(x,z)/q(z)], q's density evaluated`, 0, onGrid.integralError),
-      step(3, hermite.logExpectedRatio, g, `q's Gauss–Hermite rule (${HERMITE_NODES[l][0]}/axis): log Σ W_k p(x,z_k)/q(z_k)`, 0, hermite.logExpectedRatioError),
+      step(3, line3.value, g, `q's Gauss–Hermite rule (${HERMITE_NODES[l][0]}/axis): log Σ W_k p(x,z_k)/q(z_k)`, 0, line3.errorEstimate),
       step(4, onGrid.expectedLogRatio, g, "line 2's grid, q's normalised node masses: Σ m_g log(p(x,z_g)/q(z_g))", 0, onGrid.expectedLogRatioError),
       step(5, jointGaussianExpectation(model, x, q) + e.entropy, m, 'E_q[log N((x,z); joint (D+L)-dim Gaussian)] + H(q), closed forms'),
       step(6, e.reconstruction + e.expectedLogPrior + e.entropy, m, 'closed-form E_q[log p(x|z)] + E_q[log p(z)] + H(q)'),
@@ -364,42 +371,25 @@ function normalizeLog(logValues: Float64Array): Float64Array {
   return logValues.map((v) => Math.exp(v - total));
 }
 
-/** Lines 3 and 5's E_q[log p(x,z)] by q's Gauss–Hermite rule, each with the largest fine − coarser-rule difference as its error estimate. */
-interface HermiteLines {
-  logExpectedRatio: number;
-  logExpectedRatioError: number;
-  expectedLogJoint: number;
-  expectedLogJointError: number;
-}
-
-function hermiteLines(
-  q: DiagonalGaussianParameters, nodes: number[], evaluate: (rule: GaussianRule) => { logJoint: Float64Array },
-): HermiteLines {
-  const on = (n: number): { ratio: number; joint: number } => {
+/**
+ * Line 3, log Σ_k W_k p(x,z_k)/q(z_k), by q's Gauss–Hermite rule of nodes[0] points per axis, with
+ * the largest difference from the coarser rules nodes[1…] as its error estimate.
+ */
+function hermiteLine3(
+  q: DiagonalGaussianParameters, nodes: number[], logJointAt: (rule: GaussianRule) => Float64Array,
+): { value: number; errorEstimate: number } {
+  const on = (n: number): number => {
     const rule = gaussianRule(q, n);
-    const { logJoint } = evaluate(rule);
+    const logJoint = logJointAt(rule);
     const l = rule.latentSize;
     const terms = new Float64Array(rule.count);
-    let joint = 0;
     for (let k = 0; k < rule.count; k++) {
-      const lq = logNormalDiagonal(rule.points.subarray(k * l, (k + 1) * l), q.mean, q.logVariance);
-      terms[k] = rule.logWeights[k] + logJoint[k] - lq;
-      joint += Math.exp(rule.logWeights[k]) * logJoint[k];
+      terms[k] = rule.logWeights[k] + logJoint[k] - logNormalDiagonal(rule.points.subarray(k * l, (k + 1) * l), q.mean, q.logVariance);
     }
-    return { ratio: logSumExp(terms), joint };
+    return logSumExp(terms);
   };
   const [fine, ...coarse] = nodes.map(on);
-  return {
-    logExpectedRatio: fine.ratio, logExpectedRatioError: Math.max(...coarse.map((c) => Math.abs(fine.ratio - c.ratio))),
-    expectedLogJoint: fine.joint, expectedLogJointError: Math.max(...coarse.map((c) => Math.abs(fine.joint - c.joint))),
-  };
-}
-
-/** H(N(μ, diag s²)) = ½ Σ_j (1 + log 2π + log s_j²). */
-function diagonalEntropy(q: DiagonalGaussianParameters): number {
-  let h = 0;
-  for (let j = 0; j < q.logVariance.length; j++) h += 0.5 * (1 + LOG_2PI + q.logVariance[j]);
-  return h;
+  return { value: fine, errorEstimate: Math.max(...coarse.map((c) => Math.abs(fine - c))) };
 }
 
 /**
@@ -467,7 +457,8 @@ function quadratureSteps(decoder: GenerativeModel, x: Float64Array, q: DiagonalG
   // box (which line 2's holds), as quadrature2d's pilot grid measured it.
   const line2 = gridLines(weights(two.grid), two.logJoint, two.logQ, r.pilotMassOutside, 0);
   const onGrid = gridLines(weights(g.grid), g.logJoint, g.logDensity, 0, g.massOutsideBox);
-  const hermite = hermiteLines(q, HERMITE_NODES[2], (rule) => ({ logJoint: decoderLogJoint(decoder, x, rule.points, rule.count, maxRows) }));
+  const line3 = hermiteLine3(q, HERMITE_NODES[2], (rule) => decoderLogJoint(decoder, x, rule.points, rule.count, maxRows));
+  const line5 = elboByCubature(decoder, x, q, { absoluteTolerance: LINE5_TOLERANCE, maxEvaluations: LINE5_EVALUATIONS, maxRowsPerChunk: maxRows });
   const kl = klDiagonalToStandardNormal(q.mean, q.logVariance);
   const m = 'quadrature';
   const errElbo = g.discretizationError.elbo + g.truncationError;
@@ -477,9 +468,9 @@ function quadratureSteps(decoder: GenerativeModel, x: Float64Array, q: DiagonalG
     steps: [
       step(1, r.logMarginal, m, `posterior's grid (${r.grid.axis0.length}/axis): logsumexp of log p(x,z) + log τ`, 0, r.errorEstimate.total),
       step(2, line2.integral, m, `grid centred on q holding the posterior's box (${n}/axis, not line 1's nodes): Σ τ·q(z)·[p(x,z)/q(z)], q's density evaluated`, 0, line2.integralError),
-      step(3, hermite.logExpectedRatio, m, `q's Gauss–Hermite rule (${HERMITE_NODES[2][0]}/axis): log Σ W_k p(x,z_k)/q(z_k)`, 0, hermite.logExpectedRatioError),
+      step(3, line3.value, m, `q's Gauss–Hermite rule (${HERMITE_NODES[2][0]}/axis): log Σ W_k p(x,z_k)/q(z_k)`, 0, line3.errorEstimate),
       step(4, onGrid.expectedLogRatio, m, "q's grid, q's normalised node masses: Σ m_g log(p(x,z_g)/q(z_g))", 0, onGrid.expectedLogRatioError),
-      step(5, hermite.expectedLogJoint + diagonalEntropy(q), m, "q's Gauss–Hermite rule for E_q[log p(x,z)] + closed-form H(q)", 0, hermite.expectedLogJointError),
+      step(5, line5.elbo, m, `adaptive cubature in q's standardised coordinates (Gauss–Legendre cells over ±6 sd, to ${LINE5_TOLERANCE} nats): ∫ q(z)·[log p(x,z) − log q(z)] dz, both densities at the nodes`, 0, line5.errorEstimate.total),
       step(6, g.reconstruction + g.expectedLogPrior + g.entropy, m, "three expectations on q's grid: E_q[log p(x|z)] + E_q[log p(z)] + H(q)", 0, errElbo),
       step(7, g.reconstruction - kl, m, "q's grid E_q[log p(x|z)] − closed-form KL(q ‖ N(0,I))", 0, errElbo),
     ],
