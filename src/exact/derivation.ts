@@ -188,7 +188,7 @@ export const CLOSED_FORM_MAX_LATENT = 3;
  * whose largest difference from it is the error estimate. (A ReLU decoder's log-likelihood has
  * kinks, and the rule then converges erratically: one coarser rule can agree with the fine one by
  * chance. On the digits VAE, 4 held-out digits under 4 seeds, the largest difference from 24–48
- * nodes exceeded line 3's distance from line 1 by 3.6× or more; for the same rule's E_q[log p(x,z)]
+ * nodes exceeded line 3's distance from line 1 by 3.4× or more; for the same rule's E_q[log p(x,z)]
  * it did not: off by 2.0e-3 nats where it said 1.2e-3 (by up to 2.4e-3 in all), which is why
  * line 5 is by cubature.)
  */
