@@ -101,7 +101,7 @@ export const claimSpecs = {
   monteCarloLines4To7: {
     id: 'monte-carlo-lines-4-7', section: '§2', where: WHERE.relations,
     statement: 'sampled lines 4–7 estimate the quadrature values (within 4 SE + quadrature error)',
-    routes: "A: sample means over the draws z_s ~ q (lines 4–7) / B: the quadrature column's lines 4–7 (q's grid, adaptive cubature under q, closed-form KL)",
+    routes: "A: sample means over the draws z_s ~ q (lines 4–7) / B: the quadrature column's lines 4–7 (q's grid, line 5's grid in q's standardised coordinates, closed-form KL)",
   },
   monteCarloLine3: {
     id: 'monte-carlo-line-3', section: '§2 step 3', where: WHERE.relations,
@@ -312,7 +312,7 @@ export interface CountedDerivation {
 
 /**
  * derivationSteps(decoder, x, q, options) with the decoder wrapped in a counter and the call timed:
- * for a 2-D latent (quadrature) the count is the grid, Gauss–Hermite and cubature nodes the seven lines need.
+ * for a 2-D latent (quadrature) the count is the grid and Gauss–Hermite nodes the seven lines need.
  */
 export function countedDerivationSteps(
   decoder: GenerativeModel, x: ArrayLike<number>, q: DiagonalGaussianLike | InferenceModel, options: DerivationOptions = {},
@@ -439,7 +439,7 @@ export function gridCostTable(measured: CountedDerivation, costs: readonly GridC
   return {
     headers: ['latent dimensions d', 'grid', 'decoder evaluations', 'seconds per evaluation (measured)', 'time'],
     rows: [
-      ['2', 'the quadrature column above (pilot grid, posterior grid, q\'s grids, q\'s Gauss–Hermite rules, line 5\'s cubature)', measured.evaluations.toLocaleString('en-US'),
+      ['2', 'the quadrature column above (pilot grid, posterior grid, q\'s grids, q\'s Gauss–Hermite rules, line 5\'s grid)', measured.evaluations.toLocaleString('en-US'),
         (measured.seconds / measured.evaluations).toExponential(2), `${formatDuration(measured.seconds)} (measured, with bookkeeping)`],
       ...costs.map((c) => [String(c.latentSize), `${c.pointsPerAxis} nodes per axis`, c.evaluations < 1e7 ? c.evaluations.toLocaleString('en-US') : c.evaluations.toExponential(2),
         c.secondsPerEvaluation.toExponential(2), `${c.readable} (estimate)`]),

@@ -23,12 +23,12 @@
  *  - 'quadrature'  (any decoder with a 2-D latent, see quadrature2d): 1 on the posterior's grid;
  *    2 on a grid centred on q (other nodes), q·(p/q) with q's density evaluated; 3 by q's
  *    Gauss–Hermite rule; 4 on q's grid with q's normalised node masses; 5 as E_q[log p(x,z) −
- *    log q(z|x)] by adaptive cubature in q's standardised coordinates (elboByCubature, code shared
- *    with no other line); 6 as the three expectations on q's grid;
+ *    log q(z|x)] on a grid of its own in q's standardised coordinates (weights τ·φ(e), both
+ *    densities at its nodes); 6 as the three expectations on q's grid;
  *    7 as the grid E_q[log p(x|z)] − the closed-form KL. (For a VAE the joint is DEFINED as
  *    likelihood × prior, so 5 = 6 checks two integrations of the same function.) Each with an
  *    error estimate: halved grid for the grids, the largest difference from four coarser rules
- *    for Gauss–Hermite, twice the cells' coarse − fine differences for the cubature. No KL to
+ *    for Gauss–Hermite, twice the halved-grid difference for line 5 (see standardisedGridLine5). No KL to
  *    the posterior is reported: on the grid it would be line 1 − line 4.
  *  - 'monteCarlo'  (any model): ONE sample z_s ~ q; lines 1–3 by log (1/S) Σ_s p/q (importance
  *    sampling with q, delta-method SE; no other estimator exists, so all three are that number),
@@ -53,7 +53,6 @@ import { Box, Grid2d, halvedGridLogWeights, logDiagonalGaussianOnGrid, makeGrid,
 import { cholesky, choleskyInverse, logSumExp, normalUpperQuantile, normalUpperTail } from './linearAlgebra';
 import { klDiagonalToStandardNormal, logNormalDiagonal, logNormalFromCholesky } from './gaussianClosedForms';
 import { GaussianRule, gaussianRule } from './gaussHermite';
-import { elboByCubature } from './adaptiveCubature2d';
 
 export type StepMethod = 'closedForm' | 'quadrature' | 'monteCarlo';
 
@@ -190,16 +189,19 @@ export const CLOSED_FORM_MAX_LATENT = 3;
  * chance. On the digits VAE, 4 held-out digits under 4 seeds, the largest difference from 24–48
  * nodes exceeded line 3's distance from line 1 by 3.4× or more; for the same rule's E_q[log p(x,z)]
  * it did not: off by 2.0e-3 nats where it said 1.2e-3 (by up to 2.4e-3 in all), which is why
- * line 5 is by cubature.)
+ * line 5 is on a grid. Line 3's rule reaches about ±10.5 of q's standard deviations only: where
+ * the posterior is much wider than q it misses mass, and so do the coarser rules, so the estimate
+ * misses it too; with q 6× narrower than the posterior across the kink of the test's one-kink
+ * decoder, line 3 was 25 nats low against an estimate of 8.5. The encoder's q's are not that far
+ * from their posteriors: see the 16 digits above.)
  */
 const HERMITE_NODES: Record<number, number[]> = { 1: [64, 24, 32, 40, 48], 2: [64, 24, 32, 40, 48], 3: [48, 24, 30, 36] };
 /**
- * Line 5 of the quadrature method by elboByCubature: its absolute tolerance (nats) and evaluation
- * budget. On the digits VAE (4 digits × 4 seeds, narrow q's) it met 2e-4 within 4,000–60,000 nodes
- * and was within 1.3e-5 of a 400,000-node run; its error estimate covered that by 10× or more.
+ * Line 5 of the quadrature method: nodes per axis (odd, so that the halved grid keeps both ends)
+ * and the half-width of its square in q's standard deviations (q's mass outside ≤ 4·P(Z > 7.5) ≈ 1.3e-13).
  */
-const LINE5_TOLERANCE = 2e-4;
-const LINE5_EVALUATIONS = 60000;
+const LINE5_NODES = 201;
+const LINE5_HALF_WIDTH = 7.5;
 /** Trapezoid nodes per axis of the float64 grid over z by latent size (odd: the halved grid shares the ends). */
 const GRID_NODES: Record<number, number> = { 1: 301, 2: 151, 3: 61 };
 /** Mass of q and of the posterior the float64 grid may leave outside its box. */
@@ -459,7 +461,7 @@ function quadratureSteps(decoder: GenerativeModel, x: Float64Array, q: DiagonalG
   const line2 = gridLines(weights(two.grid), two.logJoint, two.logQ, r.pilotMassOutside, 0);
   const onGrid = gridLines(weights(g.grid), g.logJoint, g.logDensity, 0, g.massOutsideBox);
   const line3 = hermiteLine3(q, HERMITE_NODES[2], (rule) => decoderLogJoint(decoder, x, rule.points, rule.count, maxRows));
-  const line5 = elboByCubature(decoder, x, q, { absoluteTolerance: LINE5_TOLERANCE, maxEvaluations: LINE5_EVALUATIONS, maxRowsPerChunk: maxRows });
+  const line5 = standardisedGridLine5(decoder, x, q, maxRows);
   const kl = klDiagonalToStandardNormal(q.mean, q.logVariance);
   const m = 'quadrature';
   const errElbo = g.discretizationError.elbo + g.truncationError;
@@ -471,7 +473,7 @@ function quadratureSteps(decoder: GenerativeModel, x: Float64Array, q: DiagonalG
       step(2, line2.integral, m, `grid centred on q holding the posterior's box (${n}/axis, not line 1's nodes): Σ τ·q(z)·[p(x,z)/q(z)], q's density evaluated`, 0, line2.integralError),
       step(3, line3.value, m, `q's Gauss–Hermite rule (${HERMITE_NODES[2][0]}/axis): log Σ W_k p(x,z_k)/q(z_k)`, 0, line3.errorEstimate),
       step(4, onGrid.expectedLogRatio, m, "q's grid, q's normalised node masses: Σ m_g log(p(x,z_g)/q(z_g))", 0, onGrid.expectedLogRatioError),
-      step(5, line5.elbo, m, `adaptive cubature in q's standardised coordinates (Gauss–Legendre cells over ±6 sd, to ${LINE5_TOLERANCE} nats): ∫ q(z)·[log p(x,z) − log q(z)] dz, both densities at the nodes`, 0, line5.errorEstimate.total),
+      step(5, line5.value, m, `trapezoid grid in q's standardised coordinates e = (z − μ)/σ (${LINE5_NODES}/axis over ±${LINE5_HALF_WIDTH} sd, not q's grid): Σ τ·φ(e)·[log p(x,z) − log q(z)], both densities at the nodes`, 0, line5.errorEstimate),
       step(6, g.reconstruction + g.expectedLogPrior + g.entropy, m, "three expectations on q's grid: E_q[log p(x|z)] + E_q[log p(z)] + H(q)", 0, errElbo),
       step(7, g.reconstruction - kl, m, "q's grid E_q[log p(x|z)] − closed-form KL(q ‖ N(0,I))", 0, errElbo),
     ],
@@ -481,6 +483,54 @@ function quadratureSteps(decoder: GenerativeModel, x: Float64Array, q: DiagonalG
     },
     klPosteriorToQ: klPosteriorToQ(r, q),
   };
+}
+
+/**
+ * Line 5 for a 2-D latent, E_q[log p(x,z) − log q(z|x)] = ∫ φ(e₀)φ(e₁) f(μ + σ ⊙ e) de with
+ * f = log p(x,z) − log q(z) evaluated at each node: the trapezoid rule on its own square grid in q's
+ * standardised coordinates (weights τ·φ(e), not normalised; nodes that are not q's grid's).
+ * Error estimate: 2 |full − halved grid| + 2 · q's mass outside · the largest |f − line 5| on the
+ * edge. Why a grid and why the 2: the decoder's ReLUs put kinks in f. Gauss–Hermite rules and
+ * Gauss–Legendre cells can miss a kink at coarse and fine resolution alike (a kink between a cell's
+ * outermost node and its edge is seen by neither), so their error estimates can fall short. The
+ * trapezoid rule has nodes on every cell edge: in 1-D, for a kink at a fraction t of a cell its
+ * error is ∝ t(1 − t)h² and the halved grid's at least twice that, so |full − halved| ≥ the error,
+ * equal only as t → 0 (for smooth f, about 3× the error). In 2-D a slanted kink can alias with the
+ * grid and bring the two closer: the 2 is the margin. These are estimates, not bounds. Measured
+ * (2026-12-04) with the one-kink decoder of test/exact/derivation.test.ts, 25 places across q at
+ * each of 11 angles: this grid's error was at most 0.51 of its estimate plus 1e-6 relative (the
+ * decoder's float32); with the kink along z₁, elboByCubature (2e-4 nats) fell short of its own
+ * estimate by up to 3.7×, and at 0.3 rad line 2's estimate (halved grid, no margin) by up to 5×.
+ */
+function standardisedGridLine5(decoder: GenerativeModel, x: Float64Array, q: DiagonalGaussianParameters, maxRows: number): { value: number; errorEstimate: number } {
+  const n = LINE5_NODES;
+  const h = (2 * LINE5_HALF_WIDTH) / (n - 1);
+  const e = Float64Array.from({ length: n }, (_, i) => (i === n - 1 ? LINE5_HALF_WIDTH : -LINE5_HALF_WIDTH + i * h));
+  const phi = e.map((v) => Math.exp(-0.5 * v * v) / Math.sqrt(2 * Math.PI));
+  const sd = [Math.exp(0.5 * q.logVariance[0]), Math.exp(0.5 * q.logVariance[1])];
+  const points = new Float64Array(2 * n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      points[2 * (i * n + j)] = q.mean[0] + sd[0] * e[i];
+      points[2 * (i * n + j) + 1] = q.mean[1] + sd[1] * e[j];
+    }
+  }
+  const logJoint = decoderLogJoint(decoder, x, points, n * n, maxRows);
+  const f = Float64Array.from({ length: n * n }, (_, g) => logJoint[g] - logNormalDiagonal(points.subarray(2 * g, 2 * g + 2), q.mean, q.logVariance));
+  // 1-D trapezoid weights times φ: step h on every node, or 2h on the even nodes (the halved grid).
+  const weightsOf = (step: number): Float64Array => e.map((_, i) => (i % step === 0 ? (i === 0 || i === n - 1 ? 0.5 : 1) * step * h * phi[i] : 0));
+  const sumWith = (w: Float64Array): number => {
+    let s = 0;
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (w[i] > 0 && w[j] > 0) s += w[i] * w[j] * f[i * n + j];
+    return s;
+  };
+  const value = sumWith(weightsOf(1));
+  let edgeDeviation = 0;
+  for (let i = 0; i < n; i++) {
+    for (const g of [i * n, i * n + n - 1, i, (n - 1) * n + i]) edgeDeviation = Math.max(edgeDeviation, Math.abs(f[g] - value));
+  }
+  const massOutside = Math.min(1, 4 * normalUpperTail(LINE5_HALF_WIDTH));
+  return { value, errorEstimate: 2 * Math.abs(value - sumWith(weightsOf(2))) + 2 * massOutside * edgeDeviation };
 }
 
 /** Σ_g m_g (log p(z_g|x) − log q(z_g)) with the posterior's node masses m_g on line 1's grid. */
