@@ -729,6 +729,24 @@ describe('the quadrature method\'s grid lines at the edge of the box and where t
     }
   });
 
+  it('line 5\'s truncation term takes the largest deviation on the edge of its own grid, whichever side holds it', () => {
+    // Line 5's grid: 201 nodes per axis at e = −7.5, −7.425, …, 7.5 of q's standard deviations; q's mass outside
+    // is 4 P(Z > 7.5) ≈ 1.3e-13, so a spike of 1e9 nats at the middle of one side (e = ±7.5 on one axis, 0 on the
+    // other) makes the truncation term 2 · 1.3e-13 · 1e9 ≈ 2.6e-4, far above the grid term (the spike's node weighs ~5e-16).
+    const q = { mean: [0.3, -0.2], logVariance: [-1, -1.5] };
+    const sd = q.logVariance.map((v) => Math.exp(0.5 * v));
+    const truncation = 2 * 4 * normalUpperTail(7.5) * 1e9;
+    const plain = derivationSteps(dec, x, q).steps[4].errorEstimate;
+    expect(plain).toBeLessThan(1e-5);
+    for (const [e0, e1] of [[-7.5, 0], [7.5, 0], [0, -7.5], [0, 7.5]]) {
+      const c = [q.mean[0] + sd[0] * e0, q.mean[1] + sd[1] * e1];
+      const spiked = withExtra((z0, z1) => tf.mul(1e9, tf.exp(tf.div(tf.add(tf.square(tf.sub(z0, c[0])), tf.square(tf.sub(z1, c[1]))), -1e-5))) as tf.Tensor1D);
+      const line5 = derivationSteps(spiked, x, q).steps[4];
+      expect(line5.errorEstimate, `spike at e = (${e0}, ${e1})`).toBeGreaterThan(0.99 * truncation);
+      expect(line5.errorEstimate, `spike at e = (${e0}, ${e1})`).toBeLessThan(1.01 * truncation + 1e-5);
+    }
+  });
+
   it('a decoder that rules out z0 > 2.5 (log p(x|z) = −∞) where q has no mass leaves every line and KL(p(z|x) ‖ q) finite', () => {
     // q's mass underflows to exactly 0 beyond z0 = 2.5 (3.5 sd of 0.05 away: log q < −2000), so 0 · (−∞) must not be formed.
     const walled = withExtra((z0) => tf.where(tf.greater(z0, 2.5), tf.fill(z0.shape, -Infinity), tf.zerosLike(z0)) as tf.Tensor1D);
